@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_TICKETS ?= 600
+
+.PHONY: run test lint format messages clean-venv
+
+$(BIN)/python:
+	@py=$$(scripts/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/escala migrate --noinput
+	$(BIN)/escala demo --if-empty --tickets $(DEMO_TICKETS)
+	DEBUG=$${DEBUG:-true} $(BIN)/escala serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/escala makemigrations --check --dry-run >/dev/null || \
+		(echo "Model changes without a migration: run '$(BIN)/escala makemigrations'"; exit 1)
+	ESCALA_TEST_DB_NAME=$${ESCALA_TEST_DB_NAME:-test_escala_$$(date +%s)_$$$$} $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Rebuild the Spanish catalogues of every app after changing strings.
+messages: $(VENV)/.installed
+	@for app in escala/*/; do \
+		if [ -d "$$app/locale" ]; then (cd "$$app" && ../../$(BIN)/escala makemessages -l es -l en --no-obsolete >/dev/null); fi; \
+	done
+	$(BIN)/escala compilemessages >/dev/null
+
+clean-venv:
+	rm -rf $(VENV)

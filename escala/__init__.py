@@ -1,0 +1,1 @@
+"""Escala: a tiered help desk."""

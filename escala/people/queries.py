@@ -1,0 +1,27 @@
+"""Who is this user, as far as the help desk is concerned?"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from .models import Agent, Requester
+
+
+def agent_of(user: AbstractBaseUser | AnonymousUser | None) -> Agent | None:
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.agent  # type: ignore[union-attr]
+    except Agent.DoesNotExist:
+        return None
+
+
+def requester_of(user: AbstractBaseUser | AnonymousUser | None) -> Requester | None:
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.requester  # type: ignore[union-attr]
+    except Requester.DoesNotExist:
+        return None
+
+
+def is_admin(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    return bool(user and user.is_authenticated and user.is_superuser)  # type: ignore[union-attr]

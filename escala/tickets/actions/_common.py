@@ -1,0 +1,198 @@
+"""Shared steps of the ticket actions: locking, checking a form's version, tier stays."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from escala.core import clock
+from escala.core.errors import DomainError, InvalidTransition, StaleObject, ValidationFailed
+from escala.people.models import Agent
+from escala.people.queries import agent_of
+from escala.tiers.models import SupportTier, Team, Vendor
+
+from .. import events
+from ..choices import ALLOWED_TRANSITIONS
+from ..models import Attachment, Message, Ticket, TicketParticipant, TierStay, VendorCase
+
+
+def lock(ticket: Ticket | int, *, expected_version: int | None = None) -> Ticket:
+    """Re-read the ticket under a row lock. Call inside transaction.atomic().
+
+    `expected_version` is the version the user's form was built from: if someone changed the
+    ticket since, the action is refused rather than silently overwriting their change.
+    """
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    try:
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("tier", "team", "category", "assignee", "requester", "vendor")
+            .get(pk=pk)
+        )
+    except Ticket.DoesNotExist:
+        raise DomainError(_("Ticket not found.")) from None
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleObject(
+            _(
+                "This ticket was changed by someone else while you were working on it. "
+                "Reload it to see the change, then try again."
+            )
+        )
+    return locked
+
+
+def touch(ticket: Ticket) -> None:
+    ticket.updated_at = clock.now()
+    ticket.version += 1
+    ticket.save()
+
+
+def required_text(value: str | None, *, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed(message, field=field)
+    return text
+
+
+def check_transition(ticket: Ticket, to: str) -> None:
+    if to not in ALLOWED_TRANSITIONS.get(ticket.status, frozenset()):
+        raise InvalidTransition(
+            _("A ticket that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": ticket.get_status_display(), "to": _status_label(to)},
+            field="status",
+        )
+
+
+def _status_label(value: str) -> str:
+    from ..choices import Status
+
+    return str(Status(value).label)
+
+
+def require_open(ticket: Ticket, what: str) -> None:
+    if not ticket.is_open:
+        raise InvalidTransition(
+            _("%(what)s is not possible: the ticket is %(status)s.")
+            % {"what": what, "status": ticket.get_status_display().lower()}
+        )
+
+
+def require_agent(by: Any) -> Agent | None:
+    """The acting agent; None for the system or an admin without an agent profile."""
+    return agent_of(by) if by is not None else None
+
+
+def open_stay(
+    ticket: Ticket,
+    *,
+    tier: SupportTier,
+    team: Team | None,
+    by: Any,
+    reason: str,
+    note: str = "",
+    handover: str = "",
+    vendor: Vendor | None = None,
+) -> TierStay:
+    return TierStay.objects.create(
+        ticket=ticket,
+        tier=tier,
+        team=team,
+        vendor=vendor,
+        entered_at=clock.now(),
+        entered_by=by,
+        entry_reason=reason,
+        entry_note=note,
+        handover=handover,
+    )
+
+
+def close_stay(ticket: Ticket, *, by: Any, reason: str) -> TierStay | None:
+    stay = TierStay.objects.filter(ticket=ticket, left_at__isnull=True).first()
+    if stay is not None:
+        stay.left_at = clock.now()
+        stay.left_by = by
+        stay.exit_reason = reason
+        stay.save(update_fields=["left_at", "left_by", "exit_reason"])
+    return stay
+
+
+def close_open_vendor_case(ticket: Ticket, *, by: Any, outcome: str) -> VendorCase | None:
+    from ..choices import EventKind, VendorCaseStatus
+
+    case = VendorCase.objects.filter(ticket=ticket, status=VendorCaseStatus.OPEN).first()
+    if case is None:
+        return None
+    case.status = VendorCaseStatus.CLOSED
+    case.closed_at = clock.now()
+    case.closed_by = by
+    case.outcome = outcome
+    case.save(update_fields=["status", "closed_at", "closed_by", "outcome"])
+    events.record(
+        ticket,
+        EventKind.VENDOR_CASE_CLOSED,
+        by=by,
+        field="vendor",
+        old=case.vendor.name,
+        new="",
+        reason=outcome,
+        data={
+            "vendor_case_id": case.pk,
+            "vendor_id": case.vendor_id,
+            "external_reference": case.external_reference,
+        },
+    )
+    ticket.vendor = None
+    ticket.vendor_case_number = ""
+    return case
+
+
+def add_participant_row(ticket: Ticket, *, agent: Agent | None = None, requester=None) -> bool:
+    _row, created = TicketParticipant.objects.get_or_create(
+        ticket=ticket, agent=agent, requester=requester, defaults={"added_at": clock.now()}
+    )
+    return created
+
+
+def validate_attachments(files: Iterable[UploadedFile]) -> list[UploadedFile]:
+    import mimetypes
+
+    allowed = set(settings.ESCALA_ALLOWED_ATTACHMENT_TYPES)
+    limit = settings.ESCALA_MAX_ATTACHMENT_BYTES
+    checked = []
+    for f in files:
+        name = (f.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255] or "attachment"
+        if f.size is None or f.size > limit:
+            raise ValidationFailed(
+                _("“%(name)s” is larger than the %(limit)s MB limit.")
+                % {"name": name, "limit": limit // (1024 * 1024)},
+                field="attachments",
+            )
+        # Trust neither the browser's claim nor the name alone: both must say an allowed type.
+        guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        declared = (getattr(f, "content_type", None) or guessed).split(";")[0].strip().lower()
+        if guessed not in allowed or declared not in allowed:
+            raise ValidationFailed(
+                _("Files of the type of “%(name)s” cannot be attached.") % {"name": name},
+                field="attachments",
+            )
+        f.name = name
+        f.content_type = guessed  # type: ignore[attr-defined]
+        checked.append(f)
+    return checked
+
+
+def store_attachments(message: Message, files: list[UploadedFile]) -> list[Attachment]:
+    stored = []
+    for f in files:
+        stored.append(
+            Attachment.objects.create(
+                message=message,
+                file=f,
+                filename=f.name,
+                content_type=f.content_type,  # type: ignore[attr-defined]
+                size=f.size,
+            )
+        )
+    return stored

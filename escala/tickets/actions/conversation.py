@@ -1,0 +1,210 @@
+"""Replies, notes and vendor messages."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from escala.core import clock
+from escala.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from escala.people.queries import agent_of, is_admin, requester_of
+from escala.tiers.models import Vendor
+
+from .. import events
+from ..choices import AuthorKind, Channel, EventKind, MessageKind, Status
+from ..models import Message, Ticket
+from ..permissions import ensure_can_see, ensure_can_work
+from ._common import (
+    lock,
+    required_text,
+    store_attachments,
+    touch,
+    validate_attachments,
+)
+from .workflow import reopen_locked
+
+
+def _check_time_spent(time_spent: timedelta | None) -> None:
+    if time_spent is not None and (time_spent < timedelta(0) or time_spent > timedelta(days=1)):
+        raise ValidationFailed(_("Time spent must be between 0 and 24 hours."), field="time_spent")
+
+
+def add_reply(
+    *,
+    ticket: Ticket | int,
+    by: Any,
+    body: str,
+    channel: str = Channel.PORTAL,
+    attachments: Iterable[UploadedFile] = (),
+    time_spent: timedelta | None = None,
+    expected_version: int | None = None,
+) -> Message:
+    """A public reply: from an agent (counts as a response) or from the requester."""
+    body = required_text(body, field="body", message=_("The reply is empty."))
+    _check_time_spent(time_spent)
+    files = validate_attachments(attachments)
+    is_staff = by is not None and (agent_of(by) is not None or is_admin(by))
+    with transaction.atomic():
+        locked = lock(ticket, expected_version=expected_version)
+        if is_staff:
+            ensure_can_work(by, locked)
+            message = _agent_reply(locked, by, body, channel, time_spent)
+        else:
+            ensure_can_see(by, locked)
+            message = _requester_reply(locked, by, body, channel)
+        store_attachments(message, files)
+        touch(locked)
+    return message
+
+
+def _agent_reply(
+    ticket: Ticket, by: Any, body: str, channel: str, time_spent: timedelta | None
+) -> Message:
+    if ticket.is_closed:
+        raise InvalidTransition(_("A closed ticket cannot be answered."))
+    now = clock.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        original_ticket=ticket,
+        kind=MessageKind.REPLY,
+        author_kind=AuthorKind.AGENT,
+        author_user=by,
+        author_name=by.get_full_name() or by.get_username(),
+        body=body,
+        channel=channel,
+        created_at=now,
+        time_spent=time_spent,
+    )
+    events.record(ticket, EventKind.REPLIED, by=by, data={"message_id": message.pk, "public": True})
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    if ticket.status in (Status.NEW, Status.REOPENED):
+        events.record(
+            ticket,
+            EventKind.STATUS_CHANGED,
+            by=by,
+            field="status",
+            old=ticket.status,
+            new=Status.OPEN,
+        )
+        ticket.status = Status.OPEN
+    return message
+
+
+def _requester_reply(ticket: Ticket, by: Any, body: str, channel: str) -> Message:
+    requester = requester_of(by) if by is not None else ticket.requester
+    if requester is None:
+        raise Forbidden(_("Only the requester can reply here."))
+    if ticket.is_closed:
+        raise InvalidTransition(
+            _("This ticket is closed. Please open a new request."), field="body"
+        )
+    now = clock.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        original_ticket=ticket,
+        kind=MessageKind.REPLY,
+        author_kind=AuthorKind.REQUESTER,
+        author_user=by,
+        author_requester=requester,
+        author_name=requester.name,
+        body=body,
+        channel=channel,
+        created_at=now,
+    )
+    events.record(ticket, EventKind.REQUESTER_REPLIED, by=by, data={"message_id": message.pk})
+    # The requester answering moves the ball back to the desk.
+    if ticket.status == Status.PENDING_CUSTOMER:
+        events.record(
+            ticket,
+            EventKind.STATUS_CHANGED,
+            by=by,
+            field="status",
+            old=ticket.status,
+            new=Status.OPEN,
+            reason=_("The requester replied."),
+        )
+        ticket.status = Status.OPEN
+    elif ticket.status == Status.RESOLVED:
+        reopen_locked(ticket, by=by, reason=_("The requester replied to the resolved ticket."))
+    return message
+
+
+def add_note(
+    *,
+    ticket: Ticket | int,
+    by: Any,
+    body: str,
+    attachments: Iterable[UploadedFile] = (),
+    time_spent: timedelta | None = None,
+    expected_version: int | None = None,
+) -> Message:
+    """An internal note: agents only, never shown to the requester."""
+    body = required_text(body, field="body", message=_("The note is empty."))
+    _check_time_spent(time_spent)
+    files = validate_attachments(attachments)
+    if by is not None and not (agent_of(by) is not None or is_admin(by)):
+        raise Forbidden(_("Only help desk agents can add internal notes."))
+    with transaction.atomic():
+        locked = lock(ticket, expected_version=expected_version)
+        ensure_can_work(by, locked)
+        message = Message.objects.create(
+            ticket=locked,
+            original_ticket=locked,
+            kind=MessageKind.NOTE,
+            author_kind=AuthorKind.AGENT if by is not None else AuthorKind.SYSTEM,
+            author_user=by,
+            author_name=(by.get_full_name() or by.get_username()) if by else "Escala",
+            body=body,
+            channel=Channel.PORTAL,
+            created_at=clock.now(),
+            time_spent=time_spent,
+        )
+        store_attachments(message, files)
+        events.record(
+            locked, EventKind.NOTE_ADDED, by=by, data={"message_id": message.pk, "public": False}
+        )
+        touch(locked)
+    return message
+
+
+def add_vendor_message(
+    *,
+    ticket: Ticket | int,
+    vendor: Vendor,
+    body: str,
+    by: Any = None,
+    public: bool = False,
+    channel: str = Channel.EMAIL,
+    attachments: Iterable[UploadedFile] = (),
+) -> Message:
+    """What a vendor wrote (by mail, or typed in by an agent); internal unless made public."""
+    body = required_text(body, field="body", message=_("The message is empty."))
+    files = validate_attachments(attachments)
+    with transaction.atomic():
+        locked = lock(ticket)
+        ensure_can_work(by, locked)
+        message = Message.objects.create(
+            ticket=locked,
+            original_ticket=locked,
+            kind=MessageKind.REPLY if public else MessageKind.NOTE,
+            author_kind=AuthorKind.VENDOR,
+            author_user=by,
+            author_vendor=vendor,
+            author_name=vendor.name,
+            body=body,
+            channel=channel,
+            created_at=clock.now(),
+        )
+        store_attachments(message, files)
+        events.record(
+            locked,
+            EventKind.VENDOR_MESSAGE,
+            by=by,
+            data={"message_id": message.pk, "vendor_id": vendor.pk, "public": public},
+        )
+        touch(locked)
+    return message

@@ -1,0 +1,112 @@
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from escala.core import clock
+from escala.core.errors import Forbidden, ValidationFailed
+from escala.people.models import Requester
+from escala.people.queries import agent_of, is_admin, requester_of
+from escala.tiers.choices import Impact, Urgency
+from escala.tiers.models import Category
+from escala.tiers.queries import first_tier, priority_for, team_for
+
+from .. import events
+from ..choices import AuthorKind, Channel, EventKind, MessageKind, StayReason
+from ..models import Message, Ticket
+from ._common import open_stay, required_text, store_attachments, validate_attachments
+
+MAX_SUBJECT = 250
+
+
+def create_ticket(
+    *,
+    requester: Requester,
+    subject: str,
+    body: str,
+    channel: str,
+    by: Any,
+    category: Category | None = None,
+    impact: str = Impact.MEDIUM,
+    urgency: str = Urgency.MEDIUM,
+    attachments: Iterable[UploadedFile] = (),
+    time_spent: timedelta | None = None,
+) -> Ticket:
+    """Open a ticket at the tier and team of its category (Level 1 when it has none).
+
+    `by` is the user who files it: the requester themself, an agent taking a call, or None for
+    the system (mail ingest, an integration).
+    """
+    if by is not None and not (is_admin(by) or agent_of(by) is not None):
+        own = requester_of(by)
+        if own is None or own.pk != requester.pk:
+            raise Forbidden(_("You can only open tickets for yourself."))
+    subject = required_text(subject, field="subject", message=_("A subject is required."))
+    if len(subject) > MAX_SUBJECT:
+        raise ValidationFailed(
+            _("The subject is too long (at most %(n)d characters).") % {"n": MAX_SUBJECT},
+            field="subject",
+        )
+    body = required_text(body, field="body", message=_("Describe the request."))
+    if channel not in Channel.values:
+        raise ValidationFailed(_("Unknown channel."), field="channel")
+    if impact not in Impact.values:
+        raise ValidationFailed(_("Unknown impact."), field="impact")
+    if urgency not in Urgency.values:
+        raise ValidationFailed(_("Unknown urgency."), field="urgency")
+    if category is not None and not category.is_active:
+        raise ValidationFailed(_("This category is no longer in use."), field="category")
+    files = validate_attachments(attachments)
+
+    tier = category.tier if category is not None else first_tier()
+    team = team_for(tier=tier, category=category)
+    now = clock.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            subject=subject,
+            requester=requester,
+            organization_id=requester.organization_id,
+            channel=channel,
+            impact=impact,
+            urgency=urgency,
+            priority=priority_for(impact, urgency),
+            category=category,
+            tier=tier,
+            team=team,
+            created_at=now,
+            updated_at=now,
+        )
+        message = Message.objects.create(
+            ticket=ticket,
+            original_ticket=ticket,
+            kind=MessageKind.REPLY,
+            author_kind=AuthorKind.REQUESTER,
+            author_requester=requester,
+            # On a phone call the agent types the caller's words: both are kept.
+            author_user=by,
+            author_name=requester.name,
+            body=body,
+            channel=channel,
+            created_at=now,
+            time_spent=time_spent,
+        )
+        store_attachments(message, files)
+        open_stay(ticket, tier=tier, team=team, by=by, reason=StayReason.CREATED)
+        events.record(
+            ticket,
+            EventKind.CREATED,
+            by=by,
+            new=tier.short,
+            data={
+                "channel": channel,
+                "tier_id": tier.pk,
+                "team_id": team.pk if team else None,
+                "category_id": category.pk if category else None,
+                "priority": ticket.priority,
+                "message_id": message.pk,
+            },
+        )
+    return ticket

@@ -1,0 +1,205 @@
+"""Personas shared by every test: the desk of SCENARIOS.md in miniature."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from escala.core import clock
+from escala.people.choices import OrganizationKind, RequesterKind
+from escala.people.models import Agent, Organization, Requester
+from escala.tiers.models import Category, Specialty, SupportTier, Team, Vendor
+
+User = get_user_model()
+
+
+class FrozenClock:
+    """An injectable clock: tests move time on by hand, nothing sleeps."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.current += timedelta(**kwargs)
+        return self.current
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[FrozenClock]:
+    fake = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    clock.set_clock(fake)
+    yield fake
+    clock.reset_clock()
+
+
+@pytest.fixture
+def tiers(db) -> dict[int, SupportTier]:
+    return {t.level: t for t in SupportTier.objects.all()}
+
+
+def _specialty(code: str) -> Specialty:
+    return Specialty.objects.get(code=code)
+
+
+@pytest.fixture
+def teams(tiers) -> dict[str, Team]:
+    made = {}
+    for name, level, specialty in [
+        ("Service Desk", 1, "accounts"),
+        ("Networks", 2, "networks"),
+        ("Information Systems", 2, "information-systems"),
+        ("Databases", 2, "databases"),
+        ("Engineering", 3, "information-systems"),
+    ]:
+        team = Team.objects.create(name=name, tier=tiers[level])
+        team.specialties.add(_specialty(specialty))
+        made[name] = team
+    made["Engineering"].specialties.add(_specialty("networks"), _specialty("databases"))
+    return made
+
+
+@pytest.fixture
+def categories(tiers, teams) -> dict[str, Category]:
+    return {
+        "password": Category.objects.create(
+            code="password-reset",
+            name_en="Password reset",
+            name_es="Restablecer contraseña",
+            tier=tiers[1],
+            team=teams["Service Desk"],
+            specialty=_specialty("accounts"),
+        ),
+        "connectivity": Category.objects.create(
+            code="connectivity",
+            name_en="Connectivity",
+            name_es="Conectividad",
+            tier=tiers[1],
+            team=teams["Service Desk"],
+            specialty=_specialty("networks"),
+        ),
+        "erp": Category.objects.create(
+            code="erp",
+            name_en="ERP",
+            name_es="ERP",
+            tier=tiers[1],
+            team=teams["Service Desk"],
+            specialty=_specialty("information-systems"),
+        ),
+        "database": Category.objects.create(
+            code="database",
+            name_en="Database",
+            name_es="Base de datos",
+            tier=tiers[2],
+            team=teams["Databases"],
+            specialty=_specialty("databases"),
+        ),
+    }
+
+
+@pytest.fixture
+def vendor(db) -> Vendor:
+    return Vendor.objects.create(
+        name="ERP Vendor S.A.",
+        support_email="support@erp-vendor.example",
+        contract_reference="CT-2026-17",
+        response_time=timedelta(hours=4),
+        resolution_time=timedelta(days=5),
+    )
+
+
+def make_agent(username: str, *team_list: Team, supervisor: bool = False) -> Agent:
+    user = User.objects.create_user(
+        username, f"{username}@escala.example", "pw", first_name=username.title()
+    )
+    agent = Agent.objects.create(user=user, is_supervisor=supervisor)
+    agent.teams.set(team_list)
+    return agent
+
+
+@pytest.fixture
+def l1_agent(teams) -> Agent:
+    return make_agent("lucia", teams["Service Desk"])
+
+
+@pytest.fixture
+def l1_colleague(teams) -> Agent:
+    return make_agent("pablo", teams["Service Desk"])
+
+
+@pytest.fixture
+def l2_network_agent(teams) -> Agent:
+    return make_agent("nuria", teams["Networks"])
+
+
+@pytest.fixture
+def l2_is_agent(teams) -> Agent:
+    return make_agent("iker", teams["Information Systems"])
+
+
+@pytest.fixture
+def l2_db_specialist(teams) -> Agent:
+    return make_agent("dolores", teams["Databases"])
+
+
+@pytest.fixture
+def l3_engineer(teams) -> Agent:
+    return make_agent("elena", teams["Engineering"])
+
+
+@pytest.fixture
+def supervisor(teams) -> Agent:
+    return make_agent("sara", teams["Service Desk"], supervisor=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return User.objects.create_superuser("admin", "admin@escala.example", "pw")
+
+
+@pytest.fixture
+def internal_dept(db) -> Organization:
+    return Organization.objects.create(name="Finanzas", kind=OrganizationKind.DEPARTMENT)
+
+
+@pytest.fixture
+def customer_org(db) -> Organization:
+    return Organization.objects.create(
+        name="Fibra Rápida S.L.", kind=OrganizationKind.CUSTOMER, email_domain="fibrarapida.example"
+    )
+
+
+def make_requester(name: str, org: Organization, *, kind: str, manager: bool = False) -> Requester:
+    username = name.split()[0].lower()
+    user = User.objects.create_user(username, f"{username}@{org.pk}.example", "pw")
+    return Requester.objects.create(
+        user=user,
+        name=name,
+        email=f"{username}@{org.pk}.example",
+        kind=kind,
+        organization=org,
+        is_manager=manager,
+    )
+
+
+@pytest.fixture
+def employee(internal_dept) -> Requester:
+    return make_requester("Marta Gómez", internal_dept, kind=RequesterKind.EMPLOYEE)
+
+
+@pytest.fixture
+def customer(customer_org) -> Requester:
+    return make_requester("John Smith", customer_org, kind=RequesterKind.CUSTOMER)
+
+
+@pytest.fixture
+def customer_colleague(customer_org) -> Requester:
+    return make_requester("Ana Ruiz", customer_org, kind=RequesterKind.CUSTOMER)
+
+
+@pytest.fixture
+def customer_manager(customer_org) -> Requester:
+    return make_requester("Carlos Jefe", customer_org, kind=RequesterKind.CUSTOMER, manager=True)
