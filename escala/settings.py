@@ -128,9 +128,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-if _test_db := env_str("ESCALA_TEST_DB_NAME"):
-    # Each CI run names its own test database so two runs on one PostgreSQL never collide.
-    _db["TEST"] = {"NAME": _test_db}
+if _db["ENGINE"] != "django.db.backends.sqlite3":
+    # Each test run names its own database, so two runs on one PostgreSQL server never collide.
+    _db["TEST"] = {"NAME": env_str("ESCALA_TEST_DB_NAME") or f"test_escala_{os.getpid()}"}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -55,7 +55,10 @@ class BulkWriter:
         fields = [model._meta.get_field(c) for c in columns]
         names = [f.column for f in fields]
         prepared = [
-            tuple(f.get_db_prep_value(v, connection, prepared=False) for f, v in zip(fields, row, strict=True))
+            tuple(
+                f.get_db_prep_value(v, connection, prepared=False)
+                for f, v in zip(fields, row, strict=True)
+            )
             for row in rows
         ]
         table = model._meta.db_table

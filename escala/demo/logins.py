@@ -32,13 +32,14 @@ def demo_password() -> str:
 
 def describe_logins() -> str:
     users = set(
-        get_user_model().objects.filter(username__in=[u for u, _ in DEMO_LOGINS])
+        get_user_model()
+        .objects.filter(username__in=[u for u, _ in DEMO_LOGINS])
         .values_list("username", flat=True)
     )
     if not users:
         return "No demo users yet: run `escala demo` to create them."
     password = demo_password()
-    lines = ["", "Demo logins (password for all: %s)" % password]
+    lines = ["", f"Demo logins (password for all: {password})"]
     lines += [f"  {u:<8} {role}" for u, role in DEMO_LOGINS if u in users]
     lines.append("")
     return "\n".join(lines)

@@ -62,8 +62,13 @@ def build_organization(*, requesters: int = 150) -> DemoOrg:
     for code, en, es, level, team_name, spec in content.CATEGORIES:
         category, _ = Category.objects.get_or_create(
             code=code,
-            defaults={"name_en": en, "name_es": es, "tier": tiers[level],
-                      "team": teams[team_name], "specialty": specialties[spec]},
+            defaults={
+                "name_en": en,
+                "name_es": es,
+                "tier": tiers[level],
+                "team": teams[team_name],
+                "specialty": specialties[spec],
+            },
         )
         categories.append(category)
 
@@ -71,15 +76,25 @@ def build_organization(*, requesters: int = 150) -> DemoOrg:
     for name, email, contract, resp_h, res_d, specs in content.VENDORS:
         vendor, _ = Vendor.objects.get_or_create(
             name=name,
-            defaults={"support_email": email, "contract_reference": contract,
-                      "response_time": timedelta(hours=resp_h),
-                      "resolution_time": timedelta(days=res_d)},
+            defaults={
+                "support_email": email,
+                "contract_reference": contract,
+                "response_time": timedelta(hours=resp_h),
+                "resolution_time": timedelta(days=res_d),
+            },
         )
         vendor.specialties.add(*(specialties[s] for s in specs))
         vendors.append(vendor)
 
-    _user("admin", "Admin", "Escala", "admin@telco.example", password,
-          is_staff=True, is_superuser=True)
+    _user(
+        "admin",
+        "Admin",
+        "Escala",
+        "admin@telco.example",
+        password,
+        is_staff=True,
+        is_superuser=True,
+    )
     agents_by_team: dict[int, list[Agent]] = {t.pk: [] for t in teams.values()}
     for username, first, last, team_names, supervisor in content.AGENTS:
         user = _user(username, first, last, f"{username}@telco.example", password)
@@ -91,11 +106,13 @@ def build_organization(*, requesters: int = 150) -> DemoOrg:
     orgs = []
     for name, domain in content.DEPARTMENTS:
         org, _ = Organization.objects.get_or_create(
-            name=name, defaults={"kind": OrganizationKind.DEPARTMENT, "email_domain": domain})
+            name=name, defaults={"kind": OrganizationKind.DEPARTMENT, "email_domain": domain}
+        )
         orgs.append(org)
     for name, domain in content.CUSTOMERS:
         org, _ = Organization.objects.get_or_create(
-            name=name, defaults={"kind": OrganizationKind.CUSTOMER, "email_domain": domain})
+            name=name, defaults={"kind": OrganizationKind.CUSTOMER, "email_domain": domain}
+        )
         orgs.append(org)
     by_name = {o.name: o for o in orgs}
 
@@ -112,8 +129,14 @@ def build_organization(*, requesters: int = 150) -> DemoOrg:
         user = _user(username, first, last, email, password)
         requester, _ = Requester.objects.get_or_create(
             email=email,
-            defaults={"user": user, "name": f"{first} {last}", "kind": kind,
-                      "organization": org, "is_manager": manager, "language": lang},
+            defaults={
+                "user": user,
+                "name": f"{first} {last}",
+                "kind": kind,
+                "organization": org,
+                "is_manager": manager,
+                "language": lang,
+            },
         )
         people.append(requester)
 
@@ -123,14 +146,32 @@ def build_organization(*, requesters: int = 150) -> DemoOrg:
         first = content.FIRST_NAMES[i % len(content.FIRST_NAMES)]
         last = content.LAST_NAMES[(i * 7) % len(content.LAST_NAMES)]
         org = orgs[i % len(orgs)]
-        kind = (RequesterKind.EMPLOYEE if org.kind == OrganizationKind.DEPARTMENT
-                else RequesterKind.CUSTOMER)
-        english = first in {"John", "Emma", "Oliver", "Grace", "Thomas", "Chloe", "James",
-                            "Amelia", "Henry", "Olivia"}
-        new.append(Requester(
-            name=f"{first} {last}", email=f"{first.lower()}.{last.lower()}.{i}@{org.email_domain}",
-            kind=kind, organization=org, language="en" if english else "es",
-        ))
+        kind = (
+            RequesterKind.EMPLOYEE
+            if org.kind == OrganizationKind.DEPARTMENT
+            else RequesterKind.CUSTOMER
+        )
+        english = first in {
+            "John",
+            "Emma",
+            "Oliver",
+            "Grace",
+            "Thomas",
+            "Chloe",
+            "James",
+            "Amelia",
+            "Henry",
+            "Olivia",
+        }
+        new.append(
+            Requester(
+                name=f"{first} {last}",
+                email=f"{first.lower()}.{last.lower()}.{i}@{org.email_domain}",
+                kind=kind,
+                organization=org,
+                language="en" if english else "es",
+            )
+        )
     Requester.objects.bulk_create(new, batch_size=1000)
     return DemoOrg(
         tiers=tiers,

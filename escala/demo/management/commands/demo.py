@@ -21,17 +21,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # noqa: ANN001
         parser.add_argument("--tickets", type=int, default=500, help="How many tickets to add.")
-        parser.add_argument("--requesters", type=int, default=None,
-                            help="How many requesters (default: grows with the tickets).")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing if tickets already exist (what `make run` uses).")
+        parser.add_argument(
+            "--requesters",
+            type=int,
+            default=None,
+            help="How many requesters (default: grows with the tickets).",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing if tickets already exist (what `make run` uses).",
+        )
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--days", type=int, default=365,
-                            help="Spread ticket creation over this many past days.")
+        parser.add_argument(
+            "--days", type=int, default=365, help="Spread ticket creation over this many past days."
+        )
         parser.add_argument("--batch", type=int, default=5000)
 
-    def handle(self, *args, tickets: int, requesters: int | None, if_empty: bool, seed: int,
-               days: int, batch: int, **options) -> None:
+    def handle(
+        self,
+        *args,
+        tickets: int,
+        requesters: int | None,
+        if_empty: bool,
+        seed: int,
+        days: int,
+        batch: int,
+        **options,
+    ) -> None:
         if tickets < 0:
             raise CommandError("--tickets must be 0 or more.")
         if if_empty and Ticket.objects.exists():
@@ -48,7 +65,7 @@ class Command(BaseCommand):
         history.register(writer)
         done = 0
         while done < tickets:
-            chunk = starts[done: done + batch]
+            chunk = starts[done : done + batch]
             with transaction.atomic():
                 for start in chunk:
                     story = history.TicketStory(writer, org, rng, start, now)
@@ -60,10 +77,12 @@ class Command(BaseCommand):
         if tickets:
             sys.stderr.write("\n")
         elapsed = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo ready: {tickets} tickets added in {elapsed:.1f} s "
-            f"({Ticket.objects.count()} in all)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {tickets} tickets added in {elapsed:.1f} s "
+                f"({Ticket.objects.count()} in all)."
+            )
+        )
         self.stdout.write(describe_logins())
 
     def _progress(self, done: int, total: int, started: float) -> None:
