@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "escala.people",
     "escala.tiers",
     "escala.tickets",
+    "escala.sla",
+    "escala.automation",
     "escala.demo",
 ]
 

@@ -1,0 +1,23 @@
+"""Routing and triggers react to committed ticket events."""
+
+import logging
+
+from django.dispatch import receiver
+
+from escala.tickets.choices import EventKind
+from escala.tickets.events import ticket_event_committed
+
+from . import routing, triggers
+
+log = logging.getLogger(__name__)
+
+
+@receiver(ticket_event_committed, dispatch_uid="automation.route_new_ticket")
+def route_new_ticket(sender, event, **kwargs) -> None:  # noqa: ANN001
+    if event.kind == EventKind.CREATED:
+        routing.route_ticket(event.ticket_id)
+
+
+@receiver(ticket_event_committed, dispatch_uid="automation.fire_triggers")
+def fire_triggers(sender, event, **kwargs) -> None:  # noqa: ANN001
+    triggers.fire(event)
