@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('people', '0001_initial'),
-        ('tickets', '0002_alter_ticketevent_kind'),
+        ('tickets', '0002_sla_event_kinds'),
         ('tiers', '0002_seed_levels'),
     ]
 
