@@ -301,7 +301,7 @@ def measure(
     end = now if stopped_at is None else min(_aware(stopped_at, "stopped_at"), now)
     clipped: list[Pause] = []
     for s, e in pauses:
-        if s >= end:
+        if s > end:
             continue
         clipped.append((s, None if e is None or e > end else e))
     paused = stopped_at is None and any(e is None for _s, e in clipped)

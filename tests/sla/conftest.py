@@ -27,7 +27,11 @@ def committed(django_capture_on_commit_callbacks):
 def madrid_8x5(db) -> BusinessCalendar:
     """09:00-17:00 Monday to Friday, Madrid time, Spanish and Madrid public holidays."""
     cal = BusinessCalendar.objects.create(
-        name="Madrid 8×5", time_zone="Europe/Madrid", country="ES", subdivision="MD", is_default=True
+        name="Madrid 8×5",
+        time_zone="Europe/Madrid",
+        country="ES",
+        subdivision="MD",
+        is_default=True,
     )
     WorkingHours.objects.bulk_create(
         WorkingHours(calendar=cal, weekday=d, start=time(9), end=time(17)) for d in range(5)
