@@ -43,7 +43,15 @@ def _remember(event_ids: list[int]) -> None:
 
 
 def caused_by_trigger(event: TicketEvent) -> bool:
-    return _in_trigger.get() or event.pk in _caused
+    """Each event reaches the listener once, so a remembered id is forgotten when it is used."""
+    if event.pk in _caused:
+        del _caused[event.pk]
+        return True
+    return _in_trigger.get()
+
+
+def forget_caused() -> None:
+    _caused.clear()
 
 
 def field_value(ticket: Ticket, name: str) -> Any:

@@ -12,6 +12,12 @@ def madrid(*args: int) -> datetime:
     return datetime(*args, tzinfo=MADRID)
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The personas' passwords need no strong hashing here; it made each test seconds slower."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """`with committed(): action(...)` runs the after-commit listeners (clocks, routing,
