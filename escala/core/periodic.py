@@ -15,18 +15,20 @@ each job runs once per period whatever the number of workers.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from . import clock
 
 log = logging.getLogger(__name__)
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+LOCKED_RETRIES = 50
 
 
 @dataclass(frozen=True)
@@ -64,18 +66,27 @@ def jobs() -> list[PeriodicJob]:
 
 def claim(job: PeriodicJob, now: datetime, worker_id: str):  # noqa: ANN201
     """The PeriodicJobRun row if this worker won the period, else None."""
+    from django_tasks_db.utils import is_locked_database_exception
+
     from .models import PeriodicJobRun
 
-    try:
-        with transaction.atomic():
-            return PeriodicJobRun.objects.create(
-                job=job.name,
-                period_start=job.period_start(now),
-                worker_id=worker_id[:64],
-                started_at=clock.now(),
-            )
-    except IntegrityError:
-        return None
+    for attempt in range(LOCKED_RETRIES):
+        try:
+            with transaction.atomic():
+                return PeriodicJobRun.objects.create(
+                    job=job.name,
+                    period_start=job.period_start(now),
+                    worker_id=worker_id[:64],
+                    started_at=clock.now(),
+                )
+        except IntegrityError:
+            return None
+        except OperationalError as exc:
+            # SQLite may report a busy table instead of waiting: try again shortly.
+            if not is_locked_database_exception(exc) or attempt == LOCKED_RETRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    return None
 
 
 def run_due(worker_id: str, now: datetime | None = None) -> list[str]:

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -58,7 +58,7 @@ class EscalaWorker(Worker):
 
     def tick(self) -> int:
         """Run due periodic jobs, then every ready task; return how many tasks ran."""
-        close_old_connections()
+        self.refresh_connections()
         try:
             periodic.run_due(self.worker_id)
         except OperationalError:
@@ -74,8 +74,15 @@ class EscalaWorker(Worker):
             ran += 1
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                 self.running = False
-        close_old_connections()
+        self.refresh_connections()
         return ran
+
+    @staticmethod
+    def refresh_connections() -> None:
+        # Drop dropped/expired connections between ticks, as Django does between requests;
+        # never inside an open transaction (a test's, or a caller's).
+        if not connection.in_atomic_block:
+            close_old_connections()
 
     def run(self) -> None:
         log.info("Starting worker %s", self.worker_id)
