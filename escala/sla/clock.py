@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 ZERO = timedelta(0)
@@ -34,7 +34,9 @@ class NoWorkingTime(ValueError):
     """The calendar has no working time within reach (no hours, or every day off)."""
 
 
+@lru_cache(maxsize=64)
 def _days_off_of(country: str, subdivision: str) -> Container[date]:
+    # Building a country's holiday table is slow; it is pure data, so build it once per process.
     import holidays
 
     return holidays.country_holidays(country, subdiv=subdivision or None)

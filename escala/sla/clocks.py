@@ -37,12 +37,12 @@ class Context:
 
     @classmethod
     def load(cls) -> Context:
-        rows = list(BusinessCalendar.objects.prefetch_related("hours", "days_off"))
+        rows = list(BusinessCalendar.objects.all())
         return cls(
             policies=list(SlaPolicy.objects.filter(is_active=True).order_by("order", "id")),
             tier_targets={t.tier_id: t for t in TierTarget.objects.all()},
             vendors={v.pk: v for v in Vendor.objects.all()},
-            calendars={c.pk: c.to_calendar() for c in rows},
+            calendars={c.pk: _calendar(c) for c in rows},
             calendar_rows=rows,
         )
 
@@ -66,6 +66,20 @@ class Context:
             if pk is not None:
                 return self.calendars[pk]
         return clock.always_open(settings.TIME_ZONE)
+
+
+# Built calendars by (id, updated_at): saving a calendar (the admin saves it with its hours and
+# days off) bumps updated_at, so an edited calendar is never served stale.
+_calendars: dict[tuple[int, datetime], clock.Calendar] = {}
+
+
+def _calendar(row: BusinessCalendar) -> clock.Calendar:
+    key = (row.pk, row.updated_at)
+    if key not in _calendars:
+        if len(_calendars) > 256:
+            _calendars.clear()
+        _calendars[key] = row.to_calendar()
+    return _calendars[key]
 
 
 def pause_rules(policy: SlaPolicy | None) -> timeline.PauseRules:
@@ -137,6 +151,25 @@ def load_events(ticket_id: int) -> list[TicketEvent]:
     )
 
 
+def _fill(row: TicketClock, view: ClockView, now: datetime) -> TicketClock:
+    run, m = view.run, view.measure
+    if row.cycle != run.cycle:
+        row.warned = row.breached = False
+    row.cycle = run.cycle
+    row.policy = view.policy
+    row.target = m.target
+    row.elapsed = m.elapsed
+    row.started_at = run.start
+    row.stopped_at = m.stopped_at
+    row.paused = m.paused
+    # A clock that stopped in time can no longer warn or breach.
+    stopped_in_time = m.stopped_at is not None and not m.breached
+    row.due_at = None if stopped_in_time else m.due_at
+    row.warn_at = None if m.stopped_at is not None else m.warn_at
+    row.computed_at = now
+    return row
+
+
 def recompute(
     ticket: Ticket | int, *, ctx: Context | None = None, now: datetime | None = None
 ) -> list[TicketClock]:
@@ -152,24 +185,46 @@ def recompute(
         }
         kept = []
         for view in views:
-            run, m = view.run, view.measure
-            row = existing.pop(run.kind, None) or TicketClock(ticket=ticket, kind=run.kind)
-            if row.cycle != run.cycle:
-                row.warned = row.breached = False
-            row.cycle = run.cycle
-            row.policy = view.policy
-            row.target = m.target
-            row.elapsed = m.elapsed
-            row.started_at = run.start
-            row.stopped_at = m.stopped_at
-            row.paused = m.paused
-            # A clock that stopped in time can no longer warn or breach.
-            stopped_in_time = m.stopped_at is not None and not m.breached
-            row.due_at = None if stopped_in_time else m.due_at
-            row.warn_at = None if m.stopped_at is not None else m.warn_at
-            row.computed_at = now
-            row.save()
+            row = existing.pop(view.run.kind, None) or TicketClock(
+                ticket=ticket, kind=view.run.kind
+            )
+            _fill(row, view, now).save()
             kept.append(row)
         if existing:
             TicketClock.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
     return kept
+
+
+TICKET_FIELDS = ("id", "priority", "category_id", "organization_id", "team_id", "status")
+
+
+def rebuild(
+    ticket_ids: list[int], *, ctx: Context | None = None, now: datetime | None = None
+) -> int:
+    """Rebuild the clocks of many tickets in a few queries (deploying SLAs on existing data).
+
+    History is history: a clock that stopped after its target is stored as already breached and
+    warned, without events; only clocks still running past their target are left to the sweep.
+    """
+    ctx = ctx or Context.load()
+    now = now or core_clock.now()
+    tickets = Ticket.objects.filter(pk__in=ticket_ids).only(*TICKET_FIELDS)
+    by_ticket: dict[int, list[TicketEvent]] = {pk: [] for pk in ticket_ids}
+    events = (
+        TicketEvent.objects.filter(ticket_id__in=ticket_ids)
+        .only("id", "ticket_id", "kind", "created_at", "field", "new_value", "data")
+        .order_by("ticket_id", "created_at", "id")
+    )
+    for event in events:
+        by_ticket[event.ticket_id].append(event)
+    rows = []
+    for ticket in tickets:
+        for view in measure_ticket(ticket, by_ticket[ticket.pk], ctx, now):
+            row = _fill(TicketClock(ticket_id=ticket.pk, kind=view.run.kind), view, now)
+            if row.stopped_at is not None and view.measure.breached:
+                row.breached = row.warned = True
+            rows.append(row)
+    with transaction.atomic():
+        TicketClock.objects.filter(ticket_id__in=ticket_ids).delete()
+        TicketClock.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
