@@ -324,3 +324,44 @@ def measure(
         paused=paused,
         stopped_at=stopped_at if stopped_at is None else end,
     )
+
+
+COUNTED = "counted"
+CLOSED = "closed"
+PAUSED = "paused"
+
+
+def explain(
+    cal: Calendar, start: datetime, end: datetime, pauses: Iterable[Pause] = ()
+) -> list[tuple[datetime, datetime, str]]:
+    """The timeline between two instants: what counted, what was outside working time (closed)
+    and what a pause kept from counting. Adjacent pieces of one kind are merged."""
+    start = _aware(start, "start")
+    end = _aware(end, "end")
+    normal = _normal_pauses(pauses)
+    pieces: list[tuple[datetime, datetime, str]] = []
+    cursor = start
+    for ws, we in working_intervals(cal, start):
+        if ws >= end:
+            break
+        we = min(we, end)
+        if ws > cursor:
+            pieces.append((cursor, ws, CLOSED))
+        inner = ws
+        for cs, ce in _subtract([(ws, we)], normal):
+            if cs > inner:
+                pieces.append((inner, cs, PAUSED))
+            pieces.append((cs, ce, COUNTED))
+            inner = ce
+        if inner < we:
+            pieces.append((inner, we, PAUSED))
+        cursor = we
+    if cursor < end:
+        pieces.append((cursor, end, CLOSED))
+    merged: list[tuple[datetime, datetime, str]] = []
+    for s, e, kind in pieces:
+        if merged and merged[-1][2] == kind and merged[-1][1] == s:
+            merged[-1] = (merged[-1][0], e, kind)
+        else:
+            merged.append((s, e, kind))
+    return merged

@@ -13,6 +13,7 @@ from escala.sla.clock import (
     add,
     always_open,
     elapsed,
+    explain,
     measure,
     office_hours,
 )
@@ -183,3 +184,28 @@ def test_the_due_instant_falls_inside_working_hours(start, d):
         assert due.weekday() < 5
         assert time(9) < due.time() <= time(17)
         assert not EIGHT_BY_FIVE.is_day_off(due.date())
+
+
+def test_explain_shows_what_counted_what_was_closed_and_what_was_paused():
+    start = madrid(2026, 3, 6, 16, 0)  # Friday
+    pauses = [(madrid(2026, 3, 9, 10), madrid(2026, 3, 9, 11))]
+    pieces = explain(EIGHT_BY_FIVE, start, madrid(2026, 3, 9, 12), pauses)
+    assert [(s.astimezone(MADRID).strftime("%a %H:%M"), kind) for s, _e, kind in pieces] == [
+        ("Fri 16:00", "counted"),
+        ("Fri 17:00", "closed"),
+        ("Mon 09:00", "counted"),
+        ("Mon 10:00", "paused"),
+        ("Mon 11:00", "counted"),
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(cal=calendars, start=instants, end=instants, data=st.data())
+def test_explain_adds_up_to_elapsed(cal, start, end, data):
+    start, end = sorted([start, end])
+    pauses = data.draw(pause_lists(base=start))
+    pieces = explain(cal, start, end, pauses)
+    counted = sum((e - s for s, e, kind in pieces if kind == "counted"), timedelta(0))
+    assert counted == elapsed(cal, start, end, pauses)
+    if pieces:
+        assert (pieces[0][0], pieces[-1][1]) == (start, end)

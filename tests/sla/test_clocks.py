@@ -176,3 +176,19 @@ def test_a_missed_first_response_breaches_and_raises_priority_without_escalating
     assert monday_ticket.tier == tiers[1]  # the standard policy does not escalate
     kinds = list(monday_ticket.events.values_list("kind", flat=True))
     assert kinds.index(EventKind.SLA_BREACHED) < kinds.index(EventKind.FIELD_CHANGED)
+
+
+def test_the_ticket_page_query_explains_each_clock(
+    monday_ticket, frozen_clock, committed, l1_agent
+):
+    from escala.sla.queries import clocks_for
+
+    with committed():
+        claim_ticket(ticket=monday_ticket, by=l1_agent.user)
+        change_status(ticket=monday_ticket, by=l1_agent.user, to="pending_customer")
+    frozen_clock.current = madrid(2026, 3, 2, 11, 0)
+    resolution = next(p for p in clocks_for(monday_ticket) if p.kind == ClockKind.RESOLUTION)
+    assert resolution.paused
+    assert resolution.elapsed == timedelta(0)
+    assert resolution.remaining == 16 * H
+    assert [kind for _s, _e, kind in resolution.timeline] == ["paused"]
