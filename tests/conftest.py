@@ -28,6 +28,12 @@ class FrozenClock:
         return self.current
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The real hasher is slow by design; tests create many users and never attack them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def frozen_clock() -> Iterator[FrozenClock]:
     fake = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
