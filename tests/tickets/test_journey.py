@@ -159,3 +159,12 @@ def test_escalation_without_handover_is_refused(categories, employee, l1_agent):
     with pytest.raises(ValidationFailed) as refused:
         escalate_ticket(ticket=ticket, by=l1_agent.user, reason="No sé", handover="")
     assert refused.value.field == "handover"
+
+
+def test_history_is_append_only(categories, employee):
+    ticket = open_ticket(employee, category=categories["password"])
+    event = TicketEvent.objects.get(ticket=ticket)
+    event.reason = "rewritten"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    assert TicketEvent.objects.get(pk=event.pk).reason == ""
