@@ -34,6 +34,15 @@ def make_worker(worker_id: str) -> EscalaWorker:
     )
 
 
+def database_url_of_this_test() -> str:
+    """The test database, for worker processes started by the test (a file on SQLite)."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = db["USER"] or "postgres"
+        return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"sqlite:///{db['NAME']}"
+
+
 @pytest.fixture
 def counting_job():
     runs: list[tuple[str, datetime]] = []
@@ -111,18 +120,12 @@ def test_backoff_doubles_and_is_capped():
     assert backoff(40) == timedelta(hours=6)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="Two worker processes need a server database; SQLite's test database is in memory "
-    "and private to this process (the thread test above covers the lease on SQLite).",
-)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_worker_processes_run_each_task_once_and_each_periodic_job_once_per_period():
     results = [worker_tasks.note_call.enqueue(f"call {n}") for n in range(40)]
-    name = connection.settings_dict["NAME"]
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "DATABASE_URL": database_url_of_this_test(),
         "PYTHONPATH": str(REPO),
     }
     workers = [
