@@ -11,7 +11,9 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from escala.core.errors import InvalidTransition, ValidationFailed
+from escala.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from escala.people.models import Agent
+from escala.people.queries import agent_of, is_admin
 from escala.tickets import events
 from escala.tickets.actions import add_reply, change_status, update_ticket_fields
 from escala.tickets.actions._common import lock, touch
@@ -63,6 +65,23 @@ def set_team(*, ticket: Ticket | int, by: Any, team: Team) -> Ticket:
         locked.team = team
         touch(locked)
     return locked
+
+
+def set_away(*, agent: Agent, by: Any, away: bool) -> Agent:
+    """An agent marks themself away (or back); supervisors and admins may do it for them.
+    Routing skips agents who are away."""
+    actor = agent_of(by) if by is not None else None
+    if (
+        by is not None
+        and not is_admin(by)
+        and actor != agent
+        and not (actor and actor.is_supervisor)
+    ):
+        raise Forbidden(_("Only the agent, a supervisor or an admin can change this."))
+    if agent.is_away != away:
+        agent.is_away = away
+        agent.save(update_fields=["is_away"])
+    return agent
 
 
 PLACEHOLDER = re.compile(r"{{\s*([a-z_.]+)\s*}}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from escala.automation.notify import notify
+from escala.core.errors import DomainError
 from escala.people.models import Agent
 from escala.tickets import events
 from escala.tickets.actions import escalate_ticket, update_ticket_fields
@@ -18,6 +20,8 @@ from escala.tiers.models import SupportTier
 
 from .choices import CUSTOMER_CLOCKS, VENDOR_CLOCKS, ClockKind
 from .models import TicketClock, TierTarget
+
+log = logging.getLogger(__name__)
 
 RAISED = {
     Priority.LOW: Priority.MEDIUM,
@@ -106,9 +110,10 @@ def breach(*, clock_id: int) -> bool:
         if row.kind not in VENDOR_CLOCKS and _raises_priority(row):
             raised = RAISED.get(ticket.priority)
             if raised is not None:
-                update_ticket_fields(ticket=ticket.pk, by=None, priority=raised)
+                _consequence(update_ticket_fields, ticket=ticket.pk, by=None, priority=raised)
         if _escalates(row, ticket):
-            escalate_ticket(
+            _consequence(
+                escalate_ticket,
                 ticket=ticket.pk,
                 by=None,
                 reason=_("Automatic escalation: the %(clock)s target of %(tier)s was passed.")
@@ -119,6 +124,16 @@ def breach(*, clock_id: int) -> bool:
                 ),
             )
     return True
+
+
+def _consequence(action, **kwargs) -> None:  # noqa: ANN001
+    """Run a follow-up action in a savepoint: if it is refused (say, no higher tier), the breach
+    and the notification stay recorded and the refusal is logged."""
+    try:
+        with transaction.atomic():
+            action(**kwargs)
+    except DomainError as exc:
+        log.warning("Breach follow-up %s refused: %s", action.__name__, exc)
 
 
 def _raises_priority(row: TicketClock) -> bool:

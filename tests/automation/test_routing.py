@@ -79,3 +79,27 @@ def test_a_manual_team_leaves_new_tickets_in_the_queue(
     ticket = new_connectivity_ticket()
     ticket.refresh_from_db()
     assert ticket.assignee is None
+
+
+def test_an_agent_marks_themself_away_and_no_longer_gets_new_tickets(
+    frozen_clock, new_connectivity_ticket, network_skilled
+):
+    from escala.automation.actions import set_away
+
+    lucia, pablo = network_skilled
+    set_away(agent=lucia, by=lucia.user, away=True)
+    tickets = [new_connectivity_ticket(f"T{n}") for n in range(2)]
+    for t in tickets:
+        t.refresh_from_db()
+    assert [t.assignee for t in tickets] == [pablo, pablo]
+
+
+def test_a_colleague_cannot_mark_someone_else_away(network_skilled):
+    from escala.automation.actions import set_away
+    from escala.core.errors import Forbidden
+
+    lucia, pablo = network_skilled
+    with pytest.raises(Forbidden):
+        set_away(agent=lucia, by=pablo.user, away=True)
+    lucia.refresh_from_db()
+    assert lucia.is_away is False

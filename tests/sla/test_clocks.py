@@ -192,3 +192,29 @@ def test_the_ticket_page_query_explains_each_clock(
     assert resolution.elapsed == timedelta(0)
     assert resolution.remaining == 16 * H
     assert [kind for _s, _e, kind in resolution.timeline] == ["paused"]
+
+
+def test_one_failing_ticket_does_not_stop_the_sweep_for_the_others(
+    monday_ticket, frozen_clock, committed, customer, monkeypatch
+):
+    from escala.sla import actions
+
+    with committed():
+        other = create_ticket(
+            requester=customer, subject="Printer", body="Jammed.", channel=Channel.PHONE, by=None
+        )
+    real_breach = actions.breach
+    broken = TicketClock.objects.filter(ticket=monday_ticket).values_list("pk", flat=True)
+
+    def breach(*, clock_id):
+        if clock_id in set(broken):
+            raise RuntimeError("database hiccup")
+        return real_breach(clock_id=clock_id)
+
+    monkeypatch.setattr(actions, "breach", breach)
+    frozen_clock.current = madrid(2026, 3, 2, 11, 0)
+    with committed():
+        result = sweep()
+    assert result.failed == 1
+    assert other.events.filter(kind=EventKind.SLA_BREACHED).exists()
+    assert not monday_ticket.events.filter(kind=EventKind.SLA_BREACHED).exists()

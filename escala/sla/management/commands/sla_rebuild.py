@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from escala.sla.clocks import Context, rebuild
 from escala.sla.defaults import install_defaults
+from escala.sla.models import TicketClock
 from escala.tickets.models import Ticket
 
 
@@ -19,8 +20,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--defaults", action="store_true", help="Install the default calendar and policies."
         )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if clocks already exist."
+        )
 
-    def handle(self, *args, batch: int, defaults: bool, **options) -> None:
+    def handle(self, *args, batch: int, defaults: bool, if_empty: bool, **options) -> None:
+        if if_empty and TicketClock.objects.exists():
+            return
         if defaults and install_defaults():
             self.stdout.write("Installed the default calendar, policies and tier targets.")
         ctx = Context.load()
