@@ -17,7 +17,7 @@ Vocabulary
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
@@ -52,6 +52,8 @@ class Calendar:
     days_off: frozenset[date] = frozenset()
     country: str = ""
     subdivision: str = ""
+    # Each local day's intervals, once computed (a calendar is immutable, so this never stales).
+    _days: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -80,6 +82,14 @@ class Calendar:
 
     def intervals_on(self, day: date) -> list[Interval]:
         """The working intervals of one local day, as UTC instants, sorted, merged."""
+        known = self._days.get(day)
+        if known is None:
+            if len(self._days) > 20_000:
+                self._days.clear()
+            known = self._days[day] = self._intervals_on(day)
+        return known
+
+    def _intervals_on(self, day: date) -> list[Interval]:
         if self.is_day_off(day):
             return []
         out: list[Interval] = []
@@ -309,13 +319,12 @@ def measure(
     paused = stopped_at is None and any(e is None for _s, e in clipped)
     counted = elapsed(cal, start, end, clipped)
     due_at = warn_at = None
-    if target is not None:
-        # After a stop nothing counts any more: the stop acts as an open pause.
-        horizon: list[Pause] = list(clipped)
-        if stopped_at is not None:
-            horizon.append((end, None))
-        due_at = add(cal, start, target, horizon)
-        warn_at = add(cal, start, target * warn_share, horizon)
+    if target is not None and stopped_at is None:
+        due_at = add(cal, start, target, clipped)
+        warn_at = add(cal, start, target * warn_share, clipped)
+    elif target is not None and counted >= target:
+        # Stopped late: when was the target passed? (After the stop nothing counts.)
+        due_at = add(cal, start, target, [*clipped, (end, None)])
     return Measure(
         elapsed=counted,
         target=target,
