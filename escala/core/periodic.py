@@ -89,11 +89,22 @@ def claim(job: PeriodicJob, now: datetime, worker_id: str):  # noqa: ANN201
     return None
 
 
-def run_due(worker_id: str, now: datetime | None = None) -> list[str]:
-    """Run every job whose current period nobody has claimed yet; return the names run."""
+def run_due(
+    worker_id: str, now: datetime | None = None, *, tried: dict[str, datetime] | None = None
+) -> list[str]:
+    """Run every job whose current period nobody has claimed yet; return the names run.
+
+    `tried` (kept by a worker between ticks) remembers the period each job was last tried for,
+    so a worker polling every second tries each job once per period, not once per second.
+    """
     now = now or clock.now()
     ran = []
     for job in jobs():
+        period = job.period_start(now)
+        if tried is not None:
+            if tried.get(job.name) == period:
+                continue
+            tried[job.name] = period
         run = claim(job, now, worker_id)
         if run is None:
             continue

@@ -145,3 +145,27 @@ def test_two_worker_processes_run_each_task_once_and_each_periodic_job_once_per_
     assert all(len(r.worker_ids) == 1 for r in rows)
     sweeps = PeriodicJobRun.objects.filter(job="sla.sweep")
     assert sweeps.count() == len(set(sweeps.values_list("period_start", flat=True))) >= 1
+
+
+def test_a_worker_polling_every_second_tries_each_job_once_per_period(
+    db, counting_job, monkeypatch
+):
+    claims = []
+    real_claim = periodic.claim
+
+    def counting_claim(job, now, worker_id):
+        claims.append(job.period_start(now))
+        return real_claim(job, now, worker_id)
+
+    monkeypatch.setattr(periodic, "claim", counting_claim)
+    monkeypatch.setattr(periodic, "_jobs", {"test.count": periodic._jobs["test.count"]})
+    tried: dict = {}
+    minute = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    PeriodicJobRun.objects.create(
+        job="test.count", period_start=minute, worker_id="other", started_at=minute
+    )
+    for seconds in range(0, 120, 1):
+        periodic.run_due("w1", now=minute + timedelta(seconds=seconds), tried=tried)
+    # 09:00 was another worker's; 09:01 is ours, run once. One attempt per period, not 120.
+    assert [now for _name, now in counting_job] == [minute + timedelta(minutes=1)]
+    assert claims == [minute, minute + timedelta(minutes=1)]

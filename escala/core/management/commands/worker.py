@@ -41,6 +41,10 @@ def backoff(attempt: int) -> timedelta:
 class EscalaWorker(Worker):
     """django-tasks-db's worker plus periodic jobs and retries."""
 
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(**kwargs)
+        self.tried: dict = {}
+
     def next_task(self) -> tuple[bool, DBTaskResult | None]:
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
         if not self.process_all_queues:
@@ -60,7 +64,7 @@ class EscalaWorker(Worker):
         """Run due periodic jobs, then every ready task; return how many tasks ran."""
         self.refresh_connections()
         try:
-            periodic.run_due(self.worker_id)
+            periodic.run_due(self.worker_id, tried=self.tried)
         except OperationalError:
             log.exception("Periodic jobs could not be claimed; trying again next tick")
         ran = 0
