@@ -128,8 +128,10 @@ def runs(events: Sequence[EventLike], rules: PauseRules) -> list[Run]:
                 answered_at = e.created_at
         if waiting_since is not None:
             stop = answered_at
-            if stop is None and finished_at is not None and finished_at > waiting_since.created_at:
-                stop = finished_at
+            if stop is None and finished_at is not None:
+                # A message on a finished ticket that did not reopen it (a "thank you") starts
+                # no wait for an answer.
+                stop = max(finished_at, waiting_since.created_at)
             out.append(
                 Run(
                     ClockKind.NEXT_RESPONSE,
