@@ -1,6 +1,24 @@
 from django.contrib import admin
+from django.db import transaction
 
 from .models import BusinessCalendar, DayOff, SlaPolicy, TicketClock, TierTarget, WorkingHours
+
+
+class RetargetOnSave(admin.ModelAdmin):
+    """A changed calendar, policy or target re-targets every open ticket's clocks, in the
+    background, once the change is committed (counted time is kept: it comes from history)."""
+
+    def save_related(self, request, form, formsets, change) -> None:  # noqa: ANN001
+        super().save_related(request, form, formsets, change)
+        from .tasks import recompute_all_clocks
+
+        transaction.on_commit(lambda: recompute_all_clocks.enqueue())
+
+    def delete_model(self, request, obj) -> None:  # noqa: ANN001
+        super().delete_model(request, obj)
+        from .tasks import recompute_all_clocks
+
+        transaction.on_commit(lambda: recompute_all_clocks.enqueue())
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -14,13 +32,13 @@ class DayOffInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(RetargetOnSave):
     list_display = ["name", "time_zone", "country", "subdivision", "organization", "team"]
     inlines = [WorkingHoursInline, DayOffInline]
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(RetargetOnSave):
     list_display = [
         "name",
         "order",
@@ -36,7 +54,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierTarget)
-class TierTargetAdmin(admin.ModelAdmin):
+class TierTargetAdmin(RetargetOnSave):
     list_display = ["tier", "target", "escalate_on_breach"]
 
 
