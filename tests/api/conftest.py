@@ -41,6 +41,12 @@ class Api:
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Personas get passwords; the real hasher's cost is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     cache.clear()
     yield

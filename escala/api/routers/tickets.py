@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Path, Query, Router
+from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile as NinjaUploadedFile
 from pydantic import Field
 
@@ -171,7 +171,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
 
 
 @router.post("/tickets", response={201: TicketOut, **WRITE_ERRORS}, auth=auth.write)
-def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, dict[str, Any]]:
+def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status:
     """Open a ticket. A requester opens their own; an agent files one for any requester."""
     user = request.auth
     if payload.requester_id is not None:
@@ -194,7 +194,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, d
         impact=payload.impact,
         urgency=payload.urgency,
     )
-    return 201, _fresh(request, ticket.pk)
+    return Status(201, _fresh(request, ticket.pk))
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **COMMON_ERRORS}, auth=auth.read)
@@ -240,9 +240,9 @@ def list_messages(request: HttpRequest, ticket_id: int = PathId) -> list:
     return [present.message(m) for m in messages.order_by("created_at", "id")]
 
 
-def _message_response(message: Message) -> tuple[int, dict]:
+def _message_response(message: Message) -> Status:
     fresh = Message.objects.prefetch_related("attachments").get(pk=message.pk)
-    return 201, present.message(fresh)
+    return Status(201, present.message(fresh))
 
 
 @router.post(
@@ -498,8 +498,8 @@ def list_links(request: HttpRequest, ticket_id: int = PathId):
 def link(request: HttpRequest, payload: LinkIn, ticket_id: int = PathId):
     source = _see(request, ticket_id)
     target = access_ticket(request.auth, payload.target_id)
-    return 201, actions.link_tickets(
-        source=source, target=target, by=request.auth, kind=payload.kind
+    return Status(
+        201, actions.link_tickets(source=source, target=target, by=request.auth, kind=payload.kind)
     )
 
 
@@ -518,7 +518,7 @@ def unlink(
     if found is None:
         raise NotFound(_("Link not found."))
     actions.unlink_tickets(link=found, by=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/tickets/{ticket_id}/parent", response=OK, auth=auth.write)

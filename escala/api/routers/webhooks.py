@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Path, Router, Schema
+from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from escala.webhooks import actions
@@ -91,12 +91,15 @@ def list_subscriptions(request: HttpRequest):
 
 @router.post("/webhooks", response={201: SubscriptionCreated, **WRITE_ERRORS}, auth=auth.admin)
 def create_subscription(request: HttpRequest, payload: SubscriptionIn):
-    return 201, actions.subscribe(
-        by=request.auth,
-        name=payload.name,
-        url=payload.url,
-        events=[str(e) for e in payload.events],
-        allow_private_network=payload.allow_private_network,
+    return Status(
+        201,
+        actions.subscribe(
+            by=request.auth,
+            name=payload.name,
+            url=payload.url,
+            events=[str(e) for e in payload.events],
+            allow_private_network=payload.allow_private_network,
+        ),
     )
 
 
