@@ -41,7 +41,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
                     expires_at=clock.now() + timedelta(days=expires) if expires else None,
                 )
             except DomainError as refused:
-                errors[refused.field or "__all__"] = refused.message
+                errors[refused.field or "form"] = refused.message
     scopes = [(value, label) for value, label in Scope.choices]
     if not is_admin(request.user):
         scopes = [(v, label) for v, label in scopes if v != Scope.ADMIN]
