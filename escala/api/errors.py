@@ -82,6 +82,10 @@ def _message(err: dict[str, Any]) -> str:
         return _("Unknown field.")
     if kind == "string_too_long":
         return _("Too long: at most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind == "nul_character":
+        return _("Text cannot contain NUL characters.")
+    if kind == "invalid_unicode":
+        return _("Text is not valid Unicode.")
     if kind in {"int_parsing", "int_type"}:
         return _("A whole number is expected.")
     if kind in {"string_type"}:

@@ -16,4 +16,11 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<rest>.*)$", unknown),
     path("api/tokens/", views.tokens_page, name="api_tokens"),
     path("api/tokens/<int:token_id>/revoke", views.revoke, name="api_token_revoke"),
+    path("api/webhooks/", views.webhooks_page, name="api_webhooks"),
+    path("api/webhooks/<int:subscription_id>/test", views.webhook_test, name="api_webhook_test"),
+    path(
+        "api/webhooks/<int:subscription_id>/deactivate",
+        views.webhook_deactivate,
+        name="api_webhook_deactivate",
+    ),
 ]

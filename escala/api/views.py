@@ -69,3 +69,84 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The token was revoked."))
     return redirect("api_tokens")
+
+
+def _admin_only(request: HttpRequest) -> None:
+    from django.http import Http404
+
+    if not is_admin(request.user):
+        raise Http404
+
+
+@login_required
+def webhooks_page(request: HttpRequest) -> HttpResponse:
+    """Administrators: subscriptions, their delivery log, and a test-send button."""
+    from escala.webhooks import actions as webhooks
+    from escala.webhooks.choices import WebhookEvent
+    from escala.webhooks.models import Subscription
+
+    _admin_only(request)
+    errors: dict[str, str] = {}
+    created = None
+    if request.method == "POST":
+        try:
+            created = webhooks.subscribe(
+                by=request.user,
+                name=request.POST.get("name", ""),
+                url=request.POST.get("url", ""),
+                events=request.POST.getlist("events"),
+                allow_private_network=request.POST.get("allow_private_network") == "on",
+            )
+        except DomainError as refused:
+            errors[refused.field or "form"] = refused.message
+    subscriptions = Subscription.objects.prefetch_related("deliveries__log")
+    return render(
+        request,
+        "api/webhooks.html",
+        {
+            "subscriptions": subscriptions,
+            "events": WebhookEvent.choices,
+            "errors": errors,
+            "created": created,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def webhook_test(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    from escala.webhooks import actions as webhooks
+
+    _admin_only(request)
+    try:
+        delivery = webhooks.send_test_ping(by=request.user, subscription_id=subscription_id)
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        if delivery.status == "delivered":
+            messages.success(
+                request,
+                _("Test delivered: the target answered %(code)s.")
+                % {"code": delivery.last_status_code},
+            )
+        else:
+            messages.error(
+                request,
+                _("Test failed: %(why)s")
+                % {"why": delivery.last_error or delivery.last_status_code},
+            )
+    return redirect("api_webhooks")
+
+
+@login_required
+@require_POST
+def webhook_deactivate(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    from escala.webhooks import actions as webhooks
+
+    _admin_only(request)
+    try:
+        webhooks.unsubscribe(by=request.user, subscription_id=subscription_id)
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    return redirect("api_webhooks")

@@ -258,3 +258,33 @@ def test_webhooks_need_the_admin_scope(admin_user, l1_agent):
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/webhooks").status_code == 403
     _token, raw = issue_token(user=l1_agent.user, by=None, name="r", scopes=["tickets:read"])
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/webhooks").status_code == 403
+
+
+def test_the_webhook_page_subscribes_and_its_button_test_sends(admin_user, receiver, employee):
+    browser = Client()
+    browser.force_login(admin_user)
+    page = browser.post(
+        "/api/webhooks/",
+        {"name": "Intranet", "url": receiver.url, "events": ["ticket.created"]},
+    )
+    assert page.status_code == 422
+    assert "url" in page.context["errors"]
+    page = browser.post(
+        "/api/webhooks/",
+        {
+            "name": "Intranet",
+            "url": receiver.url,
+            "events": ["ticket.created"],
+            "allow_private_network": "on",
+        },
+    )
+    assert page.status_code == 200
+    subscription = page.context["created"]
+    browser.post(f"/api/webhooks/{subscription.pk}/test")
+    assert receiver.requests[0]["headers"][signing.EVENT_HEADER] == "ping"
+    log = browser.get("/api/webhooks/").content.decode()
+    assert "200" in log
+
+    someone = Client()
+    someone.force_login(employee.user)
+    assert someone.get("/api/webhooks/").status_code == 404
