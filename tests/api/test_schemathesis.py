@@ -34,6 +34,21 @@ CHECKS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI app closes the database connection after each request, as a server should; the
+    test's transaction lives on that connection, so keep it open (Django's test Client does the
+    same)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def world(settings, employee, customer, l1_agent, supervisor, vendor, categories):  # noqa: F811
     """A few tickets of every kind, so generated ids sometimes hit real rows."""
