@@ -105,3 +105,14 @@ def test_errors_speak_the_callers_language(api_as, employee):
     )
     assert spanish.json()["error"]["fields"]["colour"] == ["Campo desconocido."]
     assert english.json()["error"]["fields"]["colour"] == ["Unknown field."]
+
+
+def test_the_openapi_document_and_the_docs_are_served(db):
+    document = Client().get("/api/v1/openapi.json")
+    assert document.status_code == 200
+    paths = document.json()["paths"]
+    for path in ("/api/v1/tickets", "/api/v1/tickets/{ticket_id}/escalate", "/api/v1/webhooks"):
+        assert path in paths
+    docs = Client().get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert b"/static/ninja/" in docs.content  # no CDN: the desk may have no internet
