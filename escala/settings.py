@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "escala.core",
     "escala.people",
     "escala.tiers",
@@ -82,6 +83,8 @@ INSTALLED_APPS = [
     "escala.sla",
     "escala.automation",
     "escala.demo",
+    "escala.api",
+    "escala.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +198,11 @@ ESCALA_ALLOWED_ATTACHMENT_TYPES = env_list(
     ],
 )
 ESCALA_DEMO_PASSWORD = env_str("ESCALA_DEMO_PASSWORD")
+# API: requests per token (or per signed-in user) per window of seconds; 0 turns the limit off.
+ESCALA_API_RATE_LIMIT = env_int("ESCALA_API_RATE_LIMIT", 600)
+ESCALA_API_RATE_WINDOW = env_int("ESCALA_API_RATE_WINDOW", 60)
+# Webhooks: tries per delivery before it is marked failed (30 s, 1 min, 2 min... apart).
+ESCALA_WEBHOOK_ATTEMPTS = env_int("ESCALA_WEBHOOK_ATTEMPTS", 6)
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("escala.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("", core_views.home, name="home"),
 ]
