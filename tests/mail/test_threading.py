@@ -46,8 +46,7 @@ def test_a_reply_threads_by_in_reply_to_and_shows_only_the_new_text(customer):
         sender=customer.email,
         subject="Re: No funciona la impresora",
         body=(
-            "Ya he reiniciado la impresora.\n\n"
-            "On Mon, 2 Mar 2026, Soporte wrote:\n> ¿Ha probado?\n"
+            "Ya he reiniciado la impresora.\n\nOn Mon, 2 Mar 2026, Soporte wrote:\n> ¿Ha probado?\n"
         ),
         in_reply_to=f"<{sent}>",
         references=f"<{sent}>",
