@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Before any other /desk/ include: the mail quarantine lives under /desk/mail/.
+    path("desk/mail/", include("escala.mail.urls")),
     path("", core_views.home, name="home"),
 ]
 

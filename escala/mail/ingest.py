@@ -104,8 +104,11 @@ class Hold(Exception):  # noqa: N818  (a decision, not an error)
         self.status = status
 
 
-def process(mail_id: int, *, force: bool = False) -> InboundMail:
-    """Process one stored mail exactly once. `force` re-processes a quarantined one."""
+def process(
+    mail_id: int, *, force: bool = False, as_new_ticket: bool = False, by=None
+) -> InboundMail:
+    """Process one stored mail exactly once. `force` re-processes a quarantined one;
+    `as_new_ticket` (an agent's decision, `by`) files it as a new ticket whatever it looked like."""
     try:
         with transaction.atomic():
             mail = InboundMail.objects.select_for_update().get(pk=mail_id)
@@ -115,7 +118,7 @@ def process(mail_id: int, *, force: bool = False) -> InboundMail:
             mail.attempts += 1
             try:
                 with transaction.atomic():
-                    result = _route(mail)
+                    result = _route(mail, as_new_ticket=as_new_ticket, by=by)
             except Hold as hold:
                 result = Result(hold.status, hold.outcome, hold.reason)
             except DomainError as exc:
@@ -157,7 +160,22 @@ def pending(limit: int | None = None):
 # --- routing ------------------------------------------------------------------------------------
 
 
-def _route(mail: InboundMail) -> Result:
+def dismiss(mail_id: int, *, by) -> InboundMail:
+    """An agent decides a quarantined mail needs nothing: it is kept, marked ignored."""
+    with transaction.atomic():
+        mail = InboundMail.objects.select_for_update().get(pk=mail_id)
+        if mail.status == InboundStatus.QUARANTINED:
+            mail.status = InboundStatus.IGNORED
+            name = by.get_full_name() or by.get_username() if by is not None else "Escala"
+            mail.reason = (
+                mail.reason + "\n" + _("Dismissed by %(name)s.") % {"name": name}
+            ).strip()
+            mail.processed_at = clock.now()
+            mail.save(update_fields=["status", "reason", "processed_at"])
+    return mail
+
+
+def _route(mail: InboundMail, *, as_new_ticket: bool = False, by=None) -> Result:
     if mail.size > settings.ESCALA_MAIL_MAX_RAW_BYTES:
         raise Hold(
             Outcome.TOO_LARGE,
@@ -173,6 +191,11 @@ def _route(mail: InboundMail) -> Result:
     mail.body_text = parsed.text
     mail.body_html = parsed.html
     mail.no_auto_reply = wants_no_auto_reply(parsed)
+    if as_new_ticket:
+        if not parsed.from_addr:
+            raise Hold(Outcome.NO_SENDER, _("The mail has no sender address."))
+        sender = thread_match.identify(parsed.from_addr)
+        return _new_ticket(mail, parsed, sender.requester, by=by, checked=True)
 
     # The envelope sender is known only when the way in gave one ("<>" is the null sender).
     kind = automatic_kind(parsed, mail.envelope_from or None)
@@ -267,16 +290,17 @@ def _subject(parsed: ParsedMail) -> str:
     return (subject or _("(no subject)"))[:250]
 
 
-def _requester_for(parsed: ParsedMail) -> Requester:
+def _requester_for(parsed: ParsedMail, *, checked: bool = False) -> Requester:
+    """The requester for an unknown sender. `checked`: an agent already vouched for them."""
     address = parsed.from_addr
     domain = address.rpartition("@")[2]
     allowed = [d.lower().lstrip("@") for d in settings.ESCALA_MAIL_ALLOWED_DOMAINS]
-    if allowed and domain not in allowed:
+    if allowed and domain not in allowed and not checked:
         raise Hold(
             Outcome.DOMAIN_NOT_ALLOWED,
             _("Mail from %(domain)s may not open tickets.") % {"domain": domain},
         )
-    if settings.ESCALA_MAIL_UNKNOWN_SENDERS == "hold":
+    if settings.ESCALA_MAIL_UNKNOWN_SENDERS == "hold" and not checked:
         raise Hold(Outcome.REFUSED, _("%(sender)s is not a known requester.") % {"sender": address})
     org = Organization.objects.filter(email_domain__iexact=domain, is_active=True).first()
     if org is None:
@@ -309,9 +333,11 @@ def _new_ticket(
     requester: Requester | None,
     *,
     related_to: Ticket | None = None,
+    by=None,
+    checked: bool = False,
 ) -> Result:
     if requester is None:
-        requester = _requester_for(parsed)
+        requester = _requester_for(parsed, checked=checked)
     category = mail.mailbox.default_category if mail.mailbox else None
     impact_urgency = {}
     if mail.mailbox is not None and mail.mailbox.is_trusted:
@@ -326,7 +352,7 @@ def _new_ticket(
         subject=_subject(parsed),
         body=parsed.text or _("(empty message)"),
         channel=Channel.EMAIL,
-        by=None,
+        by=by,
         category=category,
         attachments=_files(parsed),
         **impact_urgency,
