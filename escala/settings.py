@@ -215,6 +215,8 @@ ESCALA_MAIL_VENDOR_CASE_PATTERN = env_str(
 )
 ESCALA_MAIL_SMTP_HOST = env_str("ESCALA_MAIL_SMTP_HOST", "127.0.0.1")
 ESCALA_MAIL_SMTP_PORT = env_int("ESCALA_MAIL_SMTP_PORT", 8025)
+# PostgreSQL: process stored mail without waiting for the disk flush (safe: see mail/ingest.py).
+ESCALA_MAIL_ASYNC_COMMIT = env_bool("ESCALA_MAIL_ASYNC_COMMIT", True)
 ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS = env_int("ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS", 8)
 # Outgoing mail (Django's MAILERS): SMTP by default; EMAIL_BACKEND may name another backend.
 _mail_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -8,4 +8,14 @@ class MailConfig(AppConfig):
     verbose_name = _("Mail")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from escala.tiers.models import Vendor
+
         from . import outbound  # noqa: F401  (connects the notification listener)
+        from .models import Mailbox
+        from .thread_match import clear_cache
+
+        for model in (Mailbox, Vendor):
+            post_save.connect(clear_cache, sender=model, dispatch_uid=f"mail-cache-{model}")
+            post_delete.connect(clear_cache, sender=model, dispatch_uid=f"mail-cache-d-{model}")

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from escala.core import clock
@@ -82,6 +82,20 @@ def store(
     return mail, True
 
 
+def store_many(raws: list[bytes], **kwargs) -> list[int]:
+    """Store a batch in one transaction (one disk flush for the lot); returns the mails' ids in
+    order. Used by the pipe when an MTA or a script hands over many files at once."""
+    keys = [dedup_key(raw) for raw in raws]
+    with transaction.atomic():
+        known = dict(InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
+        ids = []
+        for raw, key in zip(raws, keys, strict=True):
+            if key not in known:
+                known[key] = store(raw, **kwargs)[0].pk
+            ids.append(known[key])
+    return ids
+
+
 # --- 2. process -----------------------------------------------------------------------------------
 
 
@@ -111,6 +125,7 @@ def process(
     `as_new_ticket` (an agent's decision, `by`) files it as a new ticket whatever it looked like."""
     try:
         with transaction.atomic():
+            _relax_commit()
             mail = InboundMail.objects.select_for_update().get(pk=mail_id)
             wanted = {InboundStatus.RECEIVED} | ({InboundStatus.QUARANTINED} if force else set())
             if mail.status not in wanted:
@@ -135,6 +150,15 @@ def process(
                 mail.attempts += 1
                 _finish(mail, Result(InboundStatus.QUARANTINED, Outcome.ERROR, reason))
         return mail
+
+
+def _relax_commit() -> None:
+    """On PostgreSQL, processing commits without waiting for the disk: the raw mail was already
+    stored with a full commit, so if the server crashed and lost this transaction the mail would
+    simply be `received` again and `escala mail retry` would process it, once."""
+    if connection.vendor == "postgresql" and settings.ESCALA_MAIL_ASYNC_COMMIT:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _finish(mail: InboundMail, result: Result) -> None:
@@ -252,8 +276,7 @@ def _route(mail: InboundMail, *, as_new_ticket: bool = False, by=None) -> Result
 
 
 def _is_our_own(parsed: ParsedMail) -> bool:
-    ours = {settings.ESCALA_MAIL_ADDRESS.lower()}
-    ours.update(a.lower() for a in Mailbox.objects.values_list("address", flat=True))
+    ours = {settings.ESCALA_MAIL_ADDRESS.lower()} | thread_match.mailbox_addresses()
     if parsed.header("x-escala-loop"):
         return True
     local, _, domain = settings.ESCALA_MAIL_ADDRESS.lower().partition("@")

@@ -119,6 +119,31 @@ class Sender:
     vendor: Vendor | None = None
 
 
+# Small tables read for every mail: kept per process, dropped whenever a row changes.
+_cache: dict[str, object] = {}
+
+
+def clear_cache(**kwargs) -> None:
+    _cache.clear()
+
+
+def mailbox_addresses() -> set[str]:
+    if "mailboxes" not in _cache:
+        from .models import Mailbox
+
+        _cache["mailboxes"] = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    return _cache["mailboxes"]  # type: ignore[return-value]
+
+
+def vendor_for_domain(domain: str) -> Vendor | None:
+    if "vendors" not in _cache:
+        by_domain: dict[str, Vendor] = {}
+        for vendor in Vendor.objects.filter(is_active=True).order_by("pk"):
+            by_domain.setdefault(vendor.support_email.rpartition("@")[2].lower(), vendor)
+        _cache["vendors"] = by_domain
+    return _cache["vendors"].get(domain.lower())  # type: ignore[union-attr]
+
+
 def identify(address: str) -> Sender:
     address = address.strip().lower()
     sender = Sender(address)
@@ -132,10 +157,7 @@ def identify(address: str) -> Sender:
         .first()
     )
     sender.requester = Requester.objects.annotate(mail=Lower("email")).filter(mail=address).first()
-    domain = address.rpartition("@")[2]
-    for vendor in Vendor.objects.filter(is_active=True, support_email__iendswith="@" + domain):
-        sender.vendor = vendor
-        break
+    sender.vendor = vendor_for_domain(address.rpartition("@")[2])
     return sender
 
 

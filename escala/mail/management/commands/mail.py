@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
 EX_TEMPFAIL = 75
+BATCH = 100  # files stored per transaction
 
 
 class Command(BaseCommand):
@@ -51,23 +52,23 @@ class Command(BaseCommand):
             self._tempfail(exc)
         sources = files or ["-"]
         counts: dict[str, int] = {}
-        for name in sources:
-            raw = sys.stdin.buffer.read() if name == "-" else _read(name)
+        for start in range(0, len(sources), BATCH):
+            chunk = sources[start : start + BATCH]
+            raws = [sys.stdin.buffer.read() if name == "-" else _read(name) for name in chunk]
             try:
-                mail, _created = ingest.store(
-                    raw,
-                    mailbox=box,
-                    envelope_from=sender or "",
-                    envelope_to=recipient,
+                # Stored (and committed) before anything is parsed.
+                ids = ingest.store_many(
+                    raws, mailbox=box, envelope_from=sender or "", envelope_to=recipient
                 )
             except DatabaseError as exc:
                 self._tempfail(exc)
-            try:
-                mail = ingest.process(mail.pk)
-            except DatabaseError:
-                # Stored: `escala mail retry` (or the next ingest) processes it later.
-                continue
-            counts[mail.status] = counts.get(mail.status, 0) + 1
+            for pk in ids:
+                try:
+                    mail = ingest.process(pk)
+                except DatabaseError:
+                    # Stored: `escala mail retry` (or the next ingest) processes it later.
+                    continue
+                counts[mail.status] = counts.get(mail.status, 0) + 1
         if options.get("verbosity", 1) > 1 or len(sources) > 1:
             summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
             self.stdout.write(summary)
