@@ -463,9 +463,17 @@ def _dropped(att: ParsedAttachment, reason: str):
 
 def _after(mail: InboundMail, parsed: ParsedMail, ticket: Ticket, message: Message | None) -> None:
     if parsed.message_id:
-        ThreadId.objects.get_or_create(
-            message_id=parsed.message_id[:255],
-            defaults={"ticket": ticket, "outgoing": False, "created_at": clock.now()},
+        # One INSERT ... ON CONFLICT DO NOTHING: the first ticket filed with a Message-ID keeps it.
+        ThreadId.objects.bulk_create(
+            [
+                ThreadId(
+                    message_id=parsed.message_id[:255],
+                    ticket=ticket,
+                    outgoing=False,
+                    created_at=clock.now(),
+                )
+            ],
+            ignore_conflicts=True,
         )
     if parsed.dropped:
         lines = [
