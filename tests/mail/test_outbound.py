@@ -203,3 +203,28 @@ def test_only_a_ticket_with_an_open_vendor_case_can_mail_a_vendor(employee, supe
         outbound.email_vendor(ticket=ticket, by=supervisor.user, body="hola")
     assert not Outbox.objects.filter(kind="vendor").exists()
     assert not django_mail.outbox
+
+
+def test_a_status_change_is_mailed_in_the_requesters_language(
+    real_smtp, customer, l1_agent, django_capture_on_commit_callbacks
+):
+    from escala.tickets.actions import change_status
+
+    customer.language = "en"
+    customer.save()
+    ticket = _mail_ticket(customer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(ticket=ticket, by=l1_agent.user, to="pending_customer", reason="Need logs")
+    _send_all()
+    status_mail = real_smtp.messages[-1]
+    assert "is now “Pending customer”" in status_mail.get_content()
+    assert "Need logs" in status_mail.get_content()
+
+
+def test_the_worker_task_sends_the_mail_once_the_ticket_is_committed(
+    settings, real_smtp, customer, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    _mail_ticket(customer, django_capture_on_commit_callbacks)
+    assert len(real_smtp.messages) == 1
+    assert Outbox.objects.get().status == OutboxStatus.SENT
