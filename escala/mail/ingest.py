@@ -243,6 +243,16 @@ def _route(mail: InboundMail, *, as_new_ticket: bool = False, by=None) -> Result
     if match.ticket is not None:
         ticket = match.ticket
         if sender.agent is not None:
+            if match.how == "subject":
+                # From: is easy to forge; an agent's mail must carry what only Escala sent them.
+                raise Hold(
+                    Outcome.REFUSED,
+                    _(
+                        "A mail from agent %(sender)s names %(ticket)s only in its subject: "
+                        "answer from the notification (its reply address), or in the console."
+                    )
+                    % {"sender": parsed.from_addr, "ticket": ticket.reference},
+                )
             message = actions.add_reply(
                 ticket=ticket,
                 by=sender.agent.user,

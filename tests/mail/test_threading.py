@@ -164,7 +164,12 @@ def test_addresses_in_cc_are_never_added_to_an_existing_ticket(customer, custome
 def test_an_agent_answering_by_mail_posts_a_public_agent_reply(customer, l1_agent):
     ticket = _ticket_by_mail(customer)
     mail = ingest.ingest(
-        compose(sender=l1_agent.user.email, subject=f"Re: [{ticket.reference}] x", body="Hecho.")
+        compose(
+            sender=l1_agent.user.email,
+            subject=f"Re: [{ticket.reference}] x",
+            to=thread_match.reply_address(ticket.pk),
+            body="Hecho.",
+        )
     )
     assert mail.outcome == Outcome.AGENT_REPLY
     assert mail.filed_message.author_kind == AuthorKind.AGENT
@@ -244,3 +249,12 @@ def test_a_mailbox_default_category_routes_its_new_tickets(categories, teams):
     )
     mail = ingest.ingest(compose(sender="a@x.example"), mailbox=box)
     assert mail.ticket.team == teams["Databases"]
+
+
+def test_a_mail_from_an_agent_naming_a_ticket_only_in_its_subject_is_held(customer, l1_agent):
+    ticket = _ticket_by_mail(customer)
+    mail = ingest.ingest(
+        compose(sender=l1_agent.user.email, subject=f"Re: [{ticket.reference}] x", body="Cierro.")
+    )
+    assert (mail.status, mail.outcome) == (InboundStatus.QUARANTINED, Outcome.REFUSED)
+    assert ticket.messages.count() == 1
