@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "escala.tickets",
     "escala.sla",
     "escala.automation",
+    "escala.mail",
     "escala.demo",
     "escala.api",
     "escala.webhooks",
@@ -203,6 +204,48 @@ ESCALA_API_RATE_LIMIT = env_int("ESCALA_API_RATE_LIMIT", 600)
 ESCALA_API_RATE_WINDOW = env_int("ESCALA_API_RATE_WINDOW", 60)
 # Webhooks: tries per delivery before it is marked failed (30 s, 1 min, 2 min... apart).
 ESCALA_WEBHOOK_ATTEMPTS = env_int("ESCALA_WEBHOOK_ATTEMPTS", 6)
+
+# --- Mail (escala.mail) ------------------------------------------------------------------------
+ESCALA_MAIL_ADDRESS = env_str("ESCALA_MAIL_ADDRESS", "soporte@escala.example")
+ESCALA_MAIL_FROM_NAME = env_str("ESCALA_MAIL_FROM_NAME", "Escala")
+ESCALA_MAIL_MAX_RAW_BYTES = env_int("ESCALA_MAIL_MAX_RAW_BYTES", 40 * 1024 * 1024)
+ESCALA_MAIL_NOTIFY = env_bool("ESCALA_MAIL_NOTIFY", True)
+# A matched reply from someone who is not on the ticket: "new_ticket" or "hold" (for an agent).
+ESCALA_MAIL_STRANGER_REPLY = env_str("ESCALA_MAIL_STRANGER_REPLY", "new_ticket")
+# Unknown senders: "create" a requester (organization by domain) or "hold" the mail.
+ESCALA_MAIL_UNKNOWN_SENDERS = env_str("ESCALA_MAIL_UNKNOWN_SENDERS", "create")
+ESCALA_MAIL_ALLOWED_DOMAINS = env_list("ESCALA_MAIL_ALLOWED_DOMAINS", [])  # empty: any domain
+ESCALA_MAIL_DEFAULT_ORGANIZATION = env_str("ESCALA_MAIL_DEFAULT_ORGANIZATION", "Email")
+ESCALA_MAIL_RATE_LIMIT = env_int("ESCALA_MAIL_RATE_LIMIT", 30)  # mails per sender per window
+ESCALA_MAIL_RATE_WINDOW = env_int("ESCALA_MAIL_RATE_WINDOW", 3600)  # seconds
+ESCALA_MAIL_VENDOR_CASE_PATTERN = env_str(
+    "ESCALA_MAIL_VENDOR_CASE_PATTERN",
+    r"(?i)\b(?:case|caso|incident|incidencia|ticket|ref|sr)\s*(?:#|n[oº°]\.?|number|:)?\s*"
+    r"(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{3,40})",
+)
+ESCALA_MAIL_SMTP_HOST = env_str("ESCALA_MAIL_SMTP_HOST", "127.0.0.1")
+ESCALA_MAIL_SMTP_PORT = env_int("ESCALA_MAIL_SMTP_PORT", 8025)
+# PostgreSQL: process stored mail without waiting for the disk flush (safe: see mail/ingest.py).
+ESCALA_MAIL_ASYNC_COMMIT = env_bool("ESCALA_MAIL_ASYNC_COMMIT", True)
+ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS = env_int("ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS", 8)
+# Outgoing mail (Django's MAILERS): SMTP by default; EMAIL_BACKEND may name another backend.
+_mail_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+_mail_options = (
+    {
+        "host": env_str("EMAIL_HOST", "127.0.0.1"),
+        "port": env_int("EMAIL_PORT", 25),
+        "username": env_str("EMAIL_HOST_USER") or None,
+        "password": env_str("EMAIL_HOST_PASSWORD") or None,
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "timeout": env_int("EMAIL_TIMEOUT", 20),
+    }
+    if _mail_backend.endswith("smtp.EmailBackend")
+    else {}
+)
+MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", f"{ESCALA_MAIL_FROM_NAME} <{ESCALA_MAIL_ADDRESS}>"
+)
 
 LOGGING = {
     "version": 1,

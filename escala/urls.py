@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("escala.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    # Before any other /desk/ include: the mail quarantine lives under /desk/mail/.
+    path("desk/mail/", include("escala.mail.urls")),
     path("", core_views.home, name="home"),
 ]
 
