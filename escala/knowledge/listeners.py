@@ -1,0 +1,1 @@
+"""Reactions to ticket events (connected in apps.ready)."""
