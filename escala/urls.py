@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from escala.core import views as core_views
+from escala.knowledge import urls as knowledge_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,6 +12,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
+    # The knowledge base: before any "desk/" include, so /desk/kb/ is ours.
+    path("kb/", include(knowledge_urls.portal)),
+    path("desk/kb/", include(knowledge_urls.desk)),
     path("", core_views.home, name="home"),
 ]
 

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -70,7 +70,8 @@ def _scope(queryset: QuerySet) -> tuple[str, list] | None:
 
 def filter_tickets(tickets: QuerySet[Ticket], filters: dict[str, Any] | None) -> QuerySet[Ticket]:
     """Console and portal filters: status ("open", "done" or one status), tier, team, category
-    (ids), requester (id), created_after (datetime)."""
+    (ids), requester (id), created_after (datetime), open_or_since (datetime: open tickets and
+    any created since then)."""
     filters = filters or {}
     status = filters.get("status")
     if status == "open":
@@ -84,6 +85,10 @@ def filter_tickets(tickets: QuerySet[Ticket], filters: dict[str, Any] | None) ->
             tickets = tickets.filter(**{f"{name}_id": filters[name]})
     if filters.get("created_after"):
         tickets = tickets.filter(created_at__gte=filters["created_after"])
+    if filters.get("open_or_since"):
+        tickets = tickets.filter(
+            Q(status__in=OPEN_STATUSES) | Q(created_at__gte=filters["open_or_since"])
+        )
     return tickets
 
 
