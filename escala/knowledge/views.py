@@ -249,6 +249,16 @@ def _form_context(
     }
 
 
+_FORM_FIELDS = {"visibility", "tiers"} | {f"{p}_{c}" for p in ("title", "body") for c in Language}
+
+
+def _errors(exc: DomainError) -> dict[str, str]:
+    """A refusal shown next to its field, or at the top when no field of the form is at fault."""
+    if exc.field in _FORM_FIELDS:
+        return {exc.field: exc.message}
+    return {"form": exc.message}
+
+
 def _settings_from(request: HttpRequest) -> dict:
     category_id = _int(request.POST.get("category"))
     tier_ids = [i for i in (_int(v) for v in request.POST.getlist("tiers")) if i]
@@ -274,7 +284,7 @@ def desk_new(request: HttpRequest) -> HttpResponse:
                 by=request.user, texts=texts, **_settings_from(request)
             )
         except DomainError as exc:
-            context = _form_context(None, request.POST, {exc.field or "__all__": exc.message})
+            context = _form_context(None, request.POST, _errors(exc))
             return render(request, "knowledge/desk_form.html", context, status=400)
         messages.success(request, _("Draft saved."))
         return redirect("desk_kb:detail", pk=article.pk)
@@ -314,7 +324,7 @@ def desk_edit(request: HttpRequest, pk: int) -> HttpResponse:
                         note=note,
                     )
         except DomainError as exc:
-            context = _form_context(article, request.POST, {exc.field or "__all__": exc.message})
+            context = _form_context(article, request.POST, _errors(exc))
             return render(request, "knowledge/desk_form.html", context, status=400)
         messages.success(request, _("Article saved."))
         return redirect("desk_kb:detail", pk=article.pk)

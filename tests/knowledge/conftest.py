@@ -68,3 +68,31 @@ def internal_erp_article(l3_engineer, supervisor):
             "Apply the vendor's patch and run the close again.",
         ),
     )
+
+
+@pytest.fixture
+def vpn_outage_resolved_at_l3(employee, l1_agent, l3_engineer, tiers, teams, categories):
+    """A VPN problem Level 1 could not solve, resolved by Level 3 Engineering."""
+    from escala.tickets.actions import escalate_ticket, resolve_ticket
+    from tests.tickets.factories import open_ticket
+
+    ticket = open_ticket(
+        employee,
+        category=categories["connectivity"],
+        subject="La VPN se desconecta cada diez minutos",
+        body="Trabajando desde casa, la VPN se cae cada diez minutos y pierdo la sesión.",
+    )
+    escalate_ticket(
+        ticket=ticket,
+        by=l1_agent.user,
+        reason="Fuera de nuestro alcance",
+        handover="Reinstalado el cliente VPN, sigue igual.",
+        to_tier=tiers[3],
+        to_team=teams["Engineering"],
+    )
+    return resolve_ticket(
+        ticket=ticket,
+        by=l3_engineer.user,
+        summary="El tiempo de inactividad del concentrador VPN era de 10 minutos; "
+        "subido a 8 horas. Reconectar el cliente VPN.",
+    )
