@@ -54,14 +54,17 @@ PG_FORWARD = [
          AND NOT EXISTS (SELECT 1 FROM tickets_ticket t WHERE t.id = s.ticket_id);
       INSERT INTO knowledge_ticket_search (ticket_id, public_doc, note_doc)
       SELECT t.id,
-             knowledge_bilingual(t.subject, 'A') || knowledge_bilingual(m.public_text, 'B'),
-             knowledge_bilingual(m.note_text, 'C')
+             knowledge_bilingual(t.subject, 'A') || knowledge_bilingual(m.pub, 'B'),
+             knowledge_bilingual(m.notes, 'C')
         FROM tickets_ticket t
-        LEFT JOIN LATERAL (
-          SELECT string_agg(body, E'\\n' ORDER BY id) FILTER (WHERE kind = 'reply') AS public_text,
-                 string_agg(body, E'\\n' ORDER BY id) FILTER (WHERE kind <> 'reply') AS note_text
-            FROM tickets_message WHERE ticket_id = t.id
-        ) m ON true
+        LEFT JOIN (
+          SELECT ticket_id,
+                 string_agg(body, E'\\n' ORDER BY id) FILTER (WHERE kind = 'reply') AS pub,
+                 string_agg(body, E'\\n' ORDER BY id) FILTER (WHERE kind <> 'reply') AS notes
+            FROM tickets_message
+           WHERE ticket_id = ANY(ids)
+           GROUP BY ticket_id
+        ) m ON m.ticket_id = t.id
        WHERE t.id = ANY(ids)
       ON CONFLICT (ticket_id) DO UPDATE
         SET public_doc = EXCLUDED.public_doc, note_doc = EXCLUDED.note_doc;
@@ -126,6 +129,15 @@ PG_FORWARD = [
     """CREATE TRIGGER knowledge_ticket_ad AFTER DELETE ON tickets_ticket
        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
        EXECUTE FUNCTION knowledge_ticket_deleted()""",
+    """
+    CREATE FUNCTION knowledge_ticket_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      TRUNCATE knowledge_ticket_search;
+      RETURN NULL;
+    END $$
+    """,
+    """CREATE TRIGGER knowledge_ticket_at AFTER TRUNCATE ON tickets_ticket
+       FOR EACH STATEMENT EXECUTE FUNCTION knowledge_ticket_truncated()""",
     """CREATE TRIGGER knowledge_message_ai AFTER INSERT ON tickets_message
        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
        EXECUTE FUNCTION knowledge_message_inserted()""",
@@ -176,6 +188,8 @@ PG_BACKWARD = [
     "DROP TRIGGER IF EXISTS knowledge_message_ad ON tickets_message",
     "DROP TRIGGER IF EXISTS knowledge_message_au ON tickets_message",
     "DROP TRIGGER IF EXISTS knowledge_message_ai ON tickets_message",
+    "DROP TRIGGER IF EXISTS knowledge_ticket_at ON tickets_ticket",
+    "DROP FUNCTION IF EXISTS knowledge_ticket_truncated()",
     "DROP TRIGGER IF EXISTS knowledge_ticket_ad ON tickets_ticket",
     "DROP TRIGGER IF EXISTS knowledge_ticket_au ON tickets_ticket",
     "DROP TRIGGER IF EXISTS knowledge_ticket_ai ON tickets_ticket",

@@ -60,7 +60,8 @@ _MARKDOWN_NOISE = re.compile(r"(^|\s)[#>*`_~|-]+|[*`_~]+(\s|$)|!?\[([^\]]*)\]\([
 
 def plain(markdown_text: str) -> str:
     """Markdown with the markup removed, good enough for a search snippet."""
-    return _MARKDOWN_NOISE.sub(lambda m: " " + (m.group(3) or "") + " ", markdown_text or "")
+    text = _MARKDOWN_NOISE.sub(lambda m: " " + (m.group(3) or "") + " ", markdown_text or "")
+    return text.replace("**", "").replace("__", "").replace("`", "")
 
 
 def to_html(marked: str | None) -> SafeString:
