@@ -25,6 +25,13 @@ ARGS = [
 
 @pytest.fixture
 def browser():
+    from django.db import connections
+
+    # The live server answers each request in a thread of its own: persistent connections
+    # would outlive the test and keep PostgreSQL from dropping the test database.
+    settings_dict = connections.settings["default"]
+    kept_age = settings_dict.get("CONN_MAX_AGE", 0)
+    settings_dict["CONN_MAX_AGE"] = 0
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: install it (apt-get install chromium).")
@@ -39,6 +46,7 @@ def browser():
         yield launched
         launched.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    settings_dict["CONN_MAX_AGE"] = kept_age
 
 
 def signed_in(browser, live_server, username):

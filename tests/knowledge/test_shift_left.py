@@ -145,7 +145,7 @@ def test_the_suggestions_partial_inserts_into_the_reply(
 ):
     ticket = open_ticket(employee, subject="No conecta la VPN desde casa", body="Falla")
     client.force_login(l1_agent.user)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         page = client.get(reverse("desk_kb:suggestions", args=[ticket.pk]))
     assert reverse("desk_kb:insert", args=[ticket.pk, vpn_article.pk]) in page.text
     response = client.post(

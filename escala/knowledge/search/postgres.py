@@ -1,14 +1,16 @@
 """PostgreSQL backend: tsvector documents with GIN indexes (see migration 0002), queried with
 the escala_es and escala_en configurations (Spanish/English stemmers after unaccent)."""
 
+from functools import lru_cache
+
 from django.db import connection
 
 from .text import START, STOP
 
 # Ranking is done over the most recent CANDIDATES matching rows: for a word present in a
-# hundred thousand tickets, relevance among the newest thousand is what a desk wants, and it
+# hundred thousand tickets, relevance among the newest few hundred is what a desk wants, and it
 # keeps the cost of a search bounded however large the history grows.
-CANDIDATES = 1000
+CANDIDATES = 300
 
 _HEADLINE = (
     f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=12, MaxFragments=2, "
@@ -18,11 +20,21 @@ _TITLE_HEADLINE = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
 
 
 def _tsquery_text(terms: list[str], match: str) -> str:
+    """The tsquery of both stemmers, as text: computed once, then passed as a constant."""
     joiner = " | " if match == "any" else " & "
-    return joiner.join(f"{t}:*" for t in terms)
+    return _build(joiner.join(f"{t}:*" for t in terms))
 
 
-_QUERY = "(to_tsquery('escala_es', %s::text) || to_tsquery('escala_en', %s::text))"
+@lru_cache(maxsize=512)
+def _build(raw: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(_BUILD, [raw, raw])
+        return cursor.fetchone()[0] or ""
+
+
+_BUILD = "SELECT (to_tsquery('escala_es', %s::text) || to_tsquery('escala_en', %s::text))::text"
+# The query is built once per search (see _tsquery_text) and passed as a constant.
+_QUERY = "%s::tsquery"
 
 
 def _headline(text_sql: str, title: bool = False) -> str:
@@ -43,10 +55,10 @@ def ticket_candidates(
 ) -> list[tuple[int, float]]:
     q = _tsquery_text(terms, match)
     cond = "s.public_doc @@ " + _QUERY
-    params: list = [q, q]
+    params: list = [q]
     if include_notes:
         cond = f"({cond} OR s.note_doc @@ {_QUERY})"
-        params += [q, q]
+        params += [q]
     if scope is not None:
         cond += f" AND s.ticket_id IN ({scope[0]})"
         params += list(scope[1])
@@ -65,7 +77,7 @@ def ticket_candidates(
          LIMIT %s
     """  # noqa: S608 - only our own SQL fragments are interpolated; user text is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, [q, q, *params, limit])
+        cursor.execute(sql, [q, *params, limit])
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
@@ -78,11 +90,11 @@ def ticket_snippets(
     subject_sql, subject_opts = _headline("t.subject", title=True)
     public_sql, opts = _headline("coalesce(m.pub, '')")
     note_sql = "''"
-    params: list = [q, q, subject_opts, q, q, subject_opts, q, q, subject_opts]
-    params += [q, q, opts, q, q, opts, q, q, opts]
+    params: list = [q, subject_opts, q, subject_opts, q, subject_opts]
+    params += [q, opts, q, opts, q, opts]
     if include_notes:
         note_sql, _opts = _headline("coalesce(m.notes, '')")
-        params += [q, q, opts, q, q, opts, q, q, opts]
+        params += [q, opts, q, opts, q, opts]
     sql = f"""
         SELECT t.id, {subject_sql}, {public_sql}, {note_sql}
           FROM tickets_ticket t
@@ -110,7 +122,7 @@ def article_candidates(
          LIMIT %s
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [q, q, q, q, *scope[1], limit])
+        cursor.execute(sql, [q, q, *scope[1], limit])
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
@@ -123,8 +135,8 @@ def article_snippets(
     q = _tsquery_text(terms, match)
     title_sql, title_opts = _headline("t.title", title=True)
     body_sql, opts = _headline("b.body")
-    params = [q, q, title_opts, q, q, title_opts, q, q, title_opts]
-    params += [q, q, opts, q, q, opts, q, q, opts]
+    params = [q, title_opts, q, title_opts, q, title_opts]
+    params += [q, opts, q, opts, q, opts]
     values = ", ".join(["(%s::bigint, %s::text)"] * len(ids))
     value_params: list = []
     for pk in ids:
