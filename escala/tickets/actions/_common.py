@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from escala.core import clock
-from escala.core.errors import DomainError, InvalidTransition, StaleObject, ValidationFailed
+from escala.core.errors import InvalidTransition, NotFound, StaleObject, ValidationFailed
 from escala.people.models import Agent
 from escala.people.queries import agent_of
 from escala.tiers.models import SupportTier, Team, Vendor
@@ -25,14 +25,13 @@ def lock(ticket: Ticket | int, *, expected_version: int | None = None) -> Ticket
     ticket since, the action is refused rather than silently overwriting their change.
     """
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    try:
-        locked = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("tier", "team", "category", "assignee", "requester", "vendor")
-            .get(pk=pk)
-        )
-    except Ticket.DoesNotExist:
-        raise DomainError(_("Ticket not found.")) from None
+    # Lock first, then read: on PostgreSQL a row that waited for the lock is re-read, but the
+    # rows joined to it by select_related are not, so one query would return a stale assignee.
+    if not Ticket.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
+        raise NotFound(_("Ticket not found."))
+    locked = Ticket.objects.select_related(
+        "tier", "team", "category", "assignee__user", "requester", "vendor"
+    ).get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleObject(
             _(
@@ -69,6 +68,32 @@ def _status_label(value: str) -> str:
     from ..choices import Status
 
     return str(Status(value).label)
+
+
+def set_status(ticket: Ticket, to: str, *, by: Any, reason: str = "") -> None:
+    """Move the status and write the STATUS_CHANGED event; no-op when already there."""
+    from ..choices import EventKind
+
+    if ticket.status == to:
+        return
+    events.record(
+        ticket,
+        EventKind.STATUS_CHANGED,
+        by=by,
+        field="status",
+        old=ticket.status,
+        new=to,
+        reason=reason,
+    )
+    ticket.status = to
+
+
+def start_work(ticket: Ticket, *, by: Any) -> None:
+    """Someone took the ticket up: a new or reopened ticket becomes open."""
+    from ..choices import Status
+
+    if ticket.status in (Status.NEW, Status.REOPENED):
+        set_status(ticket, Status.OPEN, by=by)
 
 
 def require_open(ticket: Ticket, what: str) -> None:
