@@ -14,12 +14,6 @@ def published_article(author, reviewer, *, es, en, visibility=Visibility.PUBLIC,
     return publish_article(article=article, by=reviewer.user)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The personas' passwords are hashed once per user; the real hasher's cost is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def vpn_article(l1_agent, l2_network_agent, categories):
     return published_article(
