@@ -22,6 +22,7 @@ desk = (
         path("<int:pk>/", views.desk_detail, name="detail"),
         path("<int:pk>/edit/", views.desk_edit, name="edit"),
         path("<int:pk>/state/", views.desk_transition, name="transition"),
+        path("tickets/", views.desk_search, name="search"),
         path("tickets/<int:ticket_id>/", views.desk_ticket, name="ticket"),
         path("tickets/<int:ticket_id>/article/", views.desk_from_ticket, name="from_ticket"),
         path("tickets/<int:ticket_id>/suggestions/", views.ticket_suggestions, name="suggestions"),

@@ -31,7 +31,7 @@ from .permissions import (
     articles_visible_to,
     is_staff_member,
 )
-from .search import search_articles
+from .search import search_articles, search_tickets
 
 PAGE = 20
 
@@ -383,6 +383,42 @@ def desk_from_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
         return redirect("desk_kb:ticket", ticket_id=ticket_id)
     messages.success(request, _("Draft article written from the ticket; complete it for review."))
     return redirect("desk_kb:edit", pk=article.pk)
+
+
+# --- Desk: ticket search ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def desk_search(request: HttpRequest) -> HttpResponse:
+    """Full-text search over the tickets the agent may see, with filters; htmx gets the list."""
+    _require_agent(request)
+    from escala.tickets.choices import Status
+    from escala.tiers.models import Team
+
+    query = request.GET.get("q", "").strip()[:300]
+    filters = {
+        "status": request.GET.get("status", "")
+        if request.GET.get("status", "") in {"open", "done", *Status.values}
+        else "",
+        "tier": _int(request.GET.get("tier")),
+        "team": _int(request.GET.get("team")),
+        "category": _int(request.GET.get("category")),
+    }
+    hits = search_tickets(request.user, query, filters, limit=50) if query else []
+    return render(
+        request,
+        _partial(request, "knowledge/desk_search.html", "results"),
+        {
+            "query": query,
+            "filters": filters,
+            "hits": hits,
+            "statuses": [("open", _("Open (any)")), ("done", _("Resolved or closed"))],
+            "tiers": SupportTier.objects.all(),
+            "teams": Team.objects.filter(is_active=True),
+            "categories": Category.objects.filter(is_active=True),
+        },
+    )
 
 
 # --- Desk: a ticket's knowledge panel ------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from escala.knowledge.search import search_articles, search_tickets
 from escala.tickets.actions import add_note, add_reply, merge_tickets, update_ticket_fields
@@ -197,3 +198,23 @@ def test_an_edited_article_is_found_by_its_new_words(l1_agent, employee, vpn_art
         body="Reinicia el módem y abre el cliente VPN.",
     )
     assert [h.article for h in search_articles(employee.user, "MODEM")] == [vpn_article]
+
+
+def test_the_console_search_page_filters_and_highlights(
+    client, l1_agent, password_ticket, fibre_ticket, django_assert_max_num_queries
+):
+    client.force_login(l1_agent.user)
+    url = reverse("desk_kb:search")
+    with django_assert_max_num_queries(15):
+        page = client.get(url, {"q": "CONTRASEÑA"}, headers={"HX-Request": "true"})
+    assert "<mark>contraseña</mark>" in page.text
+    assert password_ticket.reference in page.text
+    assert fibre_ticket.reference not in page.text
+    assert (
+        password_ticket.reference not in client.get(url, {"q": "contraseña", "status": "done"}).text
+    )
+
+
+def test_requesters_cannot_use_the_console_search(client, employee, password_ticket):
+    client.force_login(employee.user)
+    assert client.get(reverse("desk_kb:search"), {"q": "contraseña"}).status_code == 403
