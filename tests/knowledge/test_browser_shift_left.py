@@ -47,6 +47,21 @@ def browser():
         launched.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     settings_dict["CONN_MAX_AGE"] = kept_age
+    _end_server_sessions()
+
+
+def _end_server_sessions() -> None:
+    """A live-server thread still serving a kept-alive browser connection holds a session on
+    the test database, and PostgreSQL then refuses to drop it at the end of the run."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def signed_in(browser, live_server, username):
