@@ -43,6 +43,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -86,6 +96,7 @@ INSTALLED_APPS = [
     "escala.demo",
     "escala.api",
     "escala.webhooks",
+    "escala.knowledge",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +256,10 @@ _mail_options = (
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", f"{ESCALA_MAIL_FROM_NAME} <{ESCALA_MAIL_ADDRESS}>"
+# Knowledge: triage suggestions above this confidence (0-1) are applied to new tickets; 0 = never.
+ESCALA_TRIAGE_AUTO_APPLY = env_float("ESCALA_TRIAGE_AUTO_APPLY", 0.0)
+ESCALA_TRIAGE_MODEL_PATH = Path(
+    env_str("ESCALA_TRIAGE_MODEL_PATH", str(VAR_DIR / "triage" / "model.joblib"))
 )
 
 LOGGING = {

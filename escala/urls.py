@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from escala.core import views as core_views
+from escala.knowledge import urls as knowledge_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +15,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Before any other /desk/ include: the mail quarantine lives under /desk/mail/.
     path("desk/mail/", include("escala.mail.urls")),
+    # The knowledge base: before any "desk/" include, so /desk/kb/ is ours.
+    path("kb/", include(knowledge_urls.portal)),
+    path("desk/kb/", include(knowledge_urls.desk)),
     path("", core_views.home, name="home"),
 ]
 
