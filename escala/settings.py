@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "escala.tiers",
     "escala.tickets",
     "escala.demo",
+    "escala.reports",
+    "escala.surveys",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +195,10 @@ ESCALA_ALLOWED_ATTACHMENT_TYPES = env_list(
     ],
 )
 ESCALA_DEMO_PASSWORD = env_str("ESCALA_DEMO_PASSWORD")
+# Satisfaction surveys: a first answer is accepted this many days after the resolution, and the
+# answer may be changed for this many days after it was first given.
+ESCALA_SURVEY_OPEN_DAYS = env_int("ESCALA_SURVEY_OPEN_DAYS", 30)
+ESCALA_SURVEY_CHANGE_DAYS = env_int("ESCALA_SURVEY_CHANGE_DAYS", 3)
 
 LOGGING = {
     "version": 1,
