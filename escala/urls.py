@@ -11,6 +11,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Before any generic desk/ include: the reports own desk/reports/.
+    path("desk/reports/", include("escala.reports.urls")),
+    path("survey/", include("escala.surveys.urls")),
     path("", core_views.home, name="home"),
 ]
 
