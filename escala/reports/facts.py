@@ -41,14 +41,14 @@ def _history(ticket_ids: Sequence[int]) -> tuple[dict, dict]:
     events: dict[int, list[metrics.Event]] = defaultdict(list)
     for ticket_id, kind, at, actor in (
         TicketEvent.objects.filter(ticket_id__in=ticket_ids, kind__in=COUNTED_KINDS)
-        .order_by()
+        .order_by("created_at", "id")
         .values_list("ticket_id", "kind", "created_at", "actor_id")
     ):
         events[ticket_id].append(metrics.Event(kind, at, actor))
     stays: dict[int, list[metrics.Stay]] = defaultdict(list)
     for ticket_id, level, entered, left, team in (
         TierStay.objects.filter(ticket_id__in=ticket_ids)
-        .order_by()
+        .order_by("entered_at", "id")
         .values_list("ticket_id", "tier__level", "entered_at", "left_at", "team_id")
     ):
         stays[ticket_id].append(metrics.Stay(level, entered, left, team))
@@ -56,11 +56,12 @@ def _history(ticket_ids: Sequence[int]) -> tuple[dict, dict]:
 
 
 def _rows(ticket: dict, facts: metrics.TicketFacts) -> tuple[TicketFact, list[TierTimeFact]]:
+    team = facts.resolving_team_id if facts.resolving_team_id is not None else ticket["team_id"]
     dims = {
         "created_at": ticket["created_at"],
         "organization_id": ticket["organization_id"],
         "category_id": ticket["category_id"],
-        "team_id": ticket["team_id"],
+        "team_id": team,
     }
     fact = TicketFact(
         ticket_id=ticket["id"],
@@ -112,8 +113,6 @@ def compute(ticket_ids: Sequence[int]) -> tuple[list[TicketFact], list[TierTimeF
             stays=stays.get(ticket["id"], []),
         )
         fact, tier_times = _rows(ticket, computed)
-        if computed.resolving_team_id is not None:
-            fact.team_id = computed.resolving_team_id
         facts.append(fact)
         times.extend(tier_times)
     return facts, times

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from . import metrics
 from .queries import Dashboard
@@ -89,7 +89,7 @@ def _times(d: Dashboard):
             _("Answered"),
             _("First response, median (h)"),
             _("First response, 90th percentile (h)"),
-            _("Resolved"),
+            pgettext("tickets counted", "Resolved"),
             _("Resolution, median (h)"),
             _("Resolution, 90th percentile (h)"),
         ],
@@ -183,8 +183,8 @@ def _weekly(d: Dashboard):
     return (
         [
             _("Week"),
-            _("Created"),
-            _("Resolved"),
+            pgettext("tickets counted", "Created"),
+            pgettext("tickets counted", "Resolved"),
             _("Level 1 resolution (%)"),
             _("Escalated (%)"),
             _("Resolution, median (h)"),
@@ -204,6 +204,15 @@ def _weekly(d: Dashboard):
 
 
 FIGURES: list[Figure] = [
+    Figure(
+        "weekly",
+        gettext_lazy("Trends per week"),
+        gettext_lazy(
+            "Tickets created each week (weeks start on Monday) and what became of them: "
+            "resolved, resolved at Level 1, escalated at least once, median time to resolution."
+        ),
+        _weekly,
+    ),
     Figure(
         "resolution-rates",
         gettext_lazy("Level 1 and first-contact resolution"),
@@ -276,15 +285,6 @@ FIGURES: list[Figure] = [
             "rating from 1 to 5 and the share of 4s and 5s, per resolving tier, team and agent."
         ),
         _csat,
-    ),
-    Figure(
-        "weekly",
-        gettext_lazy("Trends per week"),
-        gettext_lazy(
-            "Tickets created each week (weeks start on Monday) and what became of them: "
-            "resolved, resolved at Level 1, escalated at least once, median time to resolution."
-        ),
-        _weekly,
     ),
 ]
 BY_KEY = {f.key: f for f in FIGURES}

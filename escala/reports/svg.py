@@ -12,8 +12,8 @@ from itertools import count
 from django.utils.safestring import SafeString, mark_safe
 
 PALETTE = ["#2f6fde", "#e07b39", "#3f9b5a", "#8e5bd6", "#c0392b"]
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 44
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 34, 44
 _ids = count(1)
 
 
@@ -52,6 +52,8 @@ def _frame(title: str, labels: Sequence[str], series: Sequence[Series], unit: st
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{uid}-t {uid}-d" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(rows)}</desc>'
+        f'<text x="{LEFT}" y="16" font-size="13" font-weight="600" fill="#102a43" '
+        f'aria-hidden="true">{escape(title)}</text>'
     )
     return head, uid
 
@@ -64,7 +66,7 @@ def _axes(top: float, unit: str, labels: Sequence[str], slot: float) -> list[str
         y = TOP + plot_h - plot_h * i / 4
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e7eb"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
             f'fill="#52606d">{escape(_fmt(value, unit))}</text>'
         )
     every = max(1, math.ceil(len(labels) / 12))  # at most a dozen labels on the axis
@@ -73,7 +75,7 @@ def _axes(top: float, unit: str, labels: Sequence[str], slot: float) -> list[str
             continue
         x = LEFT + slot * (i + 0.5)
         parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="11" '
+            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="12" '
             f'fill="#52606d">{escape(label)}</text>'
         )
     parts.append(
@@ -89,7 +91,7 @@ def _legend(series: Sequence[Series]) -> list[str]:
         colour = PALETTE[i % len(PALETTE)]
         parts.append(
             f'<rect x="{x}" y="{HEIGHT - 16}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{HEIGHT - 7}" font-size="11" fill="#1f2933">'
+            f'<text x="{x + 14}" y="{HEIGHT - 7}" font-size="12" fill="#1f2933">'
             f"{escape(s.name)}</text>"
         )
         x += 24 + 7 * len(s.name)

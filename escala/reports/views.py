@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from escala.people.models import Organization
 from escala.people.queries import agent_of, is_admin
@@ -98,8 +98,10 @@ def _charts(dash: Dashboard) -> dict[str, str]:
             _("Tickets created and resolved per week"),
             labels,
             [
-                svg.Series(_("Created"), [w.created for w in dash.weeks]),
-                svg.Series(_("Resolved"), [w.resolved for w in dash.weeks]),
+                svg.Series(pgettext("tickets counted", "Created"), [w.created for w in dash.weeks]),
+                svg.Series(
+                    pgettext("tickets counted", "Resolved"), [w.resolved for w in dash.weeks]
+                ),
             ],
         ),
         "rates": svg.line_chart(
@@ -149,7 +151,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     figures = []
     for figure in FIGURES:
         headers, rows = figure.table(dash)
-        figures.append({"figure": figure, "headers": headers, "rows": rows})
+        cells = [[(v, isinstance(v, int | float)) for v in row] for row in rows]
+        figures.append({"figure": figure, "headers": headers, "rows": cells})
     cards = [
         (_("Tickets created"), dash.tickets, ""),
         (_("Level 1 resolution"), percent(dash.l1_rate), "%"),

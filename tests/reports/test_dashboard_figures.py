@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db import connection
 
 from escala.reports import facts
 from escala.reports.models import TicketFact
@@ -147,3 +148,27 @@ def test_an_agent_sees_their_own_workload_and_figures(desk_morning, l1_agent, l3
     assert mine.resolution.median == pytest.approx(12600)
     assert mine.open_by_status == {}
     assert agent_figures(l3_engineer, WEEK).resolved == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the bulk rebuild is SQL for PostgreSQL"
+)
+def test_the_bulk_sql_rebuild_gives_the_same_facts_as_the_python_one(desk_morning):
+    from escala.reports import facts_sql
+    from escala.reports.models import TierTimeFact
+
+    def snapshot():
+        fact_rows = [
+            {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
+            for row in TicketFact.objects.order_by("ticket_id").values()
+        ]
+        time_rows = [
+            {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items() if k != "id"}
+            for row in TierTimeFact.objects.order_by("ticket_id", "level").values()
+        ]
+        return fact_rows, time_rows
+
+    python_facts = snapshot()
+    TicketFact.objects.all().delete()
+    assert facts_sql.rebuild(chunk=4) == 6
+    assert snapshot() == python_facts
