@@ -19,10 +19,16 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         survey = actions.survey_for_token(token)
     except NotFound as exc:
         return render(request, "surveys/invalid.html", {"message": exc.message}, status=404)
+    language = translation.get_language()
     if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
         # The requester's own language, unless they picked one on the page.
-        translation.activate(survey.ticket.requester.language)
-        request.LANGUAGE_CODE = translation.get_language()
+        language = survey.ticket.requester.language
+    with translation.override(language):
+        request.LANGUAGE_CODE = language
+        return _answer(request, survey)
+
+
+def _answer(request: HttpRequest, survey) -> HttpResponse:
     context = {
         "survey": survey,
         "ticket": survey.ticket,

@@ -17,6 +17,7 @@ Six tickets opened at 09:00 (UTC) on Monday 2 March 2026; minutes are counted fr
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from escala.tickets.actions import (
     add_reply,
@@ -28,6 +29,18 @@ from escala.tickets.actions import (
 )
 from escala.tickets.choices import Status
 from tests.tickets.factories import open_ticket
+
+
+@pytest.fixture(autouse=True)
+def _leave_the_language_as_found():
+    # Test-client requests run LocaleMiddleware, which activates a language for the thread and
+    # leaves it there; later test modules must not inherit it.
+    before = translation.get_language()
+    yield
+    if before is None:
+        translation.deactivate_all()
+    else:
+        translation.activate(before)
 
 
 @pytest.fixture
