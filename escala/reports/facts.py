@@ -11,11 +11,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from escala.tickets.choices import EventKind
 from escala.tickets.models import Ticket, TicketEvent, TierStay
 
-from . import metrics
+from . import metrics, rollups
 from .models import TicketFact, TierTimeFact
 
 # Only these kinds change a figure; the others are skipped when loading history.
@@ -118,7 +119,7 @@ def compute(ticket_ids: Sequence[int]) -> tuple[list[TicketFact], list[TierTimeF
     return facts, times
 
 
-def refresh(ticket_ids: Iterable[int]) -> None:
+def refresh(ticket_ids: Iterable[int], *, summaries: bool = True) -> None:
     ids = sorted(set(ticket_ids))
     facts, times = compute(ids)
     with transaction.atomic():
@@ -126,6 +127,8 @@ def refresh(ticket_ids: Iterable[int]) -> None:
         TicketFact.objects.filter(ticket_id__in=ids).delete()
         TicketFact.objects.bulk_create(facts)
         TierTimeFact.objects.bulk_create(times)
+        if summaries:
+            rollups.refresh_days(timezone.localdate(f.created_at) for f in facts)
 
 
 def rebuild(*, chunk: int = 5000, only_missing: bool = False, progress=None) -> int:
@@ -138,8 +141,9 @@ def rebuild(*, chunk: int = 5000, only_missing: bool = False, progress=None) -> 
     while True:
         ids = list(tickets.filter(pk__gt=last).values_list("pk", flat=True)[:chunk])
         if not ids:
+            rollups.rebuild()
             return done
-        refresh(ids)
+        refresh(ids, summaries=False)
         done += len(ids)
         last = ids[-1]
         if progress:

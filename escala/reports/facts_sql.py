@@ -126,6 +126,8 @@ def rebuild_range(lo: int, hi: int) -> None:
 def rebuild(*, chunk: int = 50_000, progress=None) -> int:
     from escala.tickets.models import Ticket
 
+    from . import rollups
+
     bounds = Ticket.objects.order_by().values_list("pk", flat=True)
     first = bounds.order_by("pk").first()
     last = bounds.order_by("-pk").first()
@@ -137,4 +139,5 @@ def rebuild(*, chunk: int = 50_000, progress=None) -> int:
         lo += chunk
         if progress:
             progress(min(lo, last + 1) - first)
+    rollups.rebuild()
     return Ticket.objects.count()

@@ -28,6 +28,7 @@ Definitions (the dashboard shows the same text, in Spanish and English, next to 
 - Percentiles are linearly interpolated between closest ranks (PostgreSQL's percentile_cont).
 """
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -326,3 +327,52 @@ def satisfaction_from_counts(responses: int, total: int, satisfied: int) -> Sati
     if not responses:
         return Satisfaction(0, None, None)
     return Satisfaction(responses, total / responses, rate(satisfied, responses))
+
+
+# --- Histograms: percentiles of a large selection from pre-aggregated days. ---
+
+HISTOGRAM_GROWTH = 1.05  # bucket b holds values in [1.05^(b-1), 1.05^b): 5% wide
+
+
+def histogram_bucket(seconds: float) -> int:
+    if seconds < 1:
+        return 0
+    return 1 + int(math.log(seconds) / math.log(HISTOGRAM_GROWTH))
+
+
+def bucket_value(bucket: int) -> float:
+    """The middle (geometric) of a bucket: within 2.5% of every value in it."""
+    if bucket <= 0:
+        return 0.0
+    return HISTOGRAM_GROWTH ** (bucket - 0.5)
+
+
+def percentile_from_histogram(counts: dict[int, int], q: float) -> float | None:
+    """percentile() over values known only by their bucket: each value is taken as its
+    bucket's middle, then ranks are interpolated as percentile_cont does."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    ordered = sorted(counts.items())
+
+    def value_at(rank: int) -> float:
+        seen = 0
+        for bucket, n in ordered:
+            seen += n
+            if rank < seen:
+                return bucket_value(bucket)
+        return bucket_value(ordered[-1][0])
+
+    position = q * (total - 1)
+    low = int(position)
+    low_value = value_at(low)
+    high_value = value_at(min(low + 1, total - 1))
+    return low_value + (high_value - low_value) * (position - low)
+
+
+def spread_from_histogram(counts: dict[int, int]) -> Spread:
+    return Spread(
+        sum(counts.values()),
+        percentile_from_histogram(counts, 0.5),
+        percentile_from_histogram(counts, 0.9),
+    )

@@ -35,6 +35,9 @@ class TicketFact(models.Model):
         indexes = [
             models.Index(fields=["created_at"], name="fact_created"),
             models.Index(fields=["resolving_user_id", "created_at"], name="fact_resolver"),
+            models.Index(fields=["organization_id", "created_at"], name="fact_organization"),
+            models.Index(fields=["category_id", "created_at"], name="fact_category"),
+            models.Index(fields=["team_id", "created_at"], name="fact_team"),
         ]
 
     def __str__(self) -> str:
@@ -61,3 +64,35 @@ class TierTimeFact(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} at L{self.level}"
+
+
+class DaySummary(models.Model):
+    """Pre-aggregated facts of the tickets created on one (local) day, for one slice: all
+    tickets (slice "a"), one organization ("o"), category ("c") or team ("t"). The dashboard
+    of a long period adds up a few hundred of these rows instead of scanning every ticket.
+    Rewritten for a whole day whenever a ticket of that day changes (rollups.refresh_days)."""
+
+    day = models.DateField()
+    slice = models.CharField(max_length=1)
+    key = models.IntegerField(default=0)
+    tickets = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    ever_resolved = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    l1_base = models.PositiveIntegerField(default=0)
+    l1_resolved = models.PositiveIntegerField(default=0)
+    first_contact = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    paths = models.JSONField(default=dict)  # {"1>2": tickets}
+    tiers = models.JSONField(default=dict)  # {"2": [tickets, closed seconds, open, open since]}
+    # {"r:1": {bucket: n}}: first response (f) / resolution (r) times per resolving level
+    # (0: not resolved), in buckets of metrics.histogram_bucket().
+    times = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slice", "key", "day"], name="day_summary_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.slice}{self.key}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
@@ -24,8 +25,8 @@ from escala.tickets.choices import OPEN_STATUSES
 from escala.tickets.models import Ticket, VendorCase
 from escala.tiers.models import SupportTier, Team, Vendor
 
-from . import metrics
-from .models import TicketFact, TierTimeFact
+from . import metrics, rollups
+from .models import DaySummary, TicketFact, TierTimeFact
 
 
 class PercentileCont(Aggregate):
@@ -153,6 +154,7 @@ class Dashboard:
     csat_by_agent: list[tuple[str, metrics.Satisfaction]] = field(default_factory=list)
     weeks: list[Week] = field(default_factory=list)
     tier_names: dict[int, str] = field(default_factory=dict)
+    approximate: bool = False  # percentiles from day histograms (a large selection)
     # Extension points, filled by other apps once they exist (SLA compliance, deflections).
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -325,28 +327,123 @@ def _day(value: datetime | date) -> date:
     return value
 
 
+def _exact_spreads(dash: Dashboard, facts: QuerySet) -> None:
+    for target, column in (
+        (dash.first_response, "first_response_s"),
+        (dash.resolution, "resolution_s"),
+    ):
+        target.update(spreads(facts, column))
+        target.update({k: v for k, v in spreads(facts, column, "resolving_level").items() if k})
+
+
+def _from_facts(dash: Dashboard, filters: Filters) -> None:
+    """Every cohort figure straight from the per-ticket facts (exact, for any filter mix)."""
+    facts = _facts(filters)
+    for name, value in _counts(facts).items():
+        setattr(dash, name, value)
+    _exact_spreads(dash, facts)
+    paths = facts.values("path").annotate(n=Count("pk"))
+    dash.flow = metrics.escalation_flow((metrics.parse_path(r["path"]), r["n"]) for r in paths)
+    dash.tier_time = _tier_time(filters, dash.now)
+    dash.weeks = _weeks(facts)
+
+
+def _slice(filters: Filters) -> tuple[str, int] | None:
+    chosen = [
+        (name, value)
+        for name, value in (
+            ("o", filters.organization_id),
+            ("c", filters.category_id),
+            ("t", filters.team_id),
+        )
+        if value
+    ]
+    if not chosen:
+        return ("a", 0)
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def _merge(into: dict, counts: dict) -> None:
+    for key, n in counts.items():
+        into[key] = into.get(key, 0) + n
+
+
+def _from_summaries(dash: Dashboard, filters: Filters, slice_: tuple[str, int]) -> None:
+    """The same figures from the day summaries: a few hundred rows for a year."""
+    rows = DaySummary.objects.filter(
+        slice=slice_[0], key=slice_[1], day__gte=filters.start, day__lte=filters.end
+    ).values("day", *rollups.COUNTERS, "paths", "tiers", "times")
+    paths: dict[str, int] = {}
+    tiers: dict[int, list[float]] = {}
+    times: dict[str, dict[int, int]] = {}
+    weeks: dict[date, Week] = {}
+    week_times: dict[date, dict[int, int]] = {}
+    for row in rows:
+        for name in rollups.COUNTERS:
+            if name != "escalated":
+                setattr(dash, name, getattr(dash, name) + row[name])
+        _merge(paths, row["paths"])
+        for level, (n, seconds, open_n, open_since) in row["tiers"].items():
+            acc = tiers.setdefault(int(level), [0, 0.0, 0, 0])
+            acc[0] += n
+            acc[1] += seconds
+            acc[2] += open_n
+            acc[3] += open_since
+        monday = row["day"] - timedelta(days=row["day"].weekday())
+        week = weeks.setdefault(monday, Week(monday, 0, 0, 0, 0, 0))
+        week.created += row["tickets"]
+        week.resolved += row["resolved"]
+        week.l1_resolved += row["l1_resolved"]
+        week.l1_base += row["l1_base"]
+        week.escalated += row["escalated"]
+        for key, hist in row["times"].items():
+            counts = {int(b): n for b, n in hist.items()}
+            _merge(times.setdefault(key, {}), counts)
+            if key.startswith("r:"):
+                _merge(week_times.setdefault(monday, {}), counts)
+    dash.flow = metrics.escalation_flow((metrics.parse_path(p), n) for p, n in paths.items())
+    epoch = int(dash.now.timestamp())
+    dash.tier_time = [
+        TierTime(level, int(n), seconds + open_n * epoch - open_since)
+        for level, (n, seconds, open_n, open_since) in sorted(tiers.items())
+    ]
+    dash.weeks = [weeks[k] for k in sorted(weeks)]
+    if dash.tickets <= settings.ESCALA_REPORTS_EXACT_LIMIT:
+        facts = _facts(filters)
+        _exact_spreads(dash, facts)
+        weekly = facts.annotate(week=TruncWeek("created_at"))
+        for key, spread in spreads(weekly, "resolution_s", "week").items():
+            if _day(key) in weeks:
+                weeks[_day(key)].resolution = spread
+        return
+    dash.approximate = True
+    for measure, target in (("f", dash.first_response), ("r", dash.resolution)):
+        overall: dict[int, int] = {}
+        for key, hist in times.items():
+            kind, level = key.split(":")
+            if kind != measure:
+                continue
+            _merge(overall, hist)
+            if int(level):
+                target[int(level)] = metrics.spread_from_histogram(hist)
+        if overall:
+            target[None] = metrics.spread_from_histogram(overall)
+    for monday, hist in week_times.items():
+        weeks[monday].resolution = metrics.spread_from_histogram(hist)
+
+
 def dashboard(filters: Filters, *, now: datetime | None = None) -> Dashboard:
     now = now or clock.now()
     dash = Dashboard(filters=filters, now=now)
     dash.tier_names = {t.level: str(t) for t in SupportTier.objects.all()}
-    facts = _facts(filters)
-    for name, value in _counts(facts).items():
-        setattr(dash, name, value)
-    dash.first_response = spreads(facts, "first_response_s")
-    dash.first_response.update(
-        {k: v for k, v in spreads(facts, "first_response_s", "resolving_level").items() if k}
-    )
-    dash.resolution = spreads(facts, "resolution_s")
-    dash.resolution.update(
-        {k: v for k, v in spreads(facts, "resolution_s", "resolving_level").items() if k}
-    )
-    paths = facts.values("path").annotate(n=Count("pk"))
-    dash.flow = metrics.escalation_flow((metrics.parse_path(r["path"]), r["n"]) for r in paths)
-    dash.tier_time = _tier_time(filters, now)
+    slice_ = _slice(filters)
+    if slice_ is None:
+        _from_facts(dash, filters)
+    else:
+        _from_summaries(dash, filters, slice_)
     dash.backlog = _backlog(filters, now)
     dash.vendors = _vendors(filters)
     _csat(dash, surveys_in(filters))
-    dash.weeks = _weeks(facts)
     for contributor in EXTENSIONS:
         contributor(dash)
     return dash

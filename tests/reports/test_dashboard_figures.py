@@ -172,3 +172,49 @@ def test_the_bulk_sql_rebuild_gives_the_same_facts_as_the_python_one(desk_mornin
     TicketFact.objects.all().delete()
     assert facts_sql.rebuild(chunk=4) == 6
     assert snapshot() == python_facts
+
+
+def test_a_large_selection_reads_percentiles_from_day_histograms(desk_morning, settings):
+    exact = dashboard(WEEK)
+    settings.ESCALA_REPORTS_EXACT_LIMIT = 0  # as if the week held a million tickets
+    approx = dashboard(WEEK)
+    assert approx.approximate is True
+    assert (approx.tickets, approx.l1_resolved, approx.first_contact) == (6, 3, 1)
+    for scope in (None, 1, 2):
+        for kind in ("first_response", "resolution"):
+            want, got = getattr(exact, kind)[scope], getattr(approx, kind)[scope]
+            assert got.count == want.count
+            assert got.median == pytest.approx(want.median, rel=0.025)
+            assert got.p90 == pytest.approx(want.p90, rel=0.025)
+
+
+def test_two_filters_at_once_read_the_facts_and_agree(desk_morning, categories, employee):
+    one = dashboard(Filters(WEEK.start, WEEK.end, category_id=categories["password"].pk))
+    both = dashboard(
+        Filters(
+            WEEK.start,
+            WEEK.end,
+            organization_id=employee.organization_id,
+            category_id=categories["password"].pk,
+        )
+    )
+    for name in ("tickets", "resolved", "l1_resolved", "first_contact", "reopened"):
+        assert getattr(both, name) == getattr(one, name)
+    assert both.flow == one.flow
+    assert [(t.level, t.tickets, t.seconds) for t in both.tier_time] == [
+        (t.level, t.tickets, t.seconds) for t in one.tier_time
+    ]
+
+
+def test_day_summaries_follow_a_ticket_that_changes_category(
+    desk_morning, categories, l1_agent, django_capture_on_commit_callbacks
+):
+    from escala.tickets.actions import update_ticket_fields
+
+    password = Filters(WEEK.start, WEEK.end, category_id=categories["password"].pk)
+    erp = Filters(WEEK.start, WEEK.end, category_id=categories["erp"].pk)
+    assert (dashboard(password).tickets, dashboard(erp).tickets) == (3, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        update_ticket_fields(ticket=desk_morning["A"], by=l1_agent.user, category=categories["erp"])
+    assert (dashboard(password).tickets, dashboard(erp).tickets) == (2, 2)
+    assert dashboard(erp).first_contact == 1

@@ -169,3 +169,16 @@ def test_satisfaction_is_the_average_and_the_share_of_fours_and_fives():
     assert (s.responses, s.average, s.satisfied) == (4, 3.5, 0.5)
     assert metrics.satisfaction_from_counts(4, 14, 2) == s
     assert metrics.satisfaction([]).average is None
+
+
+def test_histogram_percentiles_stay_within_two_and_a_half_percent():
+    values = [30, 95, 600, 610, 3600, 7200, 7300, 86400, 90000, 200000, 3]
+    counts: dict[int, int] = {}
+    for v in values:
+        bucket = metrics.histogram_bucket(v)
+        counts[bucket] = counts.get(bucket, 0) + 1
+    for q in (0.5, 0.9):
+        exact = metrics.percentile(values, q)
+        assert metrics.percentile_from_histogram(counts, q) == pytest.approx(exact, rel=0.025)
+    assert metrics.percentile_from_histogram({}, 0.5) is None
+    assert metrics.histogram_bucket(0.2) == 0
