@@ -66,13 +66,14 @@ class TierTimeFact(models.Model):
         return f"#{self.ticket_id} at L{self.level}"
 
 
-class DaySummary(models.Model):
-    """Pre-aggregated facts of the tickets created on one (local) day, for one slice: all
-    tickets (slice "a"), one organization ("o"), category ("c") or team ("t"). The dashboard
-    of a long period adds up a few hundred of these rows instead of scanning every ticket.
-    Rewritten for a whole day whenever a ticket of that day changes (rollups.refresh_days)."""
+class Summary(models.Model):
+    """Pre-aggregated facts of the tickets created on one (local) day or in one week (Monday to
+    Sunday), for one slice: all tickets ("a"), one organization ("o"), category ("c") or team
+    ("t"). A year's dashboard adds up ~60 of these rows (whole weeks, plus the days at the
+    edges) instead of scanning every ticket. A day is rewritten whenever one of its tickets
+    changes, and its week is added up again from its days (rollups.refresh_days)."""
 
-    day = models.DateField()
+    day = models.DateField()  # the day, or the Monday of the week
     slice = models.CharField(max_length=1)
     key = models.IntegerField(default=0)
     tickets = models.PositiveIntegerField(default=0)
@@ -90,9 +91,21 @@ class DaySummary(models.Model):
     times = models.JSONField(default=dict)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.slice}{self.key}"
+
+
+class DaySummary(Summary):
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=["slice", "key", "day"], name="day_summary_once")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.slice}{self.key}"
+
+class WeekSummary(Summary):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slice", "key", "day"], name="week_summary_once")
+        ]

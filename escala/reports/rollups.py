@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import metrics
-from .models import DaySummary, TicketFact, TierTimeFact
+from .models import DaySummary, TicketFact, TierTimeFact, WeekSummary
 
 FACT_FIELDS = [
     "ticket_id",
@@ -109,6 +109,52 @@ def summarize(facts: Iterable[dict], tier_times: Iterable[dict]) -> dict[tuple, 
     return out
 
 
+def combine(summaries: Iterable[dict]) -> dict[str, Any]:
+    """Several summaries (e.g. the seven days of a week) added up into one."""
+    total = _empty()
+    for s in summaries:
+        for name in COUNTERS:
+            total[name] += s[name]
+        for path, n in s["paths"].items():
+            total["paths"][path] = total["paths"].get(path, 0) + n
+        for level, row in s["tiers"].items():
+            acc = total["tiers"].setdefault(level, [0, 0.0, 0, 0])
+            for i, value in enumerate(row):
+                acc[i] += value
+        for key, hist in s["times"].items():
+            acc = total["times"].setdefault(key, {})
+            for bucket, n in hist.items():
+                acc[bucket] = acc.get(bucket, 0) + n
+    return total
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+SUMMARY_FIELDS = [*COUNTERS, "paths", "tiers", "times"]
+
+
+def refresh_weeks(mondays: Iterable[date]) -> int:
+    """Each week's summaries again, added up from its days."""
+    written = 0
+    for monday in sorted(set(mondays)):
+        days: dict[tuple[str, int], list[dict]] = defaultdict(list)
+        for row in DaySummary.objects.filter(
+            day__gte=monday, day__lte=monday + timedelta(days=6)
+        ).values("slice", "key", *SUMMARY_FIELDS):
+            days[(row.pop("slice"), row.pop("key"))].append(row)
+        rows = [
+            WeekSummary(day=monday, slice=slice_, key=key, **combine(parts))
+            for (slice_, key), parts in days.items()
+        ]
+        with transaction.atomic():
+            WeekSummary.objects.filter(day=monday).delete()
+            WeekSummary.objects.bulk_create(rows, batch_size=2000)
+        written += len(rows)
+    return written
+
+
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
     since = timezone.make_aware(datetime.combine(first, time.min))
     until = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
@@ -116,8 +162,10 @@ def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 def refresh_days(days: Iterable[date]) -> None:
-    for day in sorted(set(days)):
+    days = sorted(set(days))
+    for day in days:
         refresh_range(day, day)
+    refresh_weeks(monday_of(day) for day in days)
 
 
 def refresh_range(first: date, last: date) -> int:
@@ -143,6 +191,7 @@ def rebuild(*, days_per_chunk: int = 7, progress=None) -> int:
     first = TicketFact.objects.order_by("created_at").values_list("created_at", flat=True).first()
     last = TicketFact.objects.order_by("-created_at").values_list("created_at", flat=True).first()
     DaySummary.objects.all().delete()
+    WeekSummary.objects.all().delete()
     if first is None:
         return 0
     day, end, written = timezone.localdate(first), timezone.localdate(last), 0
@@ -152,4 +201,16 @@ def rebuild(*, days_per_chunk: int = 7, progress=None) -> int:
         day = chunk_end + timedelta(days=1)
         if progress:
             progress(day)
-    return written
+    return written + rebuild_weeks()
+
+
+def rebuild_weeks() -> int:
+    days = DaySummary.objects.order_by("day").values_list("day", flat=True)
+    first, last = days.first(), days.last()
+    if first is None:
+        return 0
+    mondays, monday = [], monday_of(first)
+    while monday <= last:
+        mondays.append(monday)
+        monday += timedelta(days=7)
+    return refresh_weeks(mondays)

@@ -218,3 +218,21 @@ def test_day_summaries_follow_a_ticket_that_changes_category(
         update_ticket_fields(ticket=desk_morning["A"], by=l1_agent.user, category=categories["erp"])
     assert (dashboard(password).tickets, dashboard(erp).tickets) == (2, 2)
     assert dashboard(erp).first_contact == 1
+
+
+def test_whole_weeks_come_from_week_summaries_and_agree_with_the_days(desk_morning, settings):
+    from escala.reports.models import WeekSummary
+
+    assert WeekSummary.objects.filter(day=date(2026, 3, 2), slice="a").exists()
+    around = dashboard(Filters(start=date(2026, 2, 27), end=date(2026, 3, 10)))
+    days_only = dashboard(WEEK)
+    for name in ("tickets", "resolved", "l1_resolved", "first_contact", "reopened", "l1_base"):
+        assert getattr(around, name) == getattr(days_only, name)
+    assert around.flow == days_only.flow
+    assert [w.created for w in around.weeks] == [6]
+    settings.ESCALA_REPORTS_EXACT_LIMIT = 0
+    approx_week, approx_days = (
+        dashboard(Filters(start=date(2026, 2, 27), end=date(2026, 3, 10))),
+        dashboard(WEEK),
+    )
+    assert approx_week.resolution[None] == approx_days.resolution[None]
