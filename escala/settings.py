@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "escala.api",
     "escala.webhooks",
     "escala.knowledge",
+    "escala.reports",
+    "escala.surveys",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +263,13 @@ ESCALA_TRIAGE_AUTO_APPLY = env_float("ESCALA_TRIAGE_AUTO_APPLY", 0.0)
 ESCALA_TRIAGE_MODEL_PATH = Path(
     env_str("ESCALA_TRIAGE_MODEL_PATH", str(VAR_DIR / "triage" / "model.joblib"))
 )
+# Satisfaction surveys: a first answer is accepted this many days after the resolution, and the
+# answer may be changed for this many days after it was first given.
+ESCALA_SURVEY_OPEN_DAYS = env_int("ESCALA_SURVEY_OPEN_DAYS", 30)
+ESCALA_SURVEY_CHANGE_DAYS = env_int("ESCALA_SURVEY_CHANGE_DAYS", 3)
+# Reports: up to this many tickets in a selection, medians and percentiles are computed exactly
+# from every ticket; above it, from daily histograms (5% wide buckets, within 2.5%).
+ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)
 
 LOGGING = {
     "version": 1,

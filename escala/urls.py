@@ -18,6 +18,9 @@ urlpatterns = [
     # The knowledge base: before any "desk/" include, so /desk/kb/ is ours.
     path("kb/", include(knowledge_urls.portal)),
     path("desk/kb/", include(knowledge_urls.desk)),
+    # Before any generic desk/ include: the reports own desk/reports/.
+    path("desk/reports/", include("escala.reports.urls")),
+    path("survey/", include("escala.surveys.urls")),
     path("", core_views.home, name="home"),
 ]
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "escala.reports"
+    label = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from escala.tickets.events import ticket_event_committed
+
+        from . import facts
+
+        ticket_event_committed.connect(facts.on_ticket_event, dispatch_uid="reports.facts")
