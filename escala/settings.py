@@ -132,7 +132,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-if _db["ENGINE"] != "django.db.backends.sqlite3":
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not the in-memory default: threads then see real locking, as in production.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test_escala_{os.getpid()}.sqlite3")}
+else:
     # Each test run names its own database, so two runs on one PostgreSQL server never collide.
     _db["TEST"] = {"NAME": env_str("ESCALA_TEST_DB_NAME") or f"test_escala_{os.getpid()}"}
 DATABASES = {"default": _db}

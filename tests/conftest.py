@@ -1,9 +1,11 @@
 """Personas shared by every test: the desk of SCENARIOS.md in miniature."""
 
+import importlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 
 from escala.core import clock
@@ -28,6 +30,12 @@ class FrozenClock:
         return self.current
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The real hasher is slow by design; tests create many users and never attack them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def frozen_clock() -> Iterator[FrozenClock]:
     fake = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
@@ -38,10 +46,14 @@ def frozen_clock() -> Iterator[FrozenClock]:
 
 @pytest.fixture
 def tiers(db) -> dict[int, SupportTier]:
+    if not SupportTier.objects.exists():
+        # Transactional tests flush the tables, seed rows included: put the levels back.
+        seed = importlib.import_module("escala.tiers.migrations.0002_seed_levels").seed
+        seed(django_apps, None)
     return {t.level: t for t in SupportTier.objects.all()}
 
 
-def _specialty(code: str) -> Specialty:
+def _specialty(code: str) -> Specialty:  # after `tiers`, which seeds the specialties
     return Specialty.objects.get(code=code)
 
 
@@ -101,7 +113,7 @@ def categories(tiers, teams) -> dict[str, Category]:
 
 
 @pytest.fixture
-def vendor(db) -> Vendor:
+def vendor(tiers) -> Vendor:
     return Vendor.objects.create(
         name="ERP Vendor S.A.",
         support_email="support@erp-vendor.example",

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from escala.core import clock
-from escala.core.errors import DomainError, InvalidTransition, StaleObject, ValidationFailed
+from escala.core.errors import InvalidTransition, NotFound, StaleObject, ValidationFailed
 from escala.people.models import Agent
 from escala.people.queries import agent_of
 from escala.tiers.models import SupportTier, Team, Vendor
@@ -25,14 +25,13 @@ def lock(ticket: Ticket | int, *, expected_version: int | None = None) -> Ticket
     ticket since, the action is refused rather than silently overwriting their change.
     """
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    try:
-        locked = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("tier", "team", "category", "assignee", "requester", "vendor")
-            .get(pk=pk)
-        )
-    except Ticket.DoesNotExist:
-        raise DomainError(_("Ticket not found.")) from None
+    # Lock first, then read: on PostgreSQL a row that waited for the lock is re-read, but the
+    # rows joined to it by select_related are not, so one query would return a stale assignee.
+    if not Ticket.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
+        raise NotFound(_("Ticket not found."))
+    locked = Ticket.objects.select_related(
+        "tier", "team", "category", "assignee__user", "requester", "vendor"
+    ).get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleObject(
             _(

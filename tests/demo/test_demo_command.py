@@ -1,0 +1,96 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db.models import Count, Q
+
+from escala.demo import content
+from escala.people.models import Agent, Organization, Requester
+from escala.tickets.choices import DONE_STATUSES, EventKind
+from escala.tickets.models import Message, Ticket, TicketEvent, TierStay
+from escala.tiers.models import Vendor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_password(settings):
+    settings.ESCALA_DEMO_PASSWORD = "demo-pass-123"
+    return "demo-pass-123"
+
+
+def run_demo(*args):
+    out = StringIO()
+    call_command("demo", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_demo_builds_an_organization_with_every_tier_staffed(demo_password):
+    output = run_demo("--tickets", "300")
+    assert Ticket.objects.count() == 300
+    assert Organization.objects.filter(kind="department").count() >= 4
+    assert Organization.objects.filter(kind="customer").count() >= 10
+    assert Vendor.objects.count() == 4
+    staffed = set(Agent.objects.values_list("teams__tier__level", flat=True))
+    assert {1, 2, 3} <= staffed
+    assert set(Requester.objects.values_list("language", flat=True)) == {"es", "en"}
+    assert "lucia" in output
+    assert demo_password in output
+    assert authenticate(username="lucia", password=demo_password) is not None
+
+
+def test_demo_tickets_have_a_consistent_history(demo_password):
+    run_demo("--tickets", "400")
+    tickets = Ticket.objects.annotate(
+        created_events=Count("events", filter=Q(events__kind=EventKind.CREATED), distinct=True),
+        open_stays=Count("tier_stays", filter=Q(tier_stays__left_at__isnull=True), distinct=True),
+        messages_n=Count("messages", distinct=True),
+    )
+    for ticket in tickets:
+        assert ticket.created_events == 1
+        assert ticket.messages_n >= 1
+        assert ticket.open_stays == (0 if ticket.status in DONE_STATUSES else 1), ticket.status
+        if ticket.status in DONE_STATUSES:
+            assert ticket.resolved_at is not None
+    # The journeys cover every level, escalations and vendors included.
+    assert set(TierStay.objects.values_list("tier__level", flat=True)) == {1, 2, 3, 4}
+    assert TicketEvent.objects.filter(kind=EventKind.ESCALATED).exists()
+    assert TicketEvent.objects.filter(kind=EventKind.REFERRED_TO_VENDOR).exists()
+    assert set(Ticket.objects.values_list("channel", flat=True)) == {
+        "email",
+        "portal",
+        "phone",
+        "api",
+    }
+    # Requests come in both languages.
+    bodies = set(Message.objects.filter(author_kind="requester").values_list("body", flat=True))
+    for lang in ("es", "en"):
+        written = {body for texts in content.TEXTS.values() for _s, body in texts[lang]}
+        assert bodies & written, lang
+
+
+def test_demo_is_idempotent_and_if_empty_adds_nothing_the_second_time(demo_password):
+    run_demo("--tickets", "50")
+    first_ids = set(Ticket.objects.values_list("pk", flat=True))
+    agents = Agent.objects.count()
+    assert "already" in run_demo("--tickets", "50", "--if-empty")
+    assert Ticket.objects.count() == 50
+    run_demo("--tickets", "20")
+    assert Ticket.objects.count() == 70
+    assert Agent.objects.count() == agents
+    # New tickets continue the numbering.
+    new_ids = set(Ticket.objects.values_list("pk", flat=True)) - first_ids
+    assert len(new_ids) == 20
+    assert min(new_ids) > max(first_ids)
+
+
+def test_demo_tickets_can_be_worked_with_the_actions_afterwards(demo_password):
+    from escala.tickets.actions import create_ticket
+
+    run_demo("--tickets", "30")
+    marta = Requester.objects.get(user__username="marta")
+    ticket = create_ticket(
+        requester=marta, subject="Nuevo", body="Hola", channel="portal", by=marta.user
+    )
+    assert ticket.pk > 30
