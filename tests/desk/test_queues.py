@@ -111,7 +111,9 @@ def test_next_page_link_follows_the_sort(login, frozen_clock, supervisor, employ
 
 def test_a_tampered_cursor_shows_the_first_page(login, frozen_clock, supervisor, employee):
     open_ticket(employee)
-    response = login(supervisor.user).get(reverse("desk:queue"), {"after": "not-a-cursor!!"})
+    response = login(supervisor.user).get(
+        reverse("desk:queue"), {"queue": "all", "after": "not-a-cursor!!"}
+    )
     assert response.status_code == 200
     assert len(response.context["page"].rows) == 1
 
@@ -119,14 +121,16 @@ def test_a_tampered_cursor_shows_the_first_page(login, frozen_clock, supervisor,
 def test_priority_sort_puts_critical_first(login, frozen_clock, supervisor, employee):
     low = open_ticket(employee, subject="low", impact="low", urgency="low")
     critical = open_ticket(employee, subject="crit", impact="high", urgency="high")
-    response = login(supervisor.user).get(reverse("desk:queue"), {"sort": "priority"})
+    response = login(supervisor.user).get(
+        reverse("desk:queue"), {"queue": "all", "sort": "priority"}
+    )
     assert refs(response)[:2] == [critical.reference, low.reference]
 
 
 def test_htmx_filter_returns_only_the_results_fragment(login, frozen_clock, supervisor, employee):
     open_ticket(employee, subject="Printer on fire")
     response = login(supervisor.user).get(
-        reverse("desk:queue"), {"q": "printer"}, headers={"HX-Request": "true"}
+        reverse("desk:queue"), {"queue": "all", "q": "printer"}, headers={"HX-Request": "true"}
     )
     body = response.content.decode()
     assert 'id="results"' in body
@@ -154,7 +158,9 @@ def test_bulk_assign_and_status(login, frozen_clock, supervisor, l1_agent, emplo
         assert ticket.status == Status.PENDING_CUSTOMER
 
 
-def test_bulk_priority_reports_refusals_per_ticket(login, frozen_clock, l1_agent, employee, categories):
+def test_bulk_priority_reports_refusals_per_ticket(
+    login, frozen_clock, l1_agent, employee, categories
+):
     ok = open_ticket(employee, category=categories["password"], subject="ok")
     elsewhere = open_ticket(employee, category=categories["database"], subject="L2")
     response = login(l1_agent.user).post(
