@@ -50,6 +50,9 @@ def where_is(ticket: Ticket) -> str:
         return _("closed")
     if ticket.status == Status.PENDING_CUSTOMER:
         return _("waiting for your answer")
+    if ticket.tier.is_external and not ticket.vendor_id:
+        # Back from the vendor (e.g. reopened after their fix): the desk has it again.
+        return _("with our support team")
     return ticket.tier.localized("portal_label") or ticket.tier.name
 
 
