@@ -23,3 +23,9 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    """Tests read English text; the Spanish pages have their own tests."""
+    settings.LANGUAGE_CODE = "en"

@@ -223,3 +223,23 @@ def test_language_switch_refuses_to_redirect_off_site(employee):
         reverse("set_language_remembered"), {"language": "es", "next": "https://evil.example/"}
     )
     assert response.url == "/"
+
+
+def test_pages_speak_spanish_with_localized_dates(login, frozen_clock, employee):
+    ticket = open_ticket(employee)
+    client = login(employee.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    home = client.get("/").content.decode()
+    page = client.get(reverse("portal:ticket", args=[ticket.pk])).content.decode()
+    assert "Mis solicitudes" in home
+    assert "Dónde está:" in page
+    assert "2 de marzo de 2026" in page  # the frozen clock's day, written the Spanish way
+
+
+def test_console_speaks_spanish(login, frozen_clock, employee, l1_agent, categories):
+    ticket = open_ticket(employee, category=categories["password"])
+    client = login(l1_agent.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
+    assert "Recorrido por niveles" in page
+    assert "Nuevo" in page  # the status badge, a domain label
