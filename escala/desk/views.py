@@ -34,8 +34,10 @@ from escala.tickets.choices import MessageKind, Status
 from escala.tickets.models import Ticket
 from escala.tickets.permissions import access_ticket
 
+from . import actions as desk_actions
 from . import forms as f
 from . import presence, queries
+from .models import SavedFilter
 
 # --- Access ------------------------------------------------------------------------------------
 
@@ -107,6 +109,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "first_url": "?" + params.urlencode(),
         "next_url": next_url,
         "bulk_form": f.BulkForm(auto_id="bulk-%s"),
+        "saved_filters": list(SavedFilter.objects.filter(agent=agent)) if agent else [],
+        "current_query": params.urlencode(),
         "status_choices": f.DIRECT_STATUS_CHOICES,
     }
     return render_page(request, "desk/queue.html", context, partial="results")
@@ -144,6 +148,32 @@ def bulk(request: HttpRequest) -> HttpResponse:
     for line in refused:
         messages.error(request, line)
     return redirect(back)
+
+
+@require_POST
+@agent_required
+def save_filter(request: HttpRequest) -> HttpResponse:
+    query = request.POST.get("query", "")
+    try:
+        saved = desk_actions.save_filter(
+            by=request.user, name=request.POST.get("name", ""), query=query
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("desk:queue") + "?" + query.lstrip("?"))
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+    return redirect(reverse("desk:queue") + "?" + saved.query)
+
+
+@require_POST
+@agent_required
+def delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        desk_actions.delete_filter(by=request.user, filter_id=pk)
+    except DomainError:
+        raise Http404 from None
+    messages.success(request, _("Filter deleted."))
+    return redirect("desk:queue")
 
 
 # --- The ticket page ---------------------------------------------------------------------------

@@ -196,3 +196,19 @@ def test_queue_page_queries_do_not_grow_with_page_size(
     client = login(supervisor.user)
     _queue_queries(client, 25)  # warm caches (content types, sessions)
     assert _queue_queries(client, 25) == _queue_queries(client, 50)
+
+
+def test_an_agent_saves_a_filter_and_finds_it_again(login, l1_agent, l1_colleague):
+    client = login(l1_agent.user)
+    response = client.post(
+        reverse("desk:save_filter"),
+        {"name": "Urgent phone", "query": "queue=all&priority=high&channel=phone&after=xyz&evil=1"},
+    )
+    saved = l1_agent.saved_filters.get()
+    assert saved.query == "queue=all&priority=high&channel=phone"
+    assert response.url.endswith("?" + saved.query)
+    assert "Urgent phone" in client.get(reverse("desk:queue")).content.decode()
+    # Another agent cannot delete it.
+    other = login(l1_colleague.user)
+    assert other.post(reverse("desk:delete_filter", args=[saved.pk])).status_code == 404
+    assert l1_agent.saved_filters.exists()

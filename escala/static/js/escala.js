@@ -13,6 +13,13 @@
       });
     }
   });
+  // A filter saved after htmx changed the filters keeps what the address bar shows now.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.classList && form.classList.contains("save-filter")) {
+      form.querySelector("input[name='query']").value = window.location.search.replace(/^\?/, "");
+    }
+  });
   // After an htmx swap, move focus to the first error so keyboard users land on it.
   document.addEventListener("htmx:afterSwap", function (event) {
     var error = event.detail.target.querySelector(".has-error input, .has-error textarea, .has-error select, .form-errors");
