@@ -98,6 +98,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         next_url = "?" + params.urlencode()
         params.pop("after")
     context = {
+        "nav": "queue",
         "form": form,
         "queue_name": name,
         "queues": [
@@ -491,7 +492,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
             matches.insert(0, chosen)
     else:
         form = f.NewTicketForm(initial={"lookup": lookup}, data=None)
-    context = {"form": form, "matches": matches, "lookup": lookup}
+    context = {"form": form, "matches": matches, "lookup": lookup, "nav": "new"}
     return render_page(request, "desk/new_ticket.html", context, partial="matches")
 
 

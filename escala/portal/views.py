@@ -137,6 +137,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     rows = [(t, PLAIN_STATUS.get(t.status, ""), where_is(t)) for t in page.rows]
     context = {
+        "nav": "home",
         "requester": requester,
         "rows": rows,
         "page": page,
@@ -174,7 +175,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 _("Thank you. Your request %(ref)s was received.") % {"ref": ticket.reference},
             )
             return redirect("portal:ticket", pk=ticket.pk)
-    return render_page(request, "portal/new_request.html", {"form": form})
+    return render_page(request, "portal/new_request.html", {"form": form, "nav": "new"})
 
 
 # --- One request ------------------------------------------------------------------------------

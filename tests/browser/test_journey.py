@@ -93,12 +93,16 @@ def test_ticket_goes_from_requester_to_level_2_and_vendor_and_back(
 
     # Level 1 finds it unassigned, claims it, answers, notes, and escalates it with a reason.
     lucia = new_page()
+    problems = []
+    lucia.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     sign_in(lucia, "lucia")
     lucia.goto("/desk/?queue=unassigned")
     shoot(lucia, f"{lang}-04-desk-queue")
     lucia.click(f"text={ticket.subject}")
+    lucia.evaluate("window.samePage = true")
     lucia.click("form[action$='/claim/'] button")
     expect(lucia.locator("#ticket .flash")).to_have_text(w["claimed"])
+    assert lucia.evaluate("window.samePage === true"), "htmx should swap, not reload the page"
     lucia.check("input[name='compose-kind'][value='reply']")
     lucia.fill("#id_compose-body", "Hola Marta, lo estamos revisando.")
     lucia.fill("#id_compose-time_spent", "10")
@@ -115,6 +119,11 @@ def test_ticket_goes_from_requester_to_level_2_and_vendor_and_back(
     expect(lucia.locator("#ticket .flash")).to_have_text(w["escalated"])
     expect(lucia.locator(".tier-path")).to_contain_text("L2")
     shoot(lucia, f"{lang}-05-desk-ticket-escalated")
+    assert lucia.evaluate("window.samePage === true")
+    assert problems == []  # no script errors, no Content-Security-Policy refusals
+    lucia.goto("/desk/new/?lookup=marta")
+    expect(lucia.locator("#matches")).to_contain_text("Marta Gómez")
+    shoot(lucia, f"{lang}-05b-desk-new-ticket-for-caller")
 
     # Level 2 claims it, refers it to the vendor with a case number, and later resolves it.
     iker = new_page()
