@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_TICKETS ?= 600
 
-.PHONY: run test lint format messages clean-venv
+.PHONY: run test lint format messages compile-messages clean-venv
 
 $(BIN)/python:
 	@py=$$(scripts/find-python) || exit 1; \
@@ -42,12 +42,17 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Rebuild the Spanish catalogues of every app after changing strings.
+# Rebuild every catalogue (one per app, plus escala/locale for the shared templates) after
+# changing strings; fill in the Spanish, then `make compile-messages`.
 messages: $(VENV)/.installed
-	@for app in escala/*/; do \
-		if [ -d "$$app/locale" ]; then (cd "$$app" && ../../$(BIN)/escala makemessages -l es -l en --no-obsolete >/dev/null); fi; \
+	@for dir in escala/*/ escala/; do \
+		if [ -d "$$dir/locale" ]; then (cd "$$dir" && $(CURDIR)/$(BIN)/escala makemessages -l es -l en --no-obsolete >/dev/null); fi; \
 	done
-	$(BIN)/escala compilemessages >/dev/null
+
+compile-messages: $(VENV)/.installed
+	@for dir in escala/*/ escala/; do \
+		if [ -d "$$dir/locale" ]; then (cd "$$dir" && $(CURDIR)/$(BIN)/escala compilemessages >/dev/null); fi; \
+	done
 
 clean-venv:
 	rm -rf $(VENV)

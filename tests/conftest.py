@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from escala.core import clock
 from escala.people.choices import OrganizationKind, RequesterKind
@@ -34,6 +35,13 @@ class FrozenClock:
 def _fast_password_hashing(settings) -> None:
     # The real hasher is slow by design; tests create many users and never attack them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_told() -> Iterator[None]:
+    # Messages are asserted in English; tests about Spanish switch with translation.override.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -4,11 +4,13 @@ Rows are plain tuples in the order of `columns`; values go through each field's 
 get_db_prep_value, so dates, durations and JSON are stored exactly as the ORM would store them.
 """
 
+import json
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.core.management.color import no_style
-from django.db import connection
-from django.db.models import Model
+from django.db import connection, models
+from django.db.models import Field, Model
 
 
 class BulkWriter:
@@ -54,22 +56,31 @@ class BulkWriter:
     def _write(self, model: type[Model], columns: list[str], rows: list[tuple]) -> None:
         fields = [model._meta.get_field(c) for c in columns]
         names = [f.column for f in fields]
-        prepared = [
-            tuple(
-                f.get_db_prep_value(v, connection, prepared=False)
-                for f, v in zip(fields, row, strict=True)
-            )
-            for row in rows
-        ]
+        converters = [_converter(f) for f in fields]
+        if any(converters):
+            rows = [
+                tuple(v if c is None or v is None else c(v) for c, v in zip(converters, row))  # noqa: B905
+                for row in rows
+            ]
         table = model._meta.db_table
+        cols = ", ".join(f'"{n}"' for n in names)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cols = ", ".join(f'"{n}"' for n in names)
                 raw = cursor.cursor  # psycopg's own cursor, for COPY
                 with raw.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                    for row in prepared:
+                    for row in rows:
                         copy.write_row(row)
             else:
-                cols = ", ".join(f'"{n}"' for n in names)
                 marks = ", ".join(["%s"] * len(names))
-                cursor.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', prepared)  # noqa: S608
+                cursor.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)  # noqa: S608
+
+
+def _converter(field: Field) -> Callable[[object], object] | None:
+    """How a Python value becomes a column value; None where the driver takes it as it is."""
+    if isinstance(field, models.JSONField):
+        return json.dumps
+    if connection.vendor == "postgresql":
+        return None  # psycopg adapts datetimes and timedeltas itself
+    if isinstance(field, models.DateTimeField | models.DurationField):
+        return lambda value: field.get_db_prep_value(value, connection, prepared=False)
+    return None

@@ -305,6 +305,13 @@ class TicketStory:
                     reason="Análisis adjunto / analysis attached",
                     data={"vendor_id": vendor_obj.pk, "external_reference": case_no},
                 )
+                self.event(
+                    EventKind.STATUS_CHANGED,
+                    assignee,
+                    field="status",
+                    old=Status.OPEN,
+                    new=Status.PENDING_VENDOR,
+                )
                 self.stay(org.tiers[4], team, StayReason.REFERRED, assignee, vendor=vendor_obj)
                 opened = self.t
                 self.later(600, 12000)
@@ -339,6 +346,13 @@ class TicketStory:
                     old="L4",
                     new="L3",
                     reason="Parche recibido / patch received",
+                )
+                self.event(
+                    EventKind.STATUS_CHANGED,
+                    assignee,
+                    field="status",
+                    old=Status.PENDING_VENDOR,
+                    new=Status.OPEN,
                 )
                 self.stay(org.tiers[3], team, StayReason.RETURNED, assignee)
             if not stop_early:

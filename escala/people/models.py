@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from escala.tiers.models import Specialty, SupportTier, Team
+from escala.tiers.models import Specialty, Team
 
 from .choices import OrganizationKind, RequesterKind
 
@@ -107,8 +107,3 @@ class Agent(models.Model):
     @property
     def display_name(self) -> str:
         return self.user.get_full_name() or self.user.username
-
-    def tier_ids(self) -> set[int]:
-        return set(
-            SupportTier.objects.filter(teams__agents=self).values_list("pk", flat=True).distinct()
-        )

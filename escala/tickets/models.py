@@ -266,6 +266,12 @@ class TicketEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        # History is written once: correcting it would make every metric read from it a lie.
+        if not self._state.adding:
+            raise ValueError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
 
 class TierStay(models.Model):
     """One stay of a ticket at a tier: time per level and escalation rates are read from here."""

@@ -109,10 +109,12 @@ def test_ticket_travels_l1_to_vendor_and_back_with_full_history(
         EventKind.FIELD_CHANGED,
         EventKind.VENDOR_CASE_CLOSED,
         EventKind.DE_ESCALATED,
+        EventKind.STATUS_CHANGED,
         EventKind.RESOLVED,
         EventKind.REOPENED,
         EventKind.CLOSED,
     ]
+    assert_status_chain(ticket)
     escalations = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ESCALATED)
     assert [(e.old_value, e.new_value, e.actor) for e in escalations] == [
         ("L1", "L2", l1_agent.user),
@@ -159,3 +161,41 @@ def test_escalation_without_handover_is_refused(categories, employee, l1_agent):
     with pytest.raises(ValidationFailed) as refused:
         escalate_ticket(ticket=ticket, by=l1_agent.user, reason="No sé", handover="")
     assert refused.value.field == "handover"
+
+
+def test_history_is_append_only(categories, employee):
+    ticket = open_ticket(employee, category=categories["password"])
+    event = TicketEvent.objects.get(ticket=ticket)
+    event.reason = "rewritten"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    assert TicketEvent.objects.get(pk=event.pk).reason == ""
+
+
+def assert_status_chain(ticket):
+    """Replaying the status events from NEW must land on the ticket's status, with no gaps."""
+    status = Status.NEW
+    for old, new in TicketEvent.objects.filter(ticket=ticket, field="status").values_list(
+        "old_value", "new_value"
+    ):
+        assert old == status, (old, status)
+        status = new
+    ticket.refresh_from_db()
+    assert status == ticket.status
+
+
+def test_every_status_change_of_a_long_journey_is_in_the_history(
+    categories, customer, l1_agent, l2_network_agent, vendor
+):
+    ticket = open_ticket(customer, category=categories["connectivity"])
+    escalate_ticket(ticket=ticket, by=l1_agent.user, reason="Red", handover="Línea ok")
+    refer_to_vendor(ticket=ticket, by=l2_network_agent.user, vendor=vendor, reason="Firmware")
+    de_escalate_ticket(ticket=ticket, by=l2_network_agent.user, note="Parche recibido")
+    add_reply(ticket=ticket, by=l2_network_agent.user, body="Parche aplicado, ¿funciona?")
+    resolve_ticket(ticket=ticket, by=l2_network_agent.user, summary="Firmware actualizado")
+    add_reply(ticket=ticket, by=customer.user, body="Vuelve a cortarse")
+    claim_ticket(ticket=ticket, by=l2_network_agent.user)
+    resolve_ticket(ticket=ticket, by=l2_network_agent.user, summary="Puerto sustituido")
+    close_ticket(ticket=ticket, by=customer.user)
+    assert_status_chain(ticket)
+    assert ticket.status == Status.CLOSED

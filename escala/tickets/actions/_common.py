@@ -70,6 +70,32 @@ def _status_label(value: str) -> str:
     return str(Status(value).label)
 
 
+def set_status(ticket: Ticket, to: str, *, by: Any, reason: str = "") -> None:
+    """Move the status and write the STATUS_CHANGED event; no-op when already there."""
+    from ..choices import EventKind
+
+    if ticket.status == to:
+        return
+    events.record(
+        ticket,
+        EventKind.STATUS_CHANGED,
+        by=by,
+        field="status",
+        old=ticket.status,
+        new=to,
+        reason=reason,
+    )
+    ticket.status = to
+
+
+def start_work(ticket: Ticket, *, by: Any) -> None:
+    """Someone took the ticket up: a new or reopened ticket becomes open."""
+    from ..choices import Status
+
+    if ticket.status in (Status.NEW, Status.REOPENED):
+        set_status(ticket, Status.OPEN, by=by)
+
+
 def require_open(ticket: Ticket, what: str) -> None:
     if not ticket.is_open:
         raise InvalidTransition(

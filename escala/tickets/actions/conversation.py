@@ -20,6 +20,8 @@ from ..permissions import ensure_can_see, ensure_can_work
 from ._common import (
     lock,
     required_text,
+    set_status,
+    start_work,
     store_attachments,
     touch,
     validate_attachments,
@@ -81,16 +83,7 @@ def _agent_reply(
     events.record(ticket, EventKind.REPLIED, by=by, data={"message_id": message.pk, "public": True})
     if ticket.first_response_at is None:
         ticket.first_response_at = now
-    if ticket.status in (Status.NEW, Status.REOPENED):
-        events.record(
-            ticket,
-            EventKind.STATUS_CHANGED,
-            by=by,
-            field="status",
-            old=ticket.status,
-            new=Status.OPEN,
-        )
-        ticket.status = Status.OPEN
+    start_work(ticket, by=by)
     return message
 
 
@@ -118,16 +111,7 @@ def _requester_reply(ticket: Ticket, by: Any, body: str, channel: str) -> Messag
     events.record(ticket, EventKind.REQUESTER_REPLIED, by=by, data={"message_id": message.pk})
     # The requester answering moves the ball back to the desk.
     if ticket.status == Status.PENDING_CUSTOMER:
-        events.record(
-            ticket,
-            EventKind.STATUS_CHANGED,
-            by=by,
-            field="status",
-            old=ticket.status,
-            new=Status.OPEN,
-            reason=_("The requester replied."),
-        )
-        ticket.status = Status.OPEN
+        set_status(ticket, Status.OPEN, by=by, reason=_("The requester replied."))
     elif ticket.status == Status.RESOLVED:
         reopen_locked(ticket, by=by, reason=_("The requester replied to the resolved ticket."))
     return message

@@ -23,6 +23,8 @@ from ._common import (
     open_stay,
     require_open,
     required_text,
+    set_status,
+    start_work,
     touch,
 )
 
@@ -129,8 +131,7 @@ def escalate_ticket(
         locked.tier = to_tier
         locked.team = team
         locked.assignee = None  # the receiving tier's queue takes it
-        if locked.status in (Status.NEW, Status.REOPENED):
-            locked.status = Status.OPEN
+        start_work(locked, by=by)
         touch(locked)
     return locked
 
@@ -214,8 +215,9 @@ def de_escalate_ticket(
         )
         if not keep_assignee:
             locked.assignee = None
-        if locked.status in (Status.PENDING_VENDOR, Status.NEW, Status.REOPENED):
-            locked.status = Status.OPEN
+        if locked.status == Status.PENDING_VENDOR:
+            set_status(locked, Status.OPEN, by=by)
+        start_work(locked, by=by)
         touch(locked)
     return locked
 
@@ -292,20 +294,11 @@ def refer_to_vendor(
                 "from_tier_id": current.pk,
             },
         )
-        if locked.status != Status.PENDING_VENDOR:
-            events.record(
-                locked,
-                EventKind.STATUS_CHANGED,
-                by=by,
-                field="status",
-                old=locked.status,
-                new=Status.PENDING_VENDOR,
-            )
+        set_status(locked, Status.PENDING_VENDOR, by=by)
         _keep_following(locked, by)
         locked.tier = tier
         locked.vendor = vendor
         locked.vendor_case_number = case.external_reference
-        locked.status = Status.PENDING_VENDOR
         touch(locked)
     return case
 

@@ -25,21 +25,10 @@ from ._common import (
     open_stay,
     require_open,
     required_text,
+    set_status,
+    start_work,
     touch,
 )
-
-
-def _start_work(ticket: Ticket, by: Any) -> None:
-    if ticket.status in (Status.NEW, Status.REOPENED):
-        events.record(
-            ticket,
-            EventKind.STATUS_CHANGED,
-            by=by,
-            field="status",
-            old=ticket.status,
-            new=Status.OPEN,
-        )
-        ticket.status = Status.OPEN
 
 
 def claim_ticket(*, ticket: Ticket | int, by: Any, expected_version: int | None = None) -> Ticket:
@@ -66,7 +55,7 @@ def claim_ticket(*, ticket: Ticket | int, by: Any, expected_version: int | None 
             new=agent.display_name,
             data={"agent_id": agent.pk},
         )
-        _start_work(locked, by)
+        start_work(locked, by=by)
         touch(locked)
     return locked
 
@@ -98,7 +87,7 @@ def assign_ticket(
             data={"agent_id": assignee.pk if assignee else None},
         )
         if assignee is not None:
-            _start_work(locked, by)
+            start_work(locked, by=by)
         touch(locked)
     return locked
 
@@ -144,16 +133,7 @@ def change_status(
                 _("Refer the ticket to a vendor first; it has no open vendor case."),
                 field="status",
             )
-        events.record(
-            locked,
-            EventKind.STATUS_CHANGED,
-            by=by,
-            field="status",
-            old=locked.status,
-            new=to,
-            reason=reason.strip(),
-        )
-        locked.status = to
+        set_status(locked, to, by=by, reason=reason.strip())
         touch(locked)
     return locked
 
