@@ -242,3 +242,4 @@ def test_console_speaks_spanish(login, frozen_clock, employee, l1_agent, categor
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
     assert "Recorrido por niveles" in page
+    assert ">Nuevo</span>" in page  # the status badge: a domain label, from the tickets catalogue
