@@ -60,12 +60,15 @@ def worker(username: str, urls: list[str], requests: int, out: dict, key: str) -
     client = Client()
     client.force_login(get_user_model().objects.get(username=username))
     times: list[float] = []
+    cpu: list[float] = []
     try:
         for i in range(requests):
             url = urls[i % len(urls)]
             started = time.perf_counter()
+            cpu_started = time.thread_time()
             response = client.get(url, headers={"HX-Request": "true"} if i % 2 else {})
             elapsed = (time.perf_counter() - started) * 1000
+            cpu.append((time.thread_time() - cpu_started) * 1000)
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code} for {username}")
             times.append(elapsed)
@@ -79,6 +82,7 @@ def worker(username: str, urls: list[str], requests: int, out: dict, key: str) -
     finally:
         connections.close_all()
     out[key] = times
+    out[key + "-cpu"] = cpu
 
 
 def queries_for(username: str, url: str) -> int:
@@ -100,10 +104,13 @@ def run(label: str, pairs: list[tuple[str, list[str]]], requests: int) -> None:
         t.start()
     for t in threads:
         t.join()
-    times = [t for series in out.values() for t in series]
+    times = [t for key, series in out.items() if not key.endswith("-cpu") for t in series]
+    cpu = [t for key, series in out.items() if key.endswith("-cpu") for t in series]
     print(
         f"{label:<12} n={len(times):<5} p50={statistics.median(times):6.1f} ms  "
-        f"p95={percentile(times, 95):6.1f} ms  max={max(times):6.1f} ms"
+        f"p95={percentile(times, 95):6.1f} ms  max={max(times):6.1f} ms   "
+        f"(Django CPU per request: p50={statistics.median(cpu):5.1f} ms "
+        f"p95={percentile(cpu, 95):5.1f} ms)"
     )
 
 
@@ -117,8 +124,12 @@ def main() -> None:
     if args.fill and not Ticket.objects.exists():
         print(f"Loading the demo with {args.fill} tickets ...", flush=True)
         call_command("demo", tickets=args.fill, verbosity=0)
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics, as autovacuum keeps them after a bulk load.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     total = Ticket.objects.count()
-    print(f"database: {connection.vendor}, tickets: {total:,}")
+    print(f"database: {connection.vendor}, tickets: {total:,}, load average: {os.getloadavg()}")
     reset_queries()
 
     ticket_ids = list(Ticket.objects.order_by("-id").values_list("pk", flat=True)[:50])

@@ -131,7 +131,7 @@ TICKET_RELATED = (
 def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:
     """The ticket, authorized (NotFound when the user may not see it), with what the page needs."""
     ticket = access_ticket(user, ticket_id)
-    return Ticket.objects.select_related(*TICKET_RELATED).get(pk=ticket.pk)
+    return Ticket.objects.prefetch_related(*TICKET_RELATED).get(pk=ticket.pk)
 
 
 def ticket_page(ticket: Ticket) -> TicketPage:
