@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escala.core.errors import DomainError, NotFound
@@ -31,14 +31,16 @@ from escala.tickets.permissions import access_ticket, tickets_visible_to
 
 from .forms import CloseForm, ReopenForm, ReplyForm, RequestForm
 
+# A request ("solicitud") in the requester's words; the context keeps these apart from the
+# agents' ticket statuses, which other catalogues translate differently.
 PLAIN_STATUS = {
-    Status.NEW: gettext_lazy("Received"),
-    Status.OPEN: gettext_lazy("In progress"),
-    Status.PENDING_CUSTOMER: gettext_lazy("Waiting for your answer"),
-    Status.PENDING_VENDOR: gettext_lazy("In progress"),
-    Status.REOPENED: gettext_lazy("Reopened"),
-    Status.RESOLVED: gettext_lazy("Resolved"),
-    Status.CLOSED: gettext_lazy("Closed"),
+    Status.NEW: pgettext_lazy("request status", "Received"),
+    Status.OPEN: pgettext_lazy("request status", "In progress"),
+    Status.PENDING_CUSTOMER: pgettext_lazy("request status", "Waiting for your answer"),
+    Status.PENDING_VENDOR: pgettext_lazy("request status", "In progress"),
+    Status.REOPENED: pgettext_lazy("request status", "Reopened"),
+    Status.RESOLVED: pgettext_lazy("request status", "Resolved"),
+    Status.CLOSED: pgettext_lazy("request status", "Closed"),
 }
 
 
@@ -47,7 +49,7 @@ def where_is(ticket: Ticket) -> str:
     if ticket.status == Status.RESOLVED:
         return _("solved: tell us if it works for you")
     if ticket.status == Status.CLOSED:
-        return _("closed")
+        return pgettext("request status", "closed")
     if ticket.status == Status.PENDING_CUSTOMER:
         return _("waiting for your answer")
     if ticket.tier.is_external and not ticket.vendor_id:
