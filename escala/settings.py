@@ -274,6 +274,7 @@ _mail_options = (
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", f"{ESCALA_MAIL_FROM_NAME} <{ESCALA_MAIL_ADDRESS}>"
+)
 # Knowledge: triage suggestions above this confidence (0-1) are applied to new tickets; 0 = never.
 ESCALA_TRIAGE_AUTO_APPLY = env_float("ESCALA_TRIAGE_AUTO_APPLY", 0.0)
 ESCALA_TRIAGE_MODEL_PATH = Path(
