@@ -1,6 +1,7 @@
 """Personas shared by every test: the desk of SCENARIOS.md in miniature."""
 
 import importlib
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,40 @@ from escala.people.models import Agent, Organization, Requester
 from escala.tiers.models import Category, Specialty, SupportTier, Team, Vendor
 
 User = get_user_model()
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around
+# it are still plain synchronous calls. One Playwright per session: a second sync_playwright()
+# in the same thread fails, so every browser test shares this fixture.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
 
 
 class FrozenClock:
@@ -42,6 +77,17 @@ def _english_unless_told() -> Iterator[None]:
     # Messages are asserted in English; tests about Spanish switch with translation.override.
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _seeded_levels(request) -> None:
+    """Any test that touches the database finds the four levels a migration seeds, even after a
+    transactional test before it flushed every table."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if uses_db:
+        request.getfixturevalue("tiers")
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """In a real browser: a resolution found at Level 3 becomes a published article, which then
 appears as a suggestion on a new, similar Level 1 ticket and goes into the reply."""
 
-import os
-
 import pytest
 from django.urls import reverse
 
@@ -10,21 +8,9 @@ from tests.tickets.factories import open_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
-def browser():
+def kb_browser(browser):
     from django.db import connections
 
     # The live server answers each request in a thread of its own: persistent connections
@@ -32,20 +18,7 @@ def browser():
     settings_dict = connections.settings["default"]
     kept_age = settings_dict.get("CONN_MAX_AGE", 0)
     settings_dict["CONN_MAX_AGE"] = 0
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: install it (apt-get install chromium).")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop; the ORM calls in the test body are still
-    # made from this one synchronous thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    yield browser
     settings_dict["CONN_MAX_AGE"] = kept_age
     _end_server_sessions()
 
@@ -77,10 +50,10 @@ def signed_in(browser, live_server, username):
 
 
 def test_a_level_3_resolution_is_suggested_on_a_new_level_1_ticket(
-    browser, live_server, vpn_outage_resolved_at_l3, l3_engineer, supervisor, l1_agent, customer
+    kb_browser, live_server, vpn_outage_resolved_at_l3, l3_engineer, supervisor, l1_agent, customer
 ):
     # Level 3 turns the resolution into a draft and completes the English version.
-    engineer = signed_in(browser, live_server, l3_engineer.user.username)
+    engineer = signed_in(kb_browser, live_server, l3_engineer.user.username)
     ticket_url = reverse("desk_kb:ticket", args=[vpn_outage_resolved_at_l3.pk])
     engineer.goto(live_server.url + ticket_url)
     engineer.click(
@@ -101,7 +74,7 @@ def test_a_level_3_resolution_is_suggested_on_a_new_level_1_ticket(
     article_url = engineer.url
 
     # A reviewer publishes it.
-    reviewer = signed_in(browser, live_server, supervisor.user.username)
+    reviewer = signed_in(kb_browser, live_server, supervisor.user.username)
     reviewer.goto(article_url)
     reviewer.click("button[name=to][value=published]")
     assert reviewer.text_content("#kb-state").strip() in ("Published", "Publicado")
@@ -113,7 +86,7 @@ def test_a_level_3_resolution_is_suggested_on_a_new_level_1_ticket(
         body="Working from home, my VPN session drops every ten minutes.",
     )
     assert new.tier.level == 1
-    agent = signed_in(browser, live_server, l1_agent.user.username)
+    agent = signed_in(kb_browser, live_server, l1_agent.user.username)
     agent.goto(live_server.url + reverse("desk_kb:ticket", args=[new.pk]))
     suggestion = agent.locator("#kb-suggestions .kb-hit").first
     assert "VPN" in suggestion.text_content()
