@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import transaction
 from django.dispatch import receiver
 
 from escala.tickets.events import ticket_event_committed
@@ -17,9 +18,11 @@ def recompute_clocks(sender, event, **kwargs) -> None:  # noqa: ANN001
     # One action often writes several events; every one of them reaches this listener after
     # the commit. Only the ticket's latest event needs a recompute: it sees the whole history.
     try:
-        if TicketEvent.objects.filter(ticket_id=event.ticket_id, pk__gt=event.pk).exists():
-            return
-        clocks.recompute(event.ticket_id)
+        # A savepoint: a failure here never poisons the caller's transaction.
+        with transaction.atomic():
+            if TicketEvent.objects.filter(ticket_id=event.ticket_id, pk__gt=event.pk).exists():
+                return
+            clocks.recompute(event.ticket_id)
     except Exception:
         # The change itself is committed; the sweep recomputes the clocks again before acting.
         log.exception("Could not recompute the clocks of ticket %s", event.ticket_id)

@@ -116,6 +116,19 @@ class EscalaWorker(Worker):
             )
 
 
+def register_mail_polling() -> None:
+    """Poll the IMAP mailboxes (none configured: nothing to do) as a periodic job, unless the
+    mail app registered its own."""
+    try:
+        from escala.mail.imap import poll_all
+    except ImportError:
+        return
+    if any(job.name == "mail.poll" for job in periodic.jobs()):
+        return
+    every = timedelta(seconds=getattr(settings, "ESCALA_MAIL_POLL_SECONDS", 60))
+    periodic.periodic("mail.poll", every=every)(lambda now: poll_all())
+
+
 class Command(BaseCommand):
     help = "Run the background worker: queued tasks and periodic jobs (SLA sweep, mail polling)."
 
@@ -128,6 +141,7 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default="")
 
     def handle(self, *args, batch: bool, interval: float, queue_name: str, worker_id: str, **o):
+        register_mail_polling()
         worker = EscalaWorker(
             queue_names=queue_name.split(","),
             interval=interval,
