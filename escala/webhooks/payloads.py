@@ -16,6 +16,9 @@ EVENT_MAP: dict[str, str] = {
     EventKind.ESCALATED: WebhookEvent.TICKET_ESCALATED,
     EventKind.REFERRED_TO_VENDOR: WebhookEvent.TICKET_REFERRED,
     EventKind.RESOLVED: WebhookEvent.TICKET_RESOLVED,
+    # The SLA clocks record these in the history; subscribers hear them like any other event.
+    EventKind.SLA_WARNING: WebhookEvent.SLA_WARNING,
+    EventKind.SLA_BREACHED: WebhookEvent.SLA_BREACH,
 }
 
 

@@ -166,3 +166,13 @@ def test_a_forbidden_attachment_type_is_refused_with_the_field(api_as, employee,
     )
     assert response.status_code == 422
     assert "attachments" in response.json()["error"]["fields"]
+
+
+def test_agents_read_the_sla_clocks_and_requesters_may_not(
+    api_as, l1_agent, employee, employee_ticket
+):
+    clocks = api_as(l1_agent).get(f"tickets/{employee_ticket.pk}/clocks")
+    assert clocks.status_code == 200, clocks.content
+    for clock in clocks.json():
+        assert {"kind", "due_at", "remaining_minutes", "paused", "breached"} <= set(clock)
+    assert api_as(employee).get(f"tickets/{employee_ticket.pk}/clocks").status_code == 403

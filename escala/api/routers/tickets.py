@@ -18,7 +18,7 @@ from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile as NinjaUploadedFile
 from pydantic import Field
 
-from escala.core.errors import NotFound, ValidationFailed
+from escala.core.errors import Forbidden, NotFound, ValidationFailed
 from escala.people.models import Agent, Requester
 from escala.people.queries import agent_of, requester_of
 from escala.tickets import actions
@@ -32,6 +32,7 @@ from ..schemas.common import COMMON_ERRORS, MAX_ID, WRITE_ERRORS, InputSchema
 from ..schemas.tickets import (
     AssignIn,
     CaseNumberIn,
+    ClockOut,
     CloseIn,
     DeEscalateIn,
     EscalateIn,
@@ -575,3 +576,35 @@ def tier_path(request: HttpRequest, ticket_id: int = PathId):
     staff = is_staff_member(request.auth)
     stays = ticket.tier_stays.select_related("tier", "team", "vendor").order_by("entered_at", "id")
     return [present.stay(s, staff=staff) for s in stays]
+
+
+def _minutes_of(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds() // 60)
+
+
+@router.get(
+    "/tickets/{ticket_id}/clocks",
+    response={200: list[ClockOut], **COMMON_ERRORS},
+    auth=auth.read,
+)
+def ticket_clocks(request: HttpRequest, ticket_id: int = PathId):
+    """The SLA clocks (first response, resolution...): due, remaining, paused, breached."""
+    from escala.sla.queries import clocks_for
+
+    ticket = _see(request, ticket_id)
+    if not is_staff_member(request.auth):
+        raise Forbidden(_("Only help desk agents can see the SLA clocks."))
+    return [
+        {
+            "kind": c.kind,
+            "label": c.label,
+            "target_minutes": _minutes_of(c.target),
+            "elapsed_minutes": _minutes_of(c.elapsed),
+            "remaining_minutes": _minutes_of(c.remaining),
+            "due_at": c.due_at,
+            "paused": c.paused,
+            "stopped_at": c.stopped_at,
+            "breached": c.breached,
+        }
+        for c in clocks_for(ticket)
+    ]

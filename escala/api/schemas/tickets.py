@@ -229,3 +229,15 @@ class LinkOut(Schema):
     target_id: int
     kind: str
     created_at: datetime
+
+
+class ClockOut(Schema):
+    kind: str
+    label: str
+    target_minutes: int | None
+    elapsed_minutes: int
+    remaining_minutes: int | None
+    due_at: datetime | None
+    paused: bool
+    stopped_at: datetime | None
+    breached: bool
