@@ -394,14 +394,8 @@ def _summary_rows(filters: Filters, slice_: tuple[str, int]) -> list[dict]:
 
 
 def _from_summaries(dash: Dashboard, filters: Filters, slice_: tuple[str, int]) -> None:
-    """The same figures from the day summaries: a few hundred rows for a year."""
-    in_sql = connection.vendor == "postgresql"  # histograms are added up inside the database
-    summaries = DaySummary.objects.filter(
-        slice=slice_[0], key=slice_[1], day__gte=filters.start, day__lte=filters.end
-    )
-    rows = summaries.values(
-        "day", *rollups.COUNTERS, "paths", "tiers", *([] if in_sql else ["times"])
-    )
+    """The same figures from the week and day summaries."""
+    rows = _summary_rows(filters, slice_)
     paths: dict[str, int] = {}
     tiers: dict[int, list[float]] = {}
     times: dict[str, dict[int, int]] = {}
