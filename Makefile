@@ -25,6 +25,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/escala migrate --noinput
 	$(BIN)/escala demo --if-empty --tickets $(DEMO_TICKETS)
+	$(BIN)/escala sla_rebuild --defaults --if-empty
 	DEBUG=$${DEBUG:-true} $(BIN)/escala serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev-installed

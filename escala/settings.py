@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -41,6 +42,16 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -75,13 +86,22 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "escala.core",
     "escala.people",
     "escala.tiers",
     "escala.tickets",
+    "escala.sla",
+    "escala.automation",
+    "escala.mail",
     "escala.demo",
+    "escala.api",
+    "escala.webhooks",
+    "escala.knowledge",
     "escala.reports",
     "escala.surveys",
+    "escala.desk",
+    "escala.portal",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "escala.urls"
@@ -149,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Language and time -------------------------------------------------------------------------
@@ -162,6 +183,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
@@ -172,6 +194,17 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style anywhere: pages load only our own files (htmx is vendored).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
 
 # --- Escala's own knobs ------------------------------------------------------------------------
 ESCALA_TICKET_PREFIX = env_str("ESCALA_TICKET_PREFIX", "ESC")
@@ -195,6 +228,57 @@ ESCALA_ALLOWED_ATTACHMENT_TYPES = env_list(
     ],
 )
 ESCALA_DEMO_PASSWORD = env_str("ESCALA_DEMO_PASSWORD")
+# API: requests per token (or per signed-in user) per window of seconds; 0 turns the limit off.
+ESCALA_API_RATE_LIMIT = env_int("ESCALA_API_RATE_LIMIT", 600)
+ESCALA_API_RATE_WINDOW = env_int("ESCALA_API_RATE_WINDOW", 60)
+# Webhooks: tries per delivery before it is marked failed (30 s, 1 min, 2 min... apart).
+ESCALA_WEBHOOK_ATTEMPTS = env_int("ESCALA_WEBHOOK_ATTEMPTS", 6)
+
+# --- Mail (escala.mail) ------------------------------------------------------------------------
+ESCALA_MAIL_ADDRESS = env_str("ESCALA_MAIL_ADDRESS", "soporte@escala.example")
+ESCALA_MAIL_FROM_NAME = env_str("ESCALA_MAIL_FROM_NAME", "Escala")
+ESCALA_MAIL_MAX_RAW_BYTES = env_int("ESCALA_MAIL_MAX_RAW_BYTES", 40 * 1024 * 1024)
+ESCALA_MAIL_NOTIFY = env_bool("ESCALA_MAIL_NOTIFY", True)
+# A matched reply from someone who is not on the ticket: "new_ticket" or "hold" (for an agent).
+ESCALA_MAIL_STRANGER_REPLY = env_str("ESCALA_MAIL_STRANGER_REPLY", "new_ticket")
+# Unknown senders: "create" a requester (organization by domain) or "hold" the mail.
+ESCALA_MAIL_UNKNOWN_SENDERS = env_str("ESCALA_MAIL_UNKNOWN_SENDERS", "create")
+ESCALA_MAIL_ALLOWED_DOMAINS = env_list("ESCALA_MAIL_ALLOWED_DOMAINS", [])  # empty: any domain
+ESCALA_MAIL_DEFAULT_ORGANIZATION = env_str("ESCALA_MAIL_DEFAULT_ORGANIZATION", "Email")
+ESCALA_MAIL_RATE_LIMIT = env_int("ESCALA_MAIL_RATE_LIMIT", 30)  # mails per sender per window
+ESCALA_MAIL_RATE_WINDOW = env_int("ESCALA_MAIL_RATE_WINDOW", 3600)  # seconds
+ESCALA_MAIL_VENDOR_CASE_PATTERN = env_str(
+    "ESCALA_MAIL_VENDOR_CASE_PATTERN",
+    r"(?i)\b(?:case|caso|incident|incidencia|ticket|ref|sr)\s*(?:#|n[oº°]\.?|number|:)?\s*"
+    r"(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{3,40})",
+)
+ESCALA_MAIL_SMTP_HOST = env_str("ESCALA_MAIL_SMTP_HOST", "127.0.0.1")
+ESCALA_MAIL_SMTP_PORT = env_int("ESCALA_MAIL_SMTP_PORT", 8025)
+# PostgreSQL: process stored mail without waiting for the disk flush (safe: see mail/ingest.py).
+ESCALA_MAIL_ASYNC_COMMIT = env_bool("ESCALA_MAIL_ASYNC_COMMIT", True)
+ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS = env_int("ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS", 8)
+# Outgoing mail (Django's MAILERS): SMTP by default; EMAIL_BACKEND may name another backend.
+_mail_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+_mail_options = (
+    {
+        "host": env_str("EMAIL_HOST", "127.0.0.1"),
+        "port": env_int("EMAIL_PORT", 25),
+        "username": env_str("EMAIL_HOST_USER") or None,
+        "password": env_str("EMAIL_HOST_PASSWORD") or None,
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "timeout": env_int("EMAIL_TIMEOUT", 20),
+    }
+    if _mail_backend.endswith("smtp.EmailBackend")
+    else {}
+)
+MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", f"{ESCALA_MAIL_FROM_NAME} <{ESCALA_MAIL_ADDRESS}>"
+# Knowledge: triage suggestions above this confidence (0-1) are applied to new tickets; 0 = never.
+ESCALA_TRIAGE_AUTO_APPLY = env_float("ESCALA_TRIAGE_AUTO_APPLY", 0.0)
+ESCALA_TRIAGE_MODEL_PATH = Path(
+    env_str("ESCALA_TRIAGE_MODEL_PATH", str(VAR_DIR / "triage" / "model.joblib"))
+)
 # Satisfaction surveys: a first answer is accepted this many days after the resolution, and the
 # answer may be changed for this many days after it was first given.
 ESCALA_SURVEY_OPEN_DAYS = env_int("ESCALA_SURVEY_OPEN_DAYS", 30)

@@ -221,4 +221,8 @@ ES = {
     "outcome": "resultado",
     "vendor case": "caso del proveedor",
     "vendor cases": "casos de proveedor",
+    # tickets: event kinds added by the SLA work
+    "SLA warning": "Aviso de SLA",
+    "SLA breached": "SLA incumplido",
+    "Notified": "Avisado",
 }

@@ -93,6 +93,9 @@ class EventKind(models.TextChoices):
     UNLINKED = "unlinked", _("Unlinked")
     PARENT_SET = "parent_set", _("Parent set")
     PARTICIPANT_ADDED = "participant_added", _("Participant added")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    NOTIFIED = "notified", _("Notified")
 
 
 class StayReason(models.TextChoices):

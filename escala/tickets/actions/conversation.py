@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock
 from escala.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin, requester_of
 from escala.tiers.models import Vendor
 
@@ -43,8 +44,13 @@ def add_reply(
     attachments: Iterable[UploadedFile] = (),
     time_spent: timedelta | None = None,
     expected_version: int | None = None,
+    as_requester: Requester | None = None,
 ) -> Message:
-    """A public reply: from an agent (counts as a response) or from the requester."""
+    """A public reply: from an agent (counts as a response) or from the requester.
+
+    `as_requester` names who wrote it when the system posts on someone's behalf (`by=None`, e.g.
+    mail ingest): the ticket's requester or a requester copied on it. Anyone else is refused.
+    """
     body = required_text(body, field="body", message=_("The reply is empty."))
     _check_time_spent(time_spent)
     files = validate_attachments(attachments)
@@ -56,7 +62,7 @@ def add_reply(
             message = _agent_reply(locked, by, body, channel, time_spent)
         else:
             ensure_can_see(by, locked)
-            message = _requester_reply(locked, by, body, channel)
+            message = _requester_reply(locked, by, body, channel, as_requester)
         store_attachments(message, files)
         touch(locked)
     return message
@@ -87,8 +93,18 @@ def _agent_reply(
     return message
 
 
-def _requester_reply(ticket: Ticket, by: Any, body: str, channel: str) -> Message:
+def _requester_reply(
+    ticket: Ticket, by: Any, body: str, channel: str, as_requester: Requester | None = None
+) -> Message:
     requester = requester_of(by) if by is not None else ticket.requester
+    if as_requester is not None:
+        is_party = (
+            as_requester.pk == ticket.requester_id
+            or ticket.participants.filter(requester=as_requester).exists()
+        )
+        if by is not None or not is_party:
+            raise Forbidden(_("Only the requester can reply here."))
+        requester = as_requester
     if requester is None:
         raise Forbidden(_("Only the requester can reply here."))
     if ticket.is_closed:

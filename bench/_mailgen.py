@@ -1,0 +1,74 @@
+"""Synthetic but varied mail for the mail benchmarks: new requests from many senders, replies
+quoting the ticket reference, HTML and attachments now and then, and some auto-replies."""
+
+import random
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+WORDS = [
+    "impresora",
+    "red",
+    "vpn",
+    "correo",
+    "contraseña",
+    "servidor",
+    "lento",
+    "error",
+    "factura",
+    "acceso",
+    "wifi",
+    "portátil",
+    "pantalla",
+    "cierre",
+    "base",
+    "datos",
+    "informe",
+    "usuario",
+    "bloqueado",
+    "disco",
+    "copia",
+    "seguridad",
+    "licencia",
+]
+
+
+def write_corpus(folder: Path, count: int, *, seed: int = 7, senders: int = 600) -> list[Path]:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        msg = EmailMessage()
+        sender = f"user{rng.randrange(senders)}@cliente{rng.randrange(20)}.example"
+        msg["From"] = f"Usuario {i} <{sender}>"
+        msg["To"] = "soporte@escala.example"
+        subject = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 7))).capitalize()
+        kind = rng.random()
+        if kind < 0.05:
+            msg["Auto-Submitted"] = "auto-replied"
+            subject = "Respuesta automática: " + subject
+        elif kind < 0.35 and i > 50:
+            # A reply quoting a ticket that exists (created by an earlier mail of the run).
+            subject = f"Re: [ESC-{rng.randint(1, max(1, i // 3)):06d}] {subject}"
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+        msg["Message-ID"] = f"<bench-{seed}-{i}@cliente.example>"
+        body = "\n".join(
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 15)))
+            for _ in range(rng.randint(1, 8))
+        )
+        msg.set_content(body + "\n\n-- \nUsuario\n")
+        if rng.random() < 0.3:
+            msg.add_alternative(f"<html><body><p>{body}</p></body></html>", subtype="html")
+        if rng.random() < 0.1:
+            msg.add_attachment(
+                rng.randbytes(rng.randint(1000, 40000)),
+                maintype="application",
+                subtype="pdf",
+                filename=f"doc{i}.pdf",
+            )
+        path = folder / f"{i:06d}.eml"
+        path.write_bytes(msg.as_bytes())
+        paths.append(path)
+    return paths

@@ -1,0 +1,69 @@
+"""Ingest N mails through the pipe path (`escala mail ingest FILE...`, one worker process) into
+PostgreSQL; print mails/s and the worker's peak memory.
+
+    .venv/bin/python bench/mail_ingest.py [--mails 10000]
+
+The worker's resident memory is sampled while it runs, to show it stays flat.
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _mailgen import write_corpus  # noqa: E402
+from _pgdb import ESCALA, fresh_database, query  # noqa: E402
+
+
+def run_worker(env: dict, files: list[Path], total: int, query_env) -> tuple[float, int, list]:
+    """Run the pipe over all files; sample the worker's RSS as the stored count grows."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([ESCALA, "mail", "ingest", *map(str, files)], env=env)
+    samples = []
+    peak_kib = 0
+    while proc.poll() is None:
+        time.sleep(2)
+        try:
+            fields = dict(
+                line.split(":", 1)
+                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+            )
+            rss_kib = int(fields["VmRSS"].split()[0])
+            peak_kib = int(fields["VmHWM"].split()[0])  # the kernel's own peak RSS
+        except (OSError, KeyError, ValueError):
+            continue
+        done = query_env("SELECT count(*) FROM mail_inboundmail WHERE status <> 'received'")[0][0]
+        samples.append((done, rss_kib))
+    elapsed = time.perf_counter() - started
+    if proc.returncode not in (0, None):
+        raise SystemExit(f"ingest failed with status {proc.returncode}")
+    return elapsed, peak_kib, samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mails", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = write_corpus(Path(tmp), args.mails)
+        with fresh_database("escala_bench_mail") as env:
+            elapsed, peak, samples = run_worker(env, files, args.mails, lambda sql: query(env, sql))
+            rows = dict(query(env, "SELECT status, count(*) FROM mail_inboundmail GROUP BY 1"))
+            tickets = query(env, "SELECT count(*) FROM tickets_ticket")[0][0]
+            outbox = query(env, "SELECT count(*) FROM mail_outbox")[0][0]
+    print(f"mails: {args.mails} in {elapsed:.1f} s = {args.mails / elapsed:.0f} mails/s (1 worker)")
+    print(f"outcomes: {rows}; tickets: {tickets}; notifications queued: {outbox}")
+    print(f"peak RSS of the worker: {peak / 1024:.0f} MiB")
+    marks = [s for s in samples if s[0] > 0]
+    step = max(1, len(marks) // 8)
+    print(
+        "RSS while it ran (mails done: MiB): "
+        + ", ".join(f"{done}: {rss / 1024:.0f}" for done, rss in marks[::step] + marks[-1:])
+    )
+
+
+if __name__ == "__main__":
+    main()

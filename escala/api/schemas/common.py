@@ -1,0 +1,73 @@
+"""Bases shared by every schema: inputs refuse unknown fields and text a database cannot keep."""
+
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
+
+MAX_ID = 2**63 - 1
+
+
+def clean_text(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise PydanticCustomError("nul_character", "Text cannot contain NUL characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PydanticCustomError("invalid_unicode", "Text is not valid Unicode.") from None
+    elif isinstance(value, list):
+        for item in value:
+            clean_text(item)
+    return value
+
+
+class InputSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_unstorable_text(cls, value: Any) -> Any:
+        return clean_text(value)
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class TierRef(Schema):
+    id: int
+    level: int
+    code: str
+    name: str
+
+
+class CategoryRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+# Responses every authenticated operation may give, documented once.
+COMMON_ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+WRITE_ERRORS: dict[int, type[Schema]] = {**COMMON_ERRORS, 409: ErrorOut}

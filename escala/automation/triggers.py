@@ -1,0 +1,154 @@
+"""Triggers: on an event, if the ticket matches the conditions, run the actions.
+
+Loop-proof: an event caused by a trigger's actions never fires triggers. Two guards make sure of
+it: a context flag set while actions run (events committed during them are skipped), and the ids
+of the events they wrote (for listeners that run later, e.g. in a test's captured callbacks).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from escala.core.errors import DomainError
+from escala.people.models import Agent
+from escala.tickets.actions import (
+    assign_ticket,
+    change_status,
+    escalate_ticket,
+    update_ticket_fields,
+)
+from escala.tickets.models import Ticket, TicketEvent
+from escala.tiers.models import Team
+
+from .actions import add_tag, set_team
+from .choices import ActionKind, ConditionField, Operator
+from .models import Trigger
+from .notify import notify
+
+log = logging.getLogger(__name__)
+
+_in_trigger: contextvars.ContextVar[bool] = contextvars.ContextVar("in_trigger", default=False)
+_caused: OrderedDict[int, None] = OrderedDict()
+_CAUSED_MAX = 10_000
+
+
+def _remember(event_ids: list[int]) -> None:
+    for pk in event_ids:
+        _caused[pk] = None
+    while len(_caused) > _CAUSED_MAX:
+        _caused.popitem(last=False)
+
+
+def caused_by_trigger(event: TicketEvent) -> bool:
+    """Each event reaches the listener once, so a remembered id is forgotten when it is used."""
+    if event.pk in _caused:
+        del _caused[event.pk]
+        return True
+    return _in_trigger.get()
+
+
+def forget_caused() -> None:
+    _caused.clear()
+
+
+def field_value(ticket: Ticket, name: str) -> Any:
+    if name == ConditionField.TIER_LEVEL:
+        return str(ticket.tier.level)
+    if name == ConditionField.TEAM:
+        return str(ticket.team_id or "")
+    if name == ConditionField.CATEGORY:
+        return ticket.category.code if ticket.category_id else ""
+    if name == ConditionField.ORGANIZATION:
+        return str(ticket.organization_id)
+    if name == ConditionField.ASSIGNED:
+        return "true" if ticket.assignee_id else "false"
+    if name == ConditionField.TAG:
+        return set(ticket.tags.values_list("name", flat=True))
+    return str(getattr(ticket, name))
+
+
+def matches(ticket: Ticket, conditions: list[dict[str, Any]]) -> bool:
+    for cond in conditions:
+        actual = field_value(ticket, cond["field"])
+        op = cond.get("op", Operator.IS)
+        wanted = cond["value"]
+        wanted_set = {str(v) for v in (wanted if isinstance(wanted, list) else [wanted])}
+        actual_set = actual if isinstance(actual, set) else {actual}
+        hit = bool(actual_set & wanted_set)
+        if (op == Operator.IS_NOT and hit) or (op != Operator.IS_NOT and not hit):
+            return False
+    return True
+
+
+def _run_action(ticket: Ticket, action: dict[str, Any]) -> None:
+    kind, value = action.get("action"), action.get("value")
+    if kind == ActionKind.SET_PRIORITY:
+        update_ticket_fields(ticket=ticket.pk, by=None, priority=value)
+    elif kind == ActionKind.SET_STATUS:
+        change_status(ticket=ticket.pk, by=None, to=value)
+    elif kind == ActionKind.SET_TEAM:
+        set_team(ticket=ticket.pk, by=None, team=Team.objects.get(pk=value))
+    elif kind == ActionKind.ADD_TAG:
+        add_tag(ticket=ticket.pk, by=None, tag=value)
+    elif kind == ActionKind.ASSIGN:
+        assign_ticket(ticket=ticket.pk, by=None, assignee=Agent.objects.get(pk=value))
+    elif kind == ActionKind.ESCALATE:
+        escalate_ticket(
+            ticket=ticket.pk,
+            by=None,
+            reason=action.get("reason") or "Trigger",
+            handover=action.get("handover") or "Escalated by an automatic trigger.",
+        )
+    elif kind == ActionKind.NOTIFY:
+        ticket.refresh_from_db()
+        if value == "assignee":
+            agents = [ticket.assignee] if ticket.assignee_id else []
+        elif value == "supervisors":
+            from escala.sla.actions import supervisors_of
+
+            agents = supervisors_of(ticket)
+        else:
+            agents = list(Agent.objects.filter(pk=value))
+        notify(ticket=ticket, agents=agents, kind="trigger", data={"trigger_action": action})
+
+
+def fire(event: TicketEvent) -> list[str]:
+    """Run the active triggers for `event`; return the names of those that fired."""
+    if caused_by_trigger(event):
+        return []
+    triggers = list(Trigger.objects.filter(is_active=True, event=event.kind))
+    if not triggers:
+        return []
+    fired = []
+    token = _in_trigger.set(True)
+    try:
+        before = (
+            TicketEvent.objects.filter(ticket_id=event.ticket_id)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+            or 0
+        )
+        for trigger in triggers:
+            ticket = Ticket.objects.select_related("tier", "category").get(pk=event.ticket_id)
+            if not matches(ticket, trigger.conditions):
+                continue
+            fired.append(trigger.name)
+            for action in trigger.actions:
+                try:
+                    _run_action(ticket, action)
+                except (DomainError, Team.DoesNotExist, Agent.DoesNotExist) as exc:
+                    log.warning("Trigger %s: action %s refused: %s", trigger.name, action, exc)
+        _remember(
+            list(
+                TicketEvent.objects.filter(ticket_id=event.ticket_id, pk__gt=before).values_list(
+                    "pk", flat=True
+                )
+            )
+        )
+    finally:
+        _in_trigger.reset(token)
+    return fired

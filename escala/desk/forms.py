@@ -1,0 +1,326 @@
+"""The console's forms. They only shape input; every rule is the actions' to check."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from escala.core.forms import MultipleFileField, VersionedForm
+from escala.people.choices import RequesterKind
+from escala.people.models import Agent, Organization, Requester
+from escala.tickets.choices import Channel, LinkKind, MessageKind, Status
+from escala.tiers.choices import Impact, Priority, Urgency
+from escala.tiers.models import Category, SupportTier, Team, Vendor
+
+QUEUE_CHOICES = [
+    ("mine", _("My tickets")),
+    ("unassigned", _("Unassigned at my tiers")),
+    ("teams", _("My teams")),
+    ("all", _("All tickets")),
+]
+SORT_CHOICES = [
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+    ("updated", _("Recently updated")),
+    ("priority", _("Priority")),
+]
+DIRECT_STATUS_CHOICES = [
+    (Status.OPEN, Status.OPEN.label),
+    (Status.PENDING_CUSTOMER, Status.PENDING_CUSTOMER.label),
+    (Status.PENDING_VENDOR, Status.PENDING_VENDOR.label),
+]
+PAGE_SIZES = [(25, "25"), (50, "50"), (100, "100")]
+
+
+def _any(choices) -> list:  # noqa: ANN001
+    return [("", _("Any"))] + list(choices)
+
+
+class QueueFilterForm(forms.Form):
+    queue = forms.ChoiceField(label=_("Queue"), choices=QUEUE_CHOICES, required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("Any open")), ("any", _("Any"))] + list(Status.choices),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=_any(Priority.choices)
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("Any")
+    )
+    tier = forms.ModelChoiceField(
+        label=_("Tier"), required=False, queryset=SupportTier.objects.all(), empty_label=_("Any")
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        required=False,
+        queryset=Team.objects.select_related("tier"),
+        empty_label=_("Any"),
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Organization"),
+        required=False,
+        queryset=Organization.objects.all(),
+        empty_label=_("Any"),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_any(Channel.choices))
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+    size = forms.TypedChoiceField(
+        label=_("Per page"), required=False, choices=PAGE_SIZES, coerce=int, empty_value=25
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        agents = Agent.objects.select_related("user").order_by("user__first_name")
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("none", _("Nobody")),
+        ] + [(str(a.pk), a.display_name) for a in agents]
+
+
+class BulkForm(forms.Form):
+    tickets = forms.TypedMultipleChoiceField(coerce=int, label=_("Tickets"))
+    operation = forms.ChoiceField(
+        label=_("Bulk action"),
+        choices=[
+            ("assign", _("Assign to")),
+            ("status", _("Set status")),
+            ("priority", _("Set priority")),
+        ],
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Agent"),
+        required=False,
+        queryset=Agent.objects.select_related("user"),
+        empty_label=_("Nobody"),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=DIRECT_STATUS_CHOICES)
+    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=Priority.choices)
+
+    def __init__(self, *args, ticket_ids=(), **kwargs) -> None:  # noqa: ANN001
+        super().__init__(*args, **kwargs)
+        self.fields["tickets"].choices = [(pk, pk) for pk in ticket_ids]
+
+
+class ComposerForm(VersionedForm):
+    kind = forms.ChoiceField(
+        label=_("Write"),
+        choices=[
+            (MessageKind.REPLY, _("Public reply to the requester")),
+            (MessageKind.NOTE, _("Internal note for agents")),
+        ],
+        initial=MessageKind.REPLY,
+        widget=forms.RadioSelect,
+    )
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = MultipleFileField()
+    time_spent = forms.IntegerField(
+        label=_("Time spent (minutes)"), required=False, min_value=0, max_value=24 * 60
+    )
+
+    def time_spent_delta(self) -> timedelta | None:
+        minutes = self.cleaned_data.get("time_spent")
+        return timedelta(minutes=minutes) if minutes else None
+
+
+class ClaimForm(VersionedForm):
+    pass
+
+
+class AssignForm(VersionedForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), required=False, queryset=Agent.objects.none(), empty_label=_("Nobody")
+    )
+
+    def __init__(self, *args, agents=None, **kwargs) -> None:  # noqa: ANN001
+        super().__init__(*args, **kwargs)
+        if agents is not None:
+            self.fields["assignee"].queryset = agents
+
+
+class StatusForm(VersionedForm):
+    status = forms.ChoiceField(label=_("New status"), choices=DIRECT_STATUS_CHOICES)
+    reason = forms.CharField(label=_("Why (optional)"), required=False, max_length=500)
+
+
+class FieldsForm(VersionedForm):
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        required=False,
+        queryset=Category.objects.filter(is_active=True),
+        empty_label=_("None"),
+    )
+
+
+class EscalateForm(VersionedForm):
+    to_tier = forms.ModelChoiceField(
+        label=_("To tier"),
+        required=False,
+        queryset=SupportTier.objects.filter(is_external=False),
+        empty_label=_("The next level up"),
+    )
+    to_team = forms.ModelChoiceField(
+        label=_("To team"),
+        required=False,
+        queryset=Team.objects.filter(is_active=True).select_related("tier"),
+        empty_label=_("Chosen by category"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    handover = forms.CharField(
+        label=_("Handover summary"),
+        help_text=_("What was checked, what is known, what the next level should look at."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+
+
+class DeEscalateForm(VersionedForm):
+    to_tier = forms.ModelChoiceField(
+        label=_("To tier"),
+        required=False,
+        queryset=SupportTier.objects.filter(is_external=False),
+        empty_label=_("The level it came from"),
+    )
+    to_team = forms.ModelChoiceField(
+        label=_("To team"),
+        required=False,
+        queryset=Team.objects.filter(is_active=True).select_related("tier"),
+        empty_label=_("Chosen by category"),
+    )
+    note = forms.CharField(
+        label=_("What should the lower level do?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class ReferForm(VersionedForm):
+    vendor = forms.ModelChoiceField(
+        label=_("Vendor"), queryset=Vendor.objects.filter(is_active=True)
+    )
+    case_number = forms.CharField(label=_("Vendor case number"), required=False, max_length=100)
+    contact = forms.CharField(label=_("Vendor contact"), required=False, max_length=200)
+    reason = forms.CharField(
+        label=_("What the vendor is asked to do"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class CaseNumberForm(VersionedForm):
+    case_number = forms.CharField(label=_("Vendor case number"), max_length=100)
+
+
+class ResolveForm(VersionedForm):
+    summary = forms.CharField(
+        label=_("Resolution summary"),
+        help_text=_("What solved it, in words the requester understands."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class CloseForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+
+class MergeForm(VersionedForm):
+    target = forms.CharField(
+        label=_("Merge into ticket"),
+        help_text=_("Its reference, e.g. ESC-000123. Both must be of the same requester."),
+        max_length=20,
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class LinkForm(VersionedForm):
+    target = forms.CharField(label=_("Related ticket"), max_length=20)
+    kind = forms.ChoiceField(label=_("Relation"), choices=LinkKind.choices)
+
+
+def parse_reference(text: str) -> int | None:
+    raw = (text or "").strip().upper().removeprefix("#")
+    if "-" in raw:
+        raw = raw.rsplit("-", 1)[1]
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+class NewTicketForm(forms.Form):
+    """A ticket filed by an agent on behalf of a caller."""
+
+    lookup = forms.CharField(
+        label=_("Find the caller"),
+        required=False,
+        max_length=200,
+        help_text=_("Name, email or phone."),
+    )
+    requester = forms.ModelChoiceField(
+        label=_("Caller"),
+        required=False,
+        queryset=Requester.objects.select_related("organization"),
+        widget=forms.RadioSelect,
+    )
+    new_name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    new_email = forms.EmailField(label=_("Email"), required=False)
+    new_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    new_organization = forms.ModelChoiceField(
+        label=_("Organization"),
+        required=False,
+        queryset=Organization.objects.filter(is_active=True),
+    )
+    new_kind = forms.ChoiceField(label=_("Kind"), required=False, choices=RequesterKind.choices)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(Channel.PHONE, Channel.PHONE.label), (Channel.EMAIL, Channel.EMAIL.label)],
+        initial=Channel.PHONE,
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        required=False,
+        queryset=Category.objects.filter(is_active=True),
+        empty_label=_("Not sure yet"),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=250)
+    body = forms.CharField(
+        label=_("What the caller says"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    impact = forms.ChoiceField(label=_("Impact"), choices=Impact.choices, initial=Impact.MEDIUM)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.MEDIUM)
+    attachments = MultipleFileField()
+    time_spent = forms.IntegerField(
+        label=_("Time spent (minutes)"), required=False, min_value=0, max_value=24 * 60
+    )
+
+    def __init__(self, *args, matches=None, **kwargs) -> None:  # noqa: ANN001
+        super().__init__(*args, **kwargs)
+        if matches is not None:
+            self.fields["requester"].queryset = matches
+
+    def clean(self):  # noqa: ANN201
+        data = super().clean()
+        if not data.get("requester") and not data.get("new_name") and not data.get("new_email"):
+            self.add_error("requester", _("Choose the caller, or fill in the new requester below."))
+        return data
+
+    def add_domain_error(self, error, *, creating_requester: bool = False) -> None:  # noqa: ANN001
+        field = error.field
+        if creating_requester and field in {"name", "email", "phone", "organization", "kind"}:
+            field = f"new_{field}"
+        self.add_error(field if field in self.fields else None, error.message)

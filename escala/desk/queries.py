@@ -1,0 +1,182 @@
+"""The console's reads: which tickets a queue holds, and everything the ticket page shows, each
+in a fixed number of queries whatever the page size or the length of the thread."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from escala.core.paging import Order
+from escala.people.models import Agent
+from escala.people.queries import agent_of, is_admin
+from escala.tickets.choices import OPEN_STATUSES, MessageKind
+from escala.tickets.models import (
+    Attachment,
+    Message,
+    Ticket,
+    TicketLink,
+    TierStay,
+    VendorCase,
+)
+from escala.tickets.permissions import access_ticket, tickets_visible_to
+from escala.tiers.choices import PRIORITY_RANK
+
+QUEUES = ("mine", "unassigned", "teams", "all")
+
+SORTS: dict[str, Order] = {
+    "newest": [("created_at", True), ("id", True)],
+    "oldest": [("created_at", False), ("id", False)],
+    "updated": [("updated_at", True), ("id", True)],
+    "priority": [("priority_rank", False), ("created_at", True), ("id", True)],
+}
+
+QUEUE_RELATED = ("requester", "organization", "tier", "team", "assignee__user", "category")
+
+
+def is_supervisor(user: Any) -> bool:
+    agent = agent_of(user)
+    return is_admin(user) or (agent is not None and agent.is_supervisor)
+
+
+def agent_tiers_and_teams(agent: Agent | None) -> tuple[list[int], list[int]]:
+    if agent is None:
+        return [], []
+    pairs = list(agent.teams.values_list("pk", "tier_id"))
+    return sorted({tier for _team, tier in pairs}), [team for team, _tier in pairs]
+
+
+def queue(user: Any, name: str) -> QuerySet[Ticket]:
+    """The tickets of one queue, before filters: always within what the user may see."""
+    agent = agent_of(user)
+    tickets = tickets_visible_to(user)
+    if name == "mine":
+        return tickets.filter(assignee=agent) if agent else tickets.none()
+    tier_ids, team_ids = agent_tiers_and_teams(agent)
+    if name == "unassigned":
+        if is_supervisor(user) and not tier_ids:
+            return tickets.filter(assignee__isnull=True)
+        return tickets.filter(assignee__isnull=True, tier_id__in=tier_ids)
+    if name == "teams":
+        return tickets.filter(team_id__in=team_ids)
+    return tickets  # "all": everything the user may see (everything, for supervisors)
+
+
+def with_priority_rank(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.annotate(
+        priority_rank=Case(
+            *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
+            default=Value(9),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def filter_tickets(tickets: QuerySet[Ticket], data: dict[str, Any]) -> QuerySet[Ticket]:
+    """Apply the cleaned filter form (empty values mean "any")."""
+    status = data.get("status") or "open"
+    if status == "open":
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif status != "any":
+        tickets = tickets.filter(status=status)
+    for name in ("priority", "channel"):
+        if data.get(name):
+            tickets = tickets.filter(**{name: data[name]})
+    for name in ("category", "tier", "team", "organization"):
+        if data.get(name) is not None:
+            tickets = tickets.filter(**{name: data[name]})
+    assignee = data.get("assignee")
+    if assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee:
+        tickets = tickets.filter(assignee_id=assignee)
+    if text := (data.get("q") or "").strip():
+        tickets = tickets.filter(search_q(text))
+    return tickets
+
+
+def search_q(text: str) -> Q:
+    number = text.upper().removeprefix("ESC-").removeprefix("#").lstrip("0")
+    if number.isdigit():
+        return Q(pk=int(number)) | Q(subject__icontains=text)
+    return Q(subject__icontains=text)
+
+
+@dataclass
+class TicketPage:
+    """Everything the ticket page shows, read in a fixed number of queries."""
+
+    ticket: Ticket
+    messages: list[Message]
+    events: list[Any]
+    stays: list[TierStay]
+    vendor_cases: list[VendorCase]
+    links: list[tuple[str, Ticket]]
+    other_open: list[Ticket]
+    agents: list[Agent] = field(default_factory=list)
+
+
+TICKET_RELATED = (
+    "requester__organization",
+    "organization",
+    "tier",
+    "team",
+    "assignee__user",
+    "category",
+    "vendor",
+    "merged_into",
+    "parent",
+)
+
+
+def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:
+    """The ticket, authorized (NotFound when the user may not see it), with what the page needs."""
+    ticket = access_ticket(user, ticket_id)
+    return Ticket.objects.prefetch_related(*TICKET_RELATED).get(pk=ticket.pk)
+
+
+def ticket_page(ticket: Ticket) -> TicketPage:
+    messages = list(
+        ticket.messages.select_related("author_vendor").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+        )
+    )
+    stays = list(ticket.tier_stays.select_related("tier", "team", "vendor"))
+    cases = list(ticket.vendor_cases.select_related("vendor"))
+    links = [
+        (link.get_kind_display(), link.target)
+        for link in TicketLink.objects.filter(source=ticket).select_related("target")
+    ] + [
+        (link.get_kind_display(), link.source)
+        for link in TicketLink.objects.filter(target=ticket).select_related("source")
+    ]
+    other_open = list(
+        Ticket.objects.filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES)
+        .exclude(pk=ticket.pk)
+        .select_related("tier")
+        .order_by("-created_at")[:5]
+    )
+    return TicketPage(
+        ticket=ticket,
+        messages=messages,
+        events=list(ticket.events.all()),
+        stays=stays,
+        vendor_cases=cases,
+        links=links,
+        other_open=other_open,
+    )
+
+
+def agents_for(ticket: Ticket) -> QuerySet[Agent]:
+    """Who may hold the ticket: agents of a team at its tier or of its team, and supervisors."""
+    return (
+        Agent.objects.filter(
+            Q(teams__tier_id=ticket.tier_id) | Q(teams__id=ticket.team_id) | Q(is_supervisor=True)
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("user__first_name", "user__username")
+    )
+
+
+def public_only(messages: list[Message]) -> list[Message]:
+    return [m for m in messages if m.kind == MessageKind.REPLY]

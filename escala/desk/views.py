@@ -1,0 +1,533 @@
+"""The agent console: queues, the ticket page and its actions, new tickets taken by phone.
+
+An adapter only: each POST turns a form into one call of an action in escala.tickets.actions and
+shows a refusal (DomainError) next to the field it concerns. One view serves each page and, for
+htmx, the named partial of it that changed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from escala.core.errors import DomainError, NotFound, StaleObject
+from escala.core.htmx import render_page, wants_fragment
+from escala.core.paging import keyset_page
+from escala.people.actions import create_requester
+from escala.people.models import Requester
+from escala.people.queries import agent_of, is_admin
+from escala.tickets import actions
+from escala.tickets.choices import MessageKind, Status
+from escala.tickets.models import Ticket
+from escala.tickets.permissions import access_ticket
+
+from . import actions as desk_actions
+from . import forms as f
+from . import presence, queries
+from .models import SavedFilter
+
+# --- Access ------------------------------------------------------------------------------------
+
+
+def agent_required(view: Callable) -> Callable:
+    """Agents and administrators only; a requester who wanders here is sent to the portal."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if agent_of(request.user) is None and not is_admin(request.user):
+            if request.method == "GET":
+                return redirect("portal:home")
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _load(request: HttpRequest, pk: int) -> Ticket:
+    try:
+        return queries.ticket_for_desk(request.user, pk)
+    except NotFound:
+        raise Http404(_("Ticket not found.")) from None
+
+
+# --- Queues ------------------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    agent = agent_of(request.user)
+    default_queue = "mine" if agent is not None else "all"
+    form = f.QueueFilterForm(request.GET or None)
+    data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    name = data.get("queue") or request.GET.get("queue") or default_queue
+    if name not in queries.QUEUES:
+        name = default_queue
+    sort = data.get("sort") or "newest"
+    size = data.get("size") or 25
+    tickets = queries.filter_tickets(queries.queue(request.user, name), data)
+    order = queries.SORTS[sort]
+    if sort == "priority":
+        tickets = queries.with_priority_rank(tickets)
+    page = keyset_page(
+        # Related rows come in one small query each: a 9-table join costs more to plan than
+        # to run at a million tickets.
+        tickets.prefetch_related(*queries.QUEUE_RELATED),
+        order=order,
+        cursor=request.GET.get("after"),
+        size=size,
+    )
+    params = request.GET.copy()
+    params.pop("after", None)
+    params["queue"] = name
+    next_url = None
+    if page.next_cursor:
+        params["after"] = page.next_cursor
+        next_url = "?" + params.urlencode()
+        params.pop("after")
+    context = {
+        "nav": "queue",
+        "form": form,
+        "queue_name": name,
+        "queues": [
+            (key, label, "?" + urlencode({"queue": key}))
+            for key, label in f.QUEUE_CHOICES
+            if key != "all" or queries.is_supervisor(request.user)
+        ],
+        "page": page,
+        "first_url": "?" + params.urlencode(),
+        "next_url": next_url,
+        "bulk_form": f.BulkForm(auto_id="bulk-%s"),
+        "saved_filters": list(SavedFilter.objects.filter(agent=agent)) if agent else [],
+        "current_query": params.urlencode(),
+        "status_choices": f.DIRECT_STATUS_CHOICES,
+    }
+    return render_page(request, "desk/queue.html", context, partial="results")
+
+
+@require_POST
+@agent_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    ids = [int(v) for v in request.POST.getlist("tickets") if v.isdigit()]
+    form = f.BulkForm(request.POST, ticket_ids=ids)
+    back = request.POST.get("next") or reverse("desk:queue")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("desk:queue")
+    if not form.is_valid():
+        messages.error(request, _("Choose at least one ticket and an action."))
+        return redirect(back)
+    data = form.cleaned_data
+    done, refused = 0, []
+    for pk in data["tickets"]:
+        try:
+            ticket = access_ticket(request.user, pk)
+            if data["operation"] == "assign":
+                actions.assign_ticket(ticket=ticket, by=request.user, assignee=data["assignee"])
+            elif data["operation"] == "status":
+                actions.change_status(ticket=ticket, by=request.user, to=data["status"])
+            else:
+                actions.update_ticket_fields(
+                    ticket=ticket, by=request.user, priority=data["priority"]
+                )
+            done += 1
+        except DomainError as error:
+            refused.append(f"#{pk}: {error.message}")
+    if done:
+        messages.success(request, _("%(n)d tickets updated.") % {"n": done})
+    for line in refused:
+        messages.error(request, line)
+    return redirect(back)
+
+
+@require_POST
+@agent_required
+def save_filter(request: HttpRequest) -> HttpResponse:
+    query = request.POST.get("query", "")
+    try:
+        saved = desk_actions.save_filter(
+            by=request.user, name=request.POST.get("name", ""), query=query
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("desk:queue") + "?" + query.lstrip("?"))
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+    return redirect(reverse("desk:queue") + "?" + saved.query)
+
+
+@require_POST
+@agent_required
+def delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        desk_actions.delete_filter(by=request.user, filter_id=pk)
+    except DomainError:
+        raise Http404 from None
+    messages.success(request, _("Filter deleted."))
+    return redirect("desk:queue")
+
+
+# --- The ticket page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    run: Callable[[HttpRequest, Ticket, dict[str, Any], Any], Any]
+    done: Any  # a lazy message
+
+
+def _composer(request: HttpRequest, ticket: Ticket, data: dict[str, Any], form: Any) -> None:
+    common = {
+        "ticket": ticket.pk,
+        "by": request.user,
+        "body": data["body"],
+        "attachments": data["attachments"],
+        "time_spent": form.time_spent_delta(),
+        "expected_version": data["version"],
+    }
+    if data["kind"] == MessageKind.NOTE:
+        actions.add_note(**common)
+    else:
+        actions.add_reply(**common, channel="portal")
+    presence.leave(ticket.pk, user_id=request.user.pk)
+
+
+def _target(data: dict[str, Any], request: HttpRequest) -> Ticket:
+    pk = f.parse_reference(data["target"])
+    if pk is None:
+        raise DomainError(_("Write a ticket reference such as ESC-000123."), field="target")
+    try:
+        return access_ticket(request.user, pk)
+    except NotFound:
+        raise DomainError(_("There is no such ticket."), field="target") from None
+
+
+def _v(data: dict[str, Any]) -> int:
+    return data["version"]
+
+
+ACTIONS: dict[str, Action] = {
+    "compose": Action(f.ComposerForm, _composer, gettext_lazy("Your message was added.")),
+    "claim": Action(
+        f.ClaimForm,
+        lambda r, t, d, _f: actions.claim_ticket(ticket=t.pk, by=r.user, expected_version=_v(d)),
+        gettext_lazy("The ticket is yours."),
+    ),
+    "assign": Action(
+        f.AssignForm,
+        lambda r, t, d, _f: actions.assign_ticket(
+            ticket=t.pk, by=r.user, assignee=d["assignee"], expected_version=_v(d)
+        ),
+        gettext_lazy("Assignment saved."),
+    ),
+    "status": Action(
+        f.StatusForm,
+        lambda r, t, d, _f: actions.change_status(
+            ticket=t.pk, by=r.user, to=d["status"], reason=d["reason"], expected_version=_v(d)
+        ),
+        gettext_lazy("Status changed."),
+    ),
+    "fields": Action(
+        f.FieldsForm,
+        lambda r, t, d, _f: actions.update_ticket_fields(
+            ticket=t.pk,
+            by=r.user,
+            priority=d["priority"],
+            category=d["category"],
+            expected_version=_v(d),
+        ),
+        gettext_lazy("Ticket details saved."),
+    ),
+    "escalate": Action(
+        f.EscalateForm,
+        lambda r, t, d, _f: actions.escalate_ticket(
+            ticket=t.pk,
+            by=r.user,
+            reason=d["reason"],
+            handover=d["handover"],
+            to_tier=d["to_tier"],
+            to_team=d["to_team"],
+            expected_version=_v(d),
+        ),
+        gettext_lazy("The ticket was escalated."),
+    ),
+    "deescalate": Action(
+        f.DeEscalateForm,
+        lambda r, t, d, _f: actions.de_escalate_ticket(
+            ticket=t.pk,
+            by=r.user,
+            note=d["note"],
+            to_tier=d["to_tier"],
+            to_team=d["to_team"],
+            expected_version=_v(d),
+        ),
+        gettext_lazy("The ticket was sent back down."),
+    ),
+    "refer": Action(
+        f.ReferForm,
+        lambda r, t, d, _f: actions.refer_to_vendor(
+            ticket=t.pk,
+            by=r.user,
+            vendor=d["vendor"],
+            reason=d["reason"],
+            case_number=d["case_number"],
+            contact=d["contact"],
+            expected_version=_v(d),
+        ),
+        gettext_lazy("The ticket was referred to the vendor."),
+    ),
+    "casenumber": Action(
+        f.CaseNumberForm,
+        lambda r, t, d, _f: actions.set_vendor_case_number(
+            ticket=t.pk, by=r.user, case_number=d["case_number"], expected_version=_v(d)
+        ),
+        gettext_lazy("Vendor case number saved."),
+    ),
+    "resolve": Action(
+        f.ResolveForm,
+        lambda r, t, d, _f: actions.resolve_ticket(
+            ticket=t.pk, by=r.user, summary=d["summary"], expected_version=_v(d)
+        ),
+        gettext_lazy("The ticket is resolved."),
+    ),
+    "reopen": Action(
+        f.ReasonForm,
+        lambda r, t, d, _f: actions.reopen_ticket(
+            ticket=t.pk, by=r.user, reason=d["reason"], expected_version=_v(d)
+        ),
+        gettext_lazy("The ticket was reopened."),
+    ),
+    "close": Action(
+        f.CloseForm,
+        lambda r, t, d, _f: actions.close_ticket(
+            ticket=t.pk, by=r.user, reason=d["reason"], expected_version=_v(d)
+        ),
+        gettext_lazy("The ticket is closed."),
+    ),
+    "merge": Action(
+        f.MergeForm,
+        lambda r, t, d, _f: _merge(r, t, d),
+        gettext_lazy("The tickets were merged."),
+    ),
+    "link": Action(
+        f.LinkForm,
+        lambda r, t, d, _f: _link(r, t, d),
+        gettext_lazy("The tickets are linked."),
+    ),
+}
+
+
+def _fresh(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+    if ticket.version != data["version"]:
+        raise StaleObject(
+            _(
+                "This ticket was changed by someone else while you were working on it. "
+                "Reload it to see the change, then try again."
+            )
+        )
+
+
+def _merge(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Ticket:
+    _fresh(request, ticket, data)
+    target = _target(data, request)
+    return actions.merge_tickets(
+        source=ticket.pk, target=target.pk, by=request.user, reason=data["reason"]
+    )
+
+
+def _link(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Any:
+    _fresh(request, ticket, data)
+    target = _target(data, request)
+    return actions.link_tickets(
+        source=ticket.pk, target=target.pk, by=request.user, kind=data["kind"]
+    )
+
+
+def _forms(ticket: Ticket, agents: Any, bound: dict[str, Any]) -> dict[str, Any]:
+    built = {}
+    for name, action in ACTIONS.items():
+        if name in bound:
+            built[name] = bound[name]
+            continue
+        kwargs: dict[str, Any] = {"ticket": ticket, "prefix": name}
+        if name == "assign":
+            kwargs["agents"] = agents
+            kwargs["initial"] = {"assignee": ticket.assignee_id}
+        elif name == "fields":
+            kwargs["initial"] = {"priority": ticket.priority, "category": ticket.category_id}
+        elif name == "status":
+            kwargs["initial"] = {"status": ticket.status}
+        built[name] = action.form(**kwargs)
+    return built
+
+
+def _context(request: HttpRequest, ticket: Ticket, bound: dict[str, Any] | None = None) -> dict:
+    page = queries.ticket_page(ticket)
+    agents = queries.agents_for(ticket)
+    agent = agent_of(request.user)
+    stays = page.stays
+    current = next((s for s in stays if s.left_at is None), None)
+    presence.mark(ticket.pk, user_id=request.user.pk, name=_display(request), mode="viewing")
+    return {
+        "ticket": ticket,
+        "page": page,
+        "forms": _forms(ticket, agents, bound or {}),
+        "open_action": next(iter(bound), None) if bound else None,
+        "is_mine": agent is not None and ticket.assignee_id == agent.pk,
+        "can_claim": agent is not None and ticket.is_open and ticket.assignee_id is None,
+        "current_stay": current,
+        "others": presence.others(ticket.pk, user_id=request.user.pk),
+        "is_resolved": ticket.status == Status.RESOLVED,
+        "open_vendor_case": next((c for c in page.vendor_cases if c.status == "open"), None),
+    }
+
+
+def _display(request: HttpRequest) -> str:
+    return request.user.get_full_name() or request.user.get_username()
+
+
+@require_GET
+@agent_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _load(request, pk)
+    return render_page(request, "desk/ticket.html", _context(request, ticket), partial="ticket")
+
+
+@require_POST
+@agent_required
+def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    ticket = _load(request, pk)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    kwargs: dict[str, Any] = {"ticket": ticket, "prefix": action}
+    if action == "assign":
+        kwargs["agents"] = queries.agents_for(ticket)
+    form = spec.form(request.POST, request.FILES, **kwargs)
+    if form.is_valid():
+        try:
+            result = spec.run(request, ticket, form.cleaned_data, form)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, spec.done)
+            if action == "merge" and isinstance(result, Ticket):
+                return _after_action(request, result.pk)
+            return _after_action(request, ticket.pk)
+    ticket = _load(request, pk)
+    return render_page(
+        request, "desk/ticket.html", _context(request, ticket, {action: form}), partial="ticket"
+    )
+
+
+def _after_action(request: HttpRequest, pk: int) -> HttpResponse:
+    if wants_fragment(request):
+        try:
+            ticket = _load(request, pk)
+        except Http404:
+            # The agent gave the ticket away beyond their sight (e.g. escalated it).
+            response = HttpResponse(status=204)
+            response.headers["HX-Redirect"] = reverse("desk:queue")
+            return response
+        response = render(request, "desk/ticket.html#ticket", _context(request, ticket))
+        response.headers["HX-Push-Url"] = reverse("desk:ticket", args=[pk])
+        return response
+    try:
+        access_ticket(request.user, pk)
+    except NotFound:
+        return redirect("desk:queue")
+    return redirect("desk:ticket", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def ticket_presence(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _load(request, pk)
+    mode = "replying" if request.GET.get("mode") == "replying" else "viewing"
+    presence.mark(ticket.pk, user_id=request.user.pk, name=_display(request), mode=mode)
+    return render(
+        request,
+        "desk/_presence.html",
+        {"ticket": ticket, "others": presence.others(ticket.pk, user_id=request.user.pk)},
+    )
+
+
+# --- New ticket on behalf of a caller ----------------------------------------------------------
+
+
+def _matches(text: str) -> Any:
+    text = text.strip()
+    if len(text) < 2:
+        return Requester.objects.none()
+    return Requester.objects.filter(
+        Q(name__icontains=text) | Q(email__icontains=text) | Q(phone__icontains=text)
+    ).select_related("organization")[:10]
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    lookup = (request.POST.get("lookup") or request.GET.get("lookup") or "").strip()
+    matches = list(_matches(lookup))
+    if request.method == "POST" and "search" not in request.POST:
+        form = f.NewTicketForm(request.POST, request.FILES)
+        if form.is_valid():
+            ticket = _file_for_caller(request, form)
+            if ticket is not None:
+                messages.success(request, _("Ticket %(ref)s created.") % {"ref": ticket.reference})
+                return redirect("desk:ticket", pk=ticket.pk)
+        chosen = form.cleaned_data.get("requester") if hasattr(form, "cleaned_data") else None
+        if chosen is not None and chosen not in matches:
+            matches.insert(0, chosen)
+    else:
+        form = f.NewTicketForm(initial={"lookup": lookup}, data=None)
+    context = {"form": form, "matches": matches, "lookup": lookup, "nav": "new"}
+    return render_page(request, "desk/new_ticket.html", context, partial="matches")
+
+
+def _file_for_caller(request: HttpRequest, form: f.NewTicketForm) -> Ticket | None:
+    data = form.cleaned_data
+    creating = data.get("requester") is None
+    try:
+        with transaction.atomic():
+            requester = data.get("requester")
+            if requester is None:
+                requester = create_requester(
+                    by=request.user,
+                    name=data["new_name"],
+                    email=data["new_email"],
+                    phone=data["new_phone"],
+                    organization=data["new_organization"],
+                    kind=data["new_kind"] or "customer",
+                    language=(request.LANGUAGE_CODE or "es")[:2],
+                )
+            creating = False
+            minutes = data.get("time_spent")
+            return actions.create_ticket(
+                requester=requester,
+                subject=data["subject"],
+                body=data["body"],
+                channel=data["channel"],
+                by=request.user,
+                category=data["category"],
+                impact=data["impact"],
+                urgency=data["urgency"],
+                attachments=data["attachments"],
+                time_spent=timedelta(minutes=minutes) if minutes else None,
+            )
+    except DomainError as error:
+        form.add_domain_error(error, creating_requester=creating)
+        return None

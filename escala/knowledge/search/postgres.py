@@ -1,0 +1,151 @@
+"""PostgreSQL backend: tsvector documents with GIN indexes (see migration 0002), queried with
+the escala_es and escala_en configurations (Spanish/English stemmers after unaccent)."""
+
+from functools import lru_cache
+
+from django.db import connection
+
+from .text import START, STOP
+
+# Ranking is done over the most recent CANDIDATES matching rows: for a word present in a
+# hundred thousand tickets, relevance among the newest few hundred is what a desk wants, and it
+# keeps the cost of a search bounded however large the history grows.
+CANDIDATES = 300
+
+_HEADLINE = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=12, MaxFragments=2, "
+    'FragmentDelimiter=" … "'
+)
+_TITLE_HEADLINE = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+
+
+def _tsquery_text(terms: list[str], match: str) -> str:
+    """The tsquery of both stemmers, as text: computed once, then passed as a constant."""
+    joiner = " | " if match == "any" else " & "
+    return _build(joiner.join(f"{t}:*" for t in terms))
+
+
+@lru_cache(maxsize=512)
+def _build(raw: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(_BUILD, [raw, raw])
+        return cursor.fetchone()[0] or ""
+
+
+_BUILD = "SELECT (to_tsquery('escala_es', %s::text) || to_tsquery('escala_en', %s::text))::text"
+# The query is built once per search (see _tsquery_text) and passed as a constant.
+_QUERY = "%s::tsquery"
+
+
+def _headline(text_sql: str, title: bool = False) -> str:
+    opts = _TITLE_HEADLINE if title else _HEADLINE
+    es = f"ts_headline('escala_es', {text_sql}, {_QUERY}, %s)"
+    en = f"ts_headline('escala_en', {text_sql}, {_QUERY}, %s)"
+    return f"CASE WHEN strpos({es}, chr(2)) > 0 THEN {es} ELSE {en} END", opts
+
+
+def ticket_candidates(
+    terms: list[str],
+    *,
+    match: str,
+    include_notes: bool,
+    scope: tuple[str, list] | None,
+    exclude: list[int],
+    limit: int,
+) -> list[tuple[int, float]]:
+    q = _tsquery_text(terms, match)
+    cond = "s.public_doc @@ " + _QUERY
+    params: list = [q]
+    if include_notes:
+        cond = f"({cond} OR s.note_doc @@ {_QUERY})"
+        params += [q]
+    if scope is not None:
+        cond += f" AND s.ticket_id IN ({scope[0]})"
+        params += list(scope[1])
+    if exclude:
+        cond += " AND NOT (s.ticket_id = ANY(%s))"
+        params.append(list(exclude))
+    doc = "(c.public_doc || c.note_doc)" if include_notes else "c.public_doc"
+    sql = f"""
+        SELECT c.ticket_id, ts_rank({doc}, {_QUERY}) AS rank
+          FROM (SELECT s.ticket_id, s.public_doc, s.note_doc
+                  FROM knowledge_ticket_search s
+                 WHERE {cond}
+                 ORDER BY s.ticket_id DESC
+                 LIMIT {CANDIDATES}) c
+         ORDER BY rank DESC, c.ticket_id DESC
+         LIMIT %s
+    """  # noqa: S608 - only our own SQL fragments are interpolated; user text is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [q, *params, limit])
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+def ticket_snippets(
+    ids: list[int], terms: list[str], *, match: str, include_notes: bool
+) -> dict[int, tuple[str, str, str]]:
+    if not ids:
+        return {}
+    q = _tsquery_text(terms, match)
+    subject_sql, subject_opts = _headline("t.subject", title=True)
+    public_sql, opts = _headline("coalesce(m.pub, '')")
+    note_sql = "''"
+    params: list = [q, subject_opts, q, subject_opts, q, subject_opts]
+    params += [q, opts, q, opts, q, opts]
+    if include_notes:
+        note_sql, _opts = _headline("coalesce(m.notes, '')")
+        params += [q, opts, q, opts, q, opts]
+    sql = f"""
+        SELECT t.id, {subject_sql}, {public_sql}, {note_sql}
+          FROM tickets_ticket t
+          LEFT JOIN LATERAL (
+            SELECT string_agg(body, E'\\n' ORDER BY id) FILTER (WHERE kind = 'reply') AS pub,
+                   string_agg(body, E'\\n' ORDER BY id) FILTER (WHERE kind <> 'reply') AS notes
+              FROM tickets_message WHERE ticket_id = t.id
+          ) m ON true
+         WHERE t.id = ANY(%s)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, list(ids)])
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
+
+
+def article_candidates(
+    terms: list[str], *, match: str, scope: tuple[str, list], limit: int
+) -> list[tuple[int, float]]:
+    q = _tsquery_text(terms, match)
+    sql = f"""
+        SELECT s.translation_id, ts_rank(s.doc, {_QUERY}) AS rank
+          FROM knowledge_article_search s
+         WHERE s.doc @@ {_QUERY} AND s.translation_id IN ({scope[0]})
+         ORDER BY rank DESC, s.translation_id DESC
+         LIMIT %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [q, q, *scope[1], limit])
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+def article_snippets(
+    ids: list[int], terms: list[str], *, match: str, bodies: dict[int, str]
+) -> dict[int, tuple[str, str]]:
+    """`bodies`: the plain text (Markdown removed) of each translation's body."""
+    if not ids:
+        return {}
+    q = _tsquery_text(terms, match)
+    title_sql, title_opts = _headline("t.title", title=True)
+    body_sql, opts = _headline("b.body")
+    params = [q, title_opts, q, title_opts, q, title_opts]
+    params += [q, opts, q, opts, q, opts]
+    values = ", ".join(["(%s::bigint, %s::text)"] * len(ids))
+    value_params: list = []
+    for pk in ids:
+        value_params += [pk, bodies.get(pk, "")]
+    sql = f"""
+        SELECT t.id, {title_sql}, {body_sql}
+          FROM knowledge_articletranslation t
+          JOIN (VALUES {values}) AS b(id, body) ON b.id = t.id
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *value_params])
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from .models import InboundMail, Mailbox, Outbox, ThreadId
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    list_display = ["name", "address", "default_category", "is_trusted", "is_active", "imap_host"]
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "sender", "subject", "status", "outcome", "ticket"]
+    list_filter = ["status", "outcome", "source"]
+    search_fields = ["sender", "subject", "message_id"]
+    exclude = ["raw"]
+    raw_id_fields = ["ticket", "filed_message"]
+
+
+@admin.register(Outbox)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "to", "subject", "status", "attempts"]
+    list_filter = ["status", "kind"]
+    raw_id_fields = ["ticket"]
+
+
+@admin.register(ThreadId)
+class ThreadIdAdmin(admin.ModelAdmin):
+    list_display = ["message_id", "ticket", "outgoing", "created_at"]
+    raw_id_fields = ["ticket"]

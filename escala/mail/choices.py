@@ -1,0 +1,53 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    QUARANTINED = "quarantined", _("Quarantined")
+    IGNORED = "ignored", _("Ignored")
+
+
+class Source(models.TextChoices):
+    PIPE = "pipe", _("Pipe")
+    SMTP = "smtp", _("SMTP/LMTP")
+    IMAP = "imap", _("IMAP")
+    MANUAL = "manual", _("Manual")
+
+
+class Outcome(models.TextChoices):
+    """What ingest did with a mail (or why it did not)."""
+
+    NEW_TICKET = "new_ticket", _("New ticket")
+    REPLY = "reply", _("Reply on a ticket")
+    AGENT_REPLY = "agent_reply", _("Agent reply on a ticket")
+    VENDOR_MESSAGE = "vendor_message", _("Vendor message")
+    AUTO_REPLY = "auto_reply", _("Auto-reply (ignored)")
+    BOUNCE = "bounce", _("Bounce (ignored)")
+    LOOP = "loop", _("Our own mail (ignored)")
+    DUPLICATE = "duplicate", _("Duplicate")
+    STRANGER = "stranger", _("Sender is not a participant")
+    RATE_LIMITED = "rate_limited", _("Too many mails from this sender")
+    DOMAIN_NOT_ALLOWED = "domain_not_allowed", _("Sender domain not allowed")
+    UNREADABLE = "unreadable", _("Unreadable mail")
+    TOO_LARGE = "too_large", _("Mail too large")
+    REFUSED = "refused", _("Refused by the ticket rules")
+    VENDOR_UNMATCHED = "vendor_unmatched", _("Vendor mail without a ticket")
+    NO_SENDER = "no_sender", _("No sender address")
+    ERROR = "error", _("Processing error")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed for good")
+
+
+class NotificationKind(models.TextChoices):
+    RECEIVED = "received", _("Request received")
+    AGENT_REPLY = "agent_reply", _("Agent reply")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ESCALATED = "escalated", _("Escalated to your team")
+    RESOLVED = "resolved", _("Resolved")
+    VENDOR = "vendor", _("Mail to vendor")

@@ -1,0 +1,504 @@
+"""Stored raw mail -> the right ticket action. The three ways in (pipe, SMTP/LMTP, IMAP) all call
+`store()` first and `process()` after; nothing here talks to a network.
+
+`store` writes the raw bytes and nothing else, so a mail is safe before any parsing can fail.
+`process` handles one stored mail in its own transaction: the ticket change and the mail's new
+status commit together, so a crash either leaves the mail `received` (it is processed again
+later) or processed once. Any refusal or bug puts the mail in quarantine with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import traceback
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from escala.core import clock
+from escala.core.errors import DomainError
+from escala.people.choices import OrganizationKind, RequesterKind
+from escala.people.models import Organization, Requester
+from escala.tickets import actions
+from escala.tickets.choices import Channel, LinkKind, VendorCaseStatus
+from escala.tickets.models import Message, Ticket, VendorCase
+from escala.tiers.models import Category
+
+from . import thread_match
+from .choices import InboundStatus, Outcome, Source
+from .models import InboundMail, Mailbox, ThreadId
+from .parse import (
+    ParsedAttachment,
+    ParsedMail,
+    automatic_kind,
+    dedup_key,
+    header_message_id,
+    parse_mail,
+    strip_reply,
+    wants_no_auto_reply,
+)
+
+log = logging.getLogger(__name__)
+
+
+# --- 1. store -------------------------------------------------------------------------------------
+
+
+def store(
+    raw: bytes,
+    *,
+    source: str = Source.PIPE,
+    mailbox: Mailbox | None = None,
+    envelope_from: str = "",
+    envelope_to: list[str] | tuple[str, ...] = (),
+) -> tuple[InboundMail, bool]:
+    """Keep the raw bytes. Returns (mail, created); a second delivery of the same mail is not
+    stored twice. Raises only when the database itself fails (the caller retries later)."""
+    key = dedup_key(raw)
+    existing = InboundMail.objects.filter(dedup_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            mail = InboundMail.objects.create(
+                dedup_key=key,
+                message_id=header_message_id(raw)[:998],
+                raw=raw,
+                size=len(raw),
+                source=source,
+                mailbox=mailbox,
+                envelope_from=envelope_from[:998],
+                envelope_to=",".join(envelope_to)[:998],
+                received_at=clock.now(),
+            )
+    except IntegrityError:
+        # Another process stored the same mail between our check and our insert.
+        return InboundMail.objects.get(dedup_key=key), False
+    return mail, True
+
+
+def store_many(raws: list[bytes], **kwargs) -> list[int]:
+    """Store a batch in one transaction (one disk flush for the lot); returns the mails' ids in
+    order. Used by the pipe when an MTA or a script hands over many files at once."""
+    keys = [dedup_key(raw) for raw in raws]
+    with transaction.atomic():
+        known = dict(InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
+        ids = []
+        for raw, key in zip(raws, keys, strict=True):
+            if key not in known:
+                known[key] = store(raw, **kwargs)[0].pk
+            ids.append(known[key])
+    return ids
+
+
+# --- 2. process -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    status: str
+    outcome: str
+    reason: str = ""
+    ticket: Ticket | None = None
+    message: Message | None = None
+
+
+class Hold(Exception):  # noqa: N818  (a decision, not an error)
+    """Stop processing: keep the mail in quarantine (or ignore it) with this reason."""
+
+    def __init__(self, outcome: str, reason: str, status: str = InboundStatus.QUARANTINED) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+        self.status = status
+
+
+def process(
+    mail_id: int, *, force: bool = False, as_new_ticket: bool = False, by=None
+) -> InboundMail:
+    """Process one stored mail exactly once. `force` re-processes a quarantined one;
+    `as_new_ticket` (an agent's decision, `by`) files it as a new ticket whatever it looked like."""
+    try:
+        with transaction.atomic():
+            _relax_commit()
+            mail = InboundMail.objects.select_for_update().get(pk=mail_id)
+            wanted = {InboundStatus.RECEIVED} | ({InboundStatus.QUARANTINED} if force else set())
+            if mail.status not in wanted:
+                return mail
+            mail.attempts += 1
+            try:
+                with transaction.atomic():
+                    result = _route(mail, as_new_ticket=as_new_ticket, by=by)
+            except Hold as hold:
+                result = Result(hold.status, hold.outcome, hold.reason)
+            except DomainError as exc:
+                result = Result(InboundStatus.QUARANTINED, Outcome.REFUSED, exc.message)
+            _finish(mail, result)
+            return mail
+    except Exception:
+        # A bug or a broken database row: record it in a fresh transaction, never lose the mail.
+        log.exception("mail %s could not be processed", mail_id)
+        reason = traceback.format_exc(limit=6)[-4000:]
+        with transaction.atomic():
+            mail = InboundMail.objects.select_for_update().get(pk=mail_id)
+            if mail.status == InboundStatus.RECEIVED or force:
+                mail.attempts += 1
+                _finish(mail, Result(InboundStatus.QUARANTINED, Outcome.ERROR, reason))
+        return mail
+
+
+def _relax_commit() -> None:
+    """On PostgreSQL, processing commits without waiting for the disk: the raw mail was already
+    stored with a full commit, so if the server crashed and lost this transaction the mail would
+    simply be `received` again and `escala mail retry` would process it, once."""
+    if connection.vendor == "postgresql" and settings.ESCALA_MAIL_ASYNC_COMMIT:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _finish(mail: InboundMail, result: Result) -> None:
+    mail.status = result.status
+    mail.outcome = result.outcome
+    mail.reason = result.reason
+    mail.ticket = result.ticket
+    mail.filed_message = result.message
+    mail.processed_at = clock.now()
+    mail.save()
+
+
+def ingest(raw: bytes, **store_kwargs) -> InboundMail:
+    mail, _created = store(raw, **store_kwargs)
+    return process(mail.pk)
+
+
+def pending(limit: int | None = None):
+    ids = InboundMail.objects.filter(status=InboundStatus.RECEIVED).order_by("pk")
+    return list(ids.values_list("pk", flat=True)[:limit])
+
+
+# --- routing ------------------------------------------------------------------------------------
+
+
+def dismiss(mail_id: int, *, by) -> InboundMail:
+    """An agent decides a quarantined mail needs nothing: it is kept, marked ignored."""
+    with transaction.atomic():
+        mail = InboundMail.objects.select_for_update().get(pk=mail_id)
+        if mail.status == InboundStatus.QUARANTINED:
+            mail.status = InboundStatus.IGNORED
+            name = by.get_full_name() or by.get_username() if by is not None else "Escala"
+            mail.reason = (
+                mail.reason + "\n" + _("Dismissed by %(name)s.") % {"name": name}
+            ).strip()
+            mail.processed_at = clock.now()
+            mail.save(update_fields=["status", "reason", "processed_at"])
+    return mail
+
+
+def _route(mail: InboundMail, *, as_new_ticket: bool = False, by=None) -> Result:
+    if mail.size > settings.ESCALA_MAIL_MAX_RAW_BYTES:
+        raise Hold(
+            Outcome.TOO_LARGE,
+            _("The mail is %(size)s MB, above the %(limit)s MB limit.")
+            % {
+                "size": mail.size // (1024 * 1024),
+                "limit": settings.ESCALA_MAIL_MAX_RAW_BYTES // (1024 * 1024),
+            },
+        )
+    parsed = parse_mail(bytes(mail.raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES)
+    mail.sender = parsed.from_addr[:254]
+    mail.subject = parsed.subject[:250]
+    mail.body_text = parsed.text
+    mail.body_html = parsed.html
+    mail.no_auto_reply = wants_no_auto_reply(parsed)
+    if as_new_ticket:
+        if not parsed.from_addr:
+            raise Hold(Outcome.NO_SENDER, _("The mail has no sender address."))
+        sender = thread_match.identify(parsed.from_addr)
+        return _new_ticket(mail, parsed, sender.requester, by=by, checked=True)
+
+    # The envelope sender is known only when the way in gave one ("<>" is the null sender).
+    kind = automatic_kind(parsed, mail.envelope_from or None)
+    if kind == "bounce":
+        raise Hold(Outcome.BOUNCE, _("Delivery report (bounce)."), InboundStatus.IGNORED)
+    if kind == "auto_reply":
+        raise Hold(Outcome.AUTO_REPLY, _("Automatic reply."), InboundStatus.IGNORED)
+    if _is_our_own(parsed):
+        raise Hold(Outcome.LOOP, _("A mail Escala sent itself."), InboundStatus.IGNORED)
+    if not parsed.from_addr:
+        raise Hold(Outcome.NO_SENDER, _("The mail has no sender address."))
+
+    sender = thread_match.identify(parsed.from_addr)
+    if sender.agent is None:
+        _check_rate(mail)
+    envelope_to = [a for a in mail.envelope_to.split(",") if a]
+    match = thread_match.find_ticket(parsed, envelope_to)
+
+    if sender.vendor is not None and sender.agent is None and sender.requester is None:
+        return _vendor_mail(mail, parsed, sender.vendor, match)
+    if match.ticket is not None:
+        ticket = match.ticket
+        if sender.agent is not None:
+            if match.how == "subject":
+                # From: is easy to forge; an agent's mail must carry what only Escala sent them.
+                raise Hold(
+                    Outcome.REFUSED,
+                    _(
+                        "A mail from agent %(sender)s names %(ticket)s only in its subject: "
+                        "answer from the notification (its reply address), or in the console."
+                    )
+                    % {"sender": parsed.from_addr, "ticket": ticket.reference},
+                )
+            message = actions.add_reply(
+                ticket=ticket,
+                by=sender.agent.user,
+                body=_reply_body(parsed),
+                channel=Channel.EMAIL,
+                attachments=_files(parsed),
+            )
+            _after(mail, parsed, ticket, message)
+            return Result(InboundStatus.PROCESSED, Outcome.AGENT_REPLY, "", ticket, message)
+        if thread_match.is_requester_party(ticket, sender.requester):
+            if ticket.is_closed:
+                return _new_ticket(mail, parsed, sender.requester, related_to=ticket)
+            message = actions.add_reply(
+                ticket=ticket,
+                by=None,
+                as_requester=sender.requester,
+                body=_reply_body(parsed),
+                channel=Channel.EMAIL,
+                attachments=_files(parsed),
+            )
+            _after(mail, parsed, ticket, message)
+            return Result(InboundStatus.PROCESSED, Outcome.REPLY, "", ticket, message)
+        # Someone who is not on the ticket: never posted as its requester.
+        if settings.ESCALA_MAIL_STRANGER_REPLY == "hold":
+            raise Hold(
+                Outcome.STRANGER,
+                _("%(sender)s is not a participant of %(ticket)s.")
+                % {"sender": parsed.from_addr, "ticket": ticket.reference},
+            )
+    return _new_ticket(mail, parsed, sender.requester)
+
+
+def _is_our_own(parsed: ParsedMail) -> bool:
+    ours = {settings.ESCALA_MAIL_ADDRESS.lower()} | thread_match.mailbox_addresses()
+    if parsed.header("x-escala-loop"):
+        return True
+    local, _, domain = settings.ESCALA_MAIL_ADDRESS.lower().partition("@")
+    sender = parsed.from_addr
+    return sender in ours or (sender.startswith(local + "+") and sender.endswith("@" + domain))
+
+
+def _check_rate(mail: InboundMail) -> None:
+    since = clock.now() - timedelta(seconds=settings.ESCALA_MAIL_RATE_WINDOW)
+    recent = (
+        InboundMail.objects.filter(sender=mail.sender, received_at__gte=since)
+        .exclude(pk=mail.pk)
+        .exclude(status=InboundStatus.RECEIVED)
+        .count()
+    )
+    if recent >= settings.ESCALA_MAIL_RATE_LIMIT:
+        raise Hold(
+            Outcome.RATE_LIMITED,
+            _("%(sender)s sent more than %(n)d mails in %(minutes)d minutes.")
+            % {
+                "sender": mail.sender,
+                "n": settings.ESCALA_MAIL_RATE_LIMIT,
+                "minutes": settings.ESCALA_MAIL_RATE_WINDOW // 60,
+            },
+        )
+
+
+def _reply_body(parsed: ParsedMail) -> str:
+    return strip_reply(parsed.text) or _("(empty message)")
+
+
+def _subject(parsed: ParsedMail) -> str:
+    subject = thread_match.reference_pattern().sub("", parsed.subject).strip()
+    return (subject or _("(no subject)"))[:250]
+
+
+def _requester_for(parsed: ParsedMail, *, checked: bool = False) -> Requester:
+    """The requester for an unknown sender. `checked`: an agent already vouched for them."""
+    address = parsed.from_addr
+    domain = address.rpartition("@")[2]
+    allowed = [d.lower().lstrip("@") for d in settings.ESCALA_MAIL_ALLOWED_DOMAINS]
+    if allowed and domain not in allowed and not checked:
+        raise Hold(
+            Outcome.DOMAIN_NOT_ALLOWED,
+            _("Mail from %(domain)s may not open tickets.") % {"domain": domain},
+        )
+    if settings.ESCALA_MAIL_UNKNOWN_SENDERS == "hold" and not checked:
+        raise Hold(Outcome.REFUSED, _("%(sender)s is not a known requester.") % {"sender": address})
+    org = Organization.objects.filter(email_domain__iexact=domain, is_active=True).first()
+    if org is None:
+        org, _created = Organization.objects.get_or_create(
+            name=settings.ESCALA_MAIL_DEFAULT_ORGANIZATION,
+            defaults={"kind": OrganizationKind.CUSTOMER},
+        )
+    kind = (
+        RequesterKind.EMPLOYEE
+        if org.kind == OrganizationKind.DEPARTMENT
+        else RequesterKind.CUSTOMER
+    )
+    requester = Requester(
+        name=(parsed.from_name or address.partition("@")[0])[:200],
+        email=address,
+        kind=kind,
+        organization=org,
+    )
+    try:
+        with transaction.atomic():
+            requester.save()
+    except IntegrityError:  # the same sender, filed a moment ago by another worker
+        requester = Requester.objects.get(email__iexact=address)
+    return requester
+
+
+def _new_ticket(
+    mail: InboundMail,
+    parsed: ParsedMail,
+    requester: Requester | None,
+    *,
+    related_to: Ticket | None = None,
+    by=None,
+    checked: bool = False,
+) -> Result:
+    if requester is None:
+        requester = _requester_for(parsed, checked=checked)
+    category = mail.mailbox.default_category if mail.mailbox else None
+    impact_urgency = {}
+    if mail.mailbox is not None and mail.mailbox.is_trusted:
+        # Control headers steer routing only from a mailbox marked trusted.
+        if code := parsed.header("x-escala-category"):
+            category = Category.objects.filter(code=code.strip(), is_active=True).first()
+        for name in ("impact", "urgency"):
+            if value := parsed.header(f"x-escala-{name}").strip().lower():
+                impact_urgency[name] = value
+    ticket = actions.create_ticket(
+        requester=requester,
+        subject=_subject(parsed),
+        body=parsed.text or _("(empty message)"),
+        channel=Channel.EMAIL,
+        by=by,
+        category=category,
+        attachments=_files(parsed),
+        **impact_urgency,
+    )
+    message = ticket.messages.first()
+    if related_to is not None:
+        actions.link_tickets(source=ticket, target=related_to, by=None, kind=LinkKind.RELATED)
+    _after(mail, parsed, ticket, message)
+    return Result(InboundStatus.PROCESSED, Outcome.NEW_TICKET, "", ticket, message)
+
+
+def _vendor_mail(
+    mail: InboundMail, parsed: ParsedMail, vendor, match: thread_match.Match
+) -> Result:
+    open_cases = VendorCase.objects.filter(vendor=vendor, status=VendorCaseStatus.OPEN)
+    case = None
+    if match.ticket is not None:
+        case = open_cases.filter(ticket=match.ticket).first()
+    if case is None:
+        number = thread_match.case_number_in(parsed.subject)
+        if number:
+            case = open_cases.filter(external_reference__iexact=number).first()
+    if case is None:
+        raise Hold(
+            Outcome.VENDOR_UNMATCHED,
+            _("Mail from %(vendor)s that matches no open vendor case.") % {"vendor": vendor.name},
+        )
+    message = actions.add_vendor_message(
+        ticket=case.ticket_id,
+        vendor=vendor,
+        body=_reply_body(parsed),
+        by=None,
+        public=False,
+        channel=Channel.EMAIL,
+        attachments=_files(parsed),
+    )
+    number = thread_match.case_number_in(parsed.subject)
+    if number and number != case.external_reference:
+        actions.set_vendor_case_number(ticket=case.ticket_id, by=None, case_number=number)
+    ticket = Ticket.objects.get(pk=case.ticket_id)
+    _after(mail, parsed, ticket, message)
+    return Result(InboundStatus.PROCESSED, Outcome.VENDOR_MESSAGE, "", ticket, message)
+
+
+# --- attachments and bookkeeping ---------------------------------------------------------------
+
+
+def _allowed(att: ParsedAttachment) -> str:
+    """Why an attachment cannot be kept ("" when it can), by the same rules as the portal."""
+    if att.size > settings.ESCALA_MAX_ATTACHMENT_BYTES:
+        return "too_large"
+    guessed = mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
+    allowed = set(settings.ESCALA_ALLOWED_ATTACHMENT_TYPES)
+    if guessed not in allowed:
+        return "type"
+    return ""
+
+
+def _name_with_extension(att: ParsedAttachment) -> str:
+    name = att.filename or "attachment"
+    if mimetypes.guess_type(name)[0] is None:
+        ext = mimetypes.guess_extension(att.content_type.split(";")[0].strip())
+        if ext:
+            name += ext
+    return name[:250]
+
+
+def _files(parsed: ParsedMail) -> list[SimpleUploadedFile]:
+    files = []
+    for att in parsed.attachments:
+        att.filename = _name_with_extension(att)
+        if reason := _allowed(att):
+            parsed.dropped.append(_dropped(att, reason))
+            continue
+        guessed = mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
+        files.append(SimpleUploadedFile(att.filename, att.data, content_type=guessed))
+    return files
+
+
+def _dropped(att: ParsedAttachment, reason: str):
+    from .parse import DroppedAttachment
+
+    return DroppedAttachment(att.filename, att.size, reason)
+
+
+def _after(mail: InboundMail, parsed: ParsedMail, ticket: Ticket, message: Message | None) -> None:
+    if parsed.message_id:
+        # One INSERT ... ON CONFLICT DO NOTHING: the first ticket filed with a Message-ID keeps it.
+        ThreadId.objects.bulk_create(
+            [
+                ThreadId(
+                    message_id=parsed.message_id[:255],
+                    ticket=ticket,
+                    outgoing=False,
+                    created_at=clock.now(),
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    if parsed.dropped:
+        lines = [
+            _("“%(name)s” (%(kb)s KB): %(why)s")
+            % {
+                "name": d.filename,
+                "kb": max(1, d.size // 1024),
+                "why": _("over the size limit")
+                if d.reason == "too_large"
+                else _("file type not accepted"),
+            }
+            for d in parsed.dropped
+        ]
+        actions.add_note(
+            ticket=ticket,
+            by=None,
+            body=_("Attachments of the mail that were not kept:") + "\n" + "\n".join(lines),
+        )

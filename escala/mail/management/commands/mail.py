@@ -1,0 +1,149 @@
+"""`escala mail ingest|serve|retry|poll`: the ways mail comes in, and the retry of what failed.
+
+`escala mail ingest [FILE...]` is the pipe for an MTA (standard input when no file is given). It
+exits 75 (EX_TEMPFAIL) when the database cannot be reached, so the mail server keeps the mail and
+tries again; a mail that is stored but cannot be processed is quarantined and exits 0.
+"""
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, close_old_connections
+
+EX_TEMPFAIL = 75
+BATCH = 100  # files stored per transaction
+
+
+class Command(BaseCommand):
+    help = "Mail in and out: ingest (pipe), serve (SMTP/LMTP), poll (IMAP), retry."
+
+    def add_arguments(self, parser):  # noqa: ANN001
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        ingest = sub.add_parser("ingest", help="Ingest raw mails from files or standard input.")
+        ingest.add_argument("files", nargs="*")
+        ingest.add_argument("--mailbox", help="Name of the mailbox the mail was delivered to.")
+        ingest.add_argument("--sender", help="Envelope sender, as the MTA gives it.")
+        ingest.add_argument("--recipient", action="append", default=[])
+        serve = sub.add_parser("serve", help="Listen for mail by SMTP (or LMTP).")
+        serve.add_argument("--host", default=None)
+        serve.add_argument("--port", type=int, default=None)
+        serve.add_argument("--lmtp", action="store_true")
+        serve.add_argument("--mailbox")
+        retry = sub.add_parser("retry", help="Process stored mail again; send due outbox mail.")
+        retry.add_argument("ids", nargs="*", type=int, help="Quarantined mails to re-process.")
+        retry.add_argument("--all-quarantined", action="store_true")
+        poll = sub.add_parser("poll", help="Fetch mail from the IMAP mailboxes.")
+        poll.add_argument("--mailbox", action="append", default=[])
+        poll.add_argument("--loop", action="store_true", help="Keep polling.")
+        poll.add_argument("--interval", type=float, default=60.0)
+
+    def handle(self, *args, subcommand: str, **options) -> None:
+        getattr(self, f"_{subcommand}")(**options)
+
+    # --- ingest -------------------------------------------------------------------------------
+
+    def _ingest(self, files, mailbox, sender, recipient, **options) -> None:
+        from escala.mail import ingest
+
+        try:
+            box = self._mailbox(mailbox)
+        except DatabaseError as exc:
+            self._tempfail(exc)
+        sources = files or ["-"]
+        counts: dict[str, int] = {}
+        for start in range(0, len(sources), BATCH):
+            chunk = sources[start : start + BATCH]
+            raws = [sys.stdin.buffer.read() if name == "-" else _read(name) for name in chunk]
+            try:
+                # Stored (and committed) before anything is parsed.
+                ids = ingest.store_many(
+                    raws, mailbox=box, envelope_from=sender or "", envelope_to=recipient
+                )
+            except DatabaseError as exc:
+                self._tempfail(exc)
+            for pk in ids:
+                try:
+                    mail = ingest.process(pk)
+                except DatabaseError:
+                    # Stored: `escala mail retry` (or the next ingest) processes it later.
+                    continue
+                counts[mail.status] = counts.get(mail.status, 0) + 1
+        if options.get("verbosity", 1) > 1 or len(sources) > 1:
+            summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+            self.stdout.write(summary)
+
+    def _tempfail(self, exc: Exception) -> None:
+        self.stderr.write(f"escala mail: database unavailable, try again later ({exc})")
+        sys.exit(EX_TEMPFAIL)
+
+    def _mailbox(self, name):
+        from escala.mail.models import Mailbox
+
+        if not name:
+            return None
+        box = Mailbox.objects.filter(name=name).first()
+        if box is None:
+            raise CommandError(f"No mailbox named {name!r}.")
+        return box
+
+    # --- retry --------------------------------------------------------------------------------
+
+    def _retry(self, ids, all_quarantined, **options) -> None:
+        from escala.mail import ingest, outbound
+        from escala.mail.choices import InboundStatus
+        from escala.mail.models import InboundMail
+
+        done = 0
+        for pk in ingest.pending():
+            ingest.process(pk)
+            done += 1
+        targets = list(ids)
+        if all_quarantined:
+            targets += list(
+                InboundMail.objects.filter(status=InboundStatus.QUARANTINED).values_list(
+                    "pk", flat=True
+                )
+            )
+        for pk in targets:
+            mail = ingest.process(pk, force=True)
+            self.stdout.write(f"mail {pk}: {mail.status} {mail.outcome} {mail.reason[:80]}")
+        sent = [outbound.deliver(pk) for pk in outbound.due_outbox()]
+        self.stdout.write(
+            f"processed {done} waiting mails, re-processed {len(targets)}, "
+            f"outbox: {sent.count('sent')} sent, {sent.count('failed')} failed"
+        )
+
+    # --- serve --------------------------------------------------------------------------------
+
+    def _serve(self, host, port, lmtp, mailbox, **options) -> None:
+        from django.conf import settings
+
+        from escala.mail.smtp_server import serve
+
+        box = self._mailbox(mailbox)
+        serve(
+            host=host or settings.ESCALA_MAIL_SMTP_HOST,
+            port=port or settings.ESCALA_MAIL_SMTP_PORT,
+            lmtp=lmtp,
+            mailbox=box,
+            log=self.stdout.write,
+        )
+
+    # --- poll ---------------------------------------------------------------------------------
+
+    def _poll(self, mailbox, loop, interval, **options) -> None:
+        from escala.mail.imap import poll_all
+
+        while True:
+            close_old_connections()
+            for line in poll_all(names=mailbox or None):
+                self.stdout.write(line)
+            if not loop:
+                return
+            time.sleep(interval)
+
+
+def _read(name: str) -> bytes:
+    with open(name, "rb") as fh:
+        return fh.read()

@@ -1,0 +1,157 @@
+"""Mail: raw inbound messages (stored before anything else), mailboxes, the outbox, and every
+Message-ID that belongs to a ticket (how replies find their thread)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from escala.tickets.models import Message, Ticket
+from escala.tiers.models import Category, Vendor
+
+from .choices import InboundStatus, NotificationKind, OutboxStatus, Outcome, Source
+
+
+class Mailbox(models.Model):
+    """A support address Escala reads: by IMAP polling, or delivered to it by SMTP/LMTP/pipe."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    address = models.EmailField(_("address"), unique=True)
+    # New tickets from this mailbox get this category, and so its tier and team.
+    default_category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("category")
+    )
+    is_trusted = models.BooleanField(
+        _("trusted"),
+        default=False,
+        help_text=_("Only mail from trusted mailboxes may steer routing with X-Escala-* headers."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    imap_host = models.CharField(_("IMAP host"), max_length=200, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_tls = models.BooleanField(_("IMAP over TLS"), default=True)
+    imap_user = models.CharField(_("IMAP user"), max_length=200, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=200, blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX")
+    imap_processed_folder = models.CharField(
+        _("move processed mail to"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: processed mail is only flagged as seen."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+
+class InboundMail(models.Model):
+    """One raw message exactly as it arrived. Written before parsing; processed once."""
+
+    dedup_key = models.CharField(max_length=64, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
+    raw = models.BinaryField()
+    size = models.PositiveBigIntegerField(_("size"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("mailbox")
+    )
+    envelope_from = models.CharField(max_length=998, blank=True)
+    envelope_to = models.CharField(max_length=998, blank=True)
+    sender = models.CharField(_("sender"), max_length=254, blank=True, db_index=True)
+    subject = models.CharField(_("subject"), max_length=250, blank=True)
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=InboundStatus.choices,
+        default=InboundStatus.RECEIVED,
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mails"
+    )
+    filed_message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mails"
+    )
+    # What the parser made of it, kept for the console: sanitized HTML and the full text.
+    body_html = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    no_auto_reply = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="inbound_status"),
+            models.Index(fields=["sender", "received_at"], name="inbound_sender"),
+        ]
+        verbose_name = _("inbound mail")
+        verbose_name_plural = _("inbound mail")
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"
+
+
+class ThreadId(models.Model):
+    """A Message-ID that belongs to a ticket: every mail Escala sent, and every mail it filed.
+
+    A reply's In-Reply-To/References are looked up here first."""
+
+    message_id = models.CharField(max_length=255, unique=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="mail_ids")
+    outgoing = models.BooleanField(default=True)
+    vendor = models.ForeignKey(Vendor, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class Outbox(models.Model):
+    """A mail to send. The worker drains it with retry, so a slow server never slows a page."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    event_id = models.BigIntegerField(null=True, blank=True)
+    to = models.CharField(_("to"), max_length=998)
+    subject = models.CharField(_("subject"), max_length=998)
+    body = models.TextField(_("body"))
+    message_id = models.CharField(max_length=255, unique=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "kind", "to"],
+                condition=models.Q(event_id__isnull=False),
+                name="outbox_once_per_event",
+            )
+        ]
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}"

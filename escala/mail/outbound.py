@@ -1,0 +1,357 @@
+"""Mail out: ticket events become Outbox rows (after the change committed), and the worker
+drains the outbox through Django's email backend with retry. Pages never wait for a mail server.
+
+Every Message-ID Escala sends is recorded as a ThreadId of its ticket before it leaves, so the
+answer threads back whichever header the mail client keeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from escala.core import clock
+from escala.core.errors import InvalidTransition, ValidationFailed
+from escala.people.models import Agent
+from escala.tickets import actions
+from escala.tickets.choices import EventKind, MessageKind, Status, VendorCaseStatus
+from escala.tickets.events import ticket_event_committed
+from escala.tickets.models import Message, Ticket, TicketEvent, VendorCase
+from escala.tickets.permissions import ensure_can_work
+
+from . import thread_match
+from .choices import NotificationKind, OutboxStatus
+from .models import InboundMail, Outbox, ThreadId
+
+log = logging.getLogger(__name__)
+
+SILENT_STATUSES = {Status.OPEN, Status.RESOLVED, Status.NEW}  # resolution has its own mail
+
+
+# --- building mails -----------------------------------------------------------------------------
+
+
+def _thread_headers(ticket: Ticket) -> tuple[str, str]:
+    ids = list(
+        ThreadId.objects.filter(ticket=ticket)
+        .order_by("created_at", "id")
+        .values_list("message_id", flat=True)
+    )
+    if not ids:
+        return "", ""
+    refs = ids[:1] + ids[-9:] if len(ids) > 10 else ids
+    return f"<{ids[-1]}>", " ".join(f"<{i}>" for i in dict.fromkeys(refs))
+
+
+def queue_mail(
+    *,
+    ticket: Ticket | None,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    event_id: int | None = None,
+    by: Any = None,
+    auto: bool = True,
+    vendor=None,
+) -> Outbox | None:
+    """Put one mail in the outbox (in the caller's transaction) and send it after commit."""
+    message_id = thread_match.new_message_id()
+    in_reply_to, references = _thread_headers(ticket) if ticket is not None else ("", "")
+    headers = {"X-Escala-Loop": settings.ESCALA_MAIL_ADDRESS}
+    if auto:
+        # RFC 3834: machines must not answer this mail automatically.
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["X-Auto-Response-Suppress"] = "All"
+    if ticket is not None:
+        headers["X-Escala-Ticket"] = ticket.reference
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            outbox = Outbox.objects.create(
+                ticket=ticket,
+                kind=kind,
+                event_id=event_id,
+                to=to,
+                subject=subject[:998],
+                body=body,
+                message_id=message_id,
+                in_reply_to=in_reply_to,
+                references=references,
+                reply_to=thread_match.reply_address(ticket.pk) if ticket is not None else "",
+                headers=headers,
+                created_at=now,
+                next_attempt_at=now,
+                created_by=by,
+            )
+            if ticket is not None:
+                ThreadId.objects.create(
+                    message_id=message_id, ticket=ticket, vendor=vendor, created_at=now
+                )
+    except IntegrityError:
+        return None  # this event already queued this mail to this address
+    transaction.on_commit(lambda: _enqueue(outbox.pk))
+    return outbox
+
+
+def _enqueue(outbox_id: int, run_after=None) -> None:
+    try:
+        if run_after is not None:
+            deliver_outbox.using(run_after=run_after).enqueue(outbox_id)
+        else:
+            deliver_outbox.enqueue(outbox_id)
+    except Exception:  # the row stays pending; `escala mail retry` sends it
+        log.exception("could not enqueue outbox %s", outbox_id)
+
+
+def _subject(ticket: Ticket, text: str) -> str:
+    return f"[{ticket.reference}] {text}"
+
+
+def _render(kind: str, language: str, context: dict[str, Any]) -> str:
+    with translation.override(language):
+        return render_to_string(f"mail/notifications/{kind}.txt", context).strip() + "\n"
+
+
+def _requester_recipients(ticket: Ticket) -> list[tuple[str, str, str]]:
+    """(email, name, language) of the requester and requesters copied on the ticket."""
+    people = [ticket.requester]
+    people += [p.requester for p in ticket.participants.select_related("requester") if p.requester]
+    seen, out = set(), []
+    for person in people:
+        if person.email and person.email.lower() not in seen:
+            seen.add(person.email.lower())
+            out.append((person.email, person.name, person.language))
+    return out
+
+
+def notify(event: TicketEvent) -> list[Outbox]:
+    """The mails one ticket event sends. Called after the event's transaction committed."""
+    if not settings.ESCALA_MAIL_NOTIFY:
+        return []
+    ticket = (
+        Ticket.objects.select_related("requester", "team", "tier")
+        .filter(pk=event.ticket_id)
+        .first()
+    )
+    if ticket is None:
+        return []
+    queued: list[Outbox] = []
+    with transaction.atomic():
+        if event.kind == EventKind.CREATED:
+            origin = InboundMail.objects.filter(ticket=ticket, no_auto_reply=True).exists()
+            if not origin:
+                queued += _to_requesters(ticket, event, NotificationKind.RECEIVED, None)
+        elif event.kind == EventKind.REPLIED and event.data.get("public"):
+            message = Message.objects.filter(
+                pk=event.data.get("message_id"), kind=MessageKind.REPLY
+            ).first()
+            if message is not None:
+                queued += _to_requesters(
+                    ticket, event, NotificationKind.AGENT_REPLY, message, auto=False
+                )
+        elif event.kind == EventKind.STATUS_CHANGED and event.new_value not in SILENT_STATUSES:
+            queued += _to_requesters(ticket, event, NotificationKind.STATUS_CHANGED, None)
+        elif event.kind == EventKind.RESOLVED:
+            queued += _to_requesters(ticket, event, NotificationKind.RESOLVED, None)
+        elif event.kind == EventKind.ESCALATED and ticket.team_id:
+            queued += _to_team(ticket, event)
+    return [q for q in queued if q is not None]
+
+
+def _to_requesters(
+    ticket: Ticket, event: TicketEvent, kind: str, message: Message | None, auto: bool = True
+) -> list[Outbox | None]:
+    out = []
+    for email, name, language in _requester_recipients(ticket):
+        with translation.override(language):
+            subject = _subject(ticket, ticket.subject)
+            status = ticket.get_status_display()
+        body = _render(
+            kind,
+            language,
+            {
+                "ticket": ticket,
+                "name": name,
+                "message": message,
+                "event": event,
+                "status": status,
+                "portal_hint": True,
+            },
+        )
+        out.append(
+            queue_mail(
+                ticket=ticket,
+                kind=kind,
+                to=email,
+                subject=subject,
+                body=body,
+                event_id=event.pk,
+                auto=auto,
+            )  # fmt: skip
+        )
+    return out
+
+
+def _to_team(ticket: Ticket, event: TicketEvent) -> list[Outbox | None]:
+    out = []
+    agents = Agent.objects.filter(teams=ticket.team_id, user__is_active=True).select_related("user")
+    for agent in agents:
+        if not agent.user.email or agent.user_id == event.actor_id:
+            continue
+        with translation.override(agent.language):
+            subject = _subject(ticket, _("Escalated to %(team)s") % {"team": ticket.team.name})
+        body = _render(
+            NotificationKind.ESCALATED,
+            agent.language,
+            {"ticket": ticket, "name": agent.display_name, "event": event, "team": ticket.team},
+        )
+        out.append(
+            queue_mail(
+                ticket=ticket,
+                kind=NotificationKind.ESCALATED,
+                to=agent.user.email,
+                subject=subject,
+                body=body,
+                event_id=event.pk,
+            )  # fmt: skip
+        )
+    return out
+
+
+@receiver(ticket_event_committed, dispatch_uid="escala.mail.notify")
+def _on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
+    try:
+        notify(event)
+    except Exception:  # a notification must never break the action that caused it
+        log.exception("notifications for event %s failed", event.pk)
+
+
+# --- Level 4: mail the vendor ---------------------------------------------------------------------
+
+
+def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
+    """An agent mails the vendor's support address about a referred ticket, with its context.
+    The vendor's answers come back as vendor messages on the ticket (see ingest)."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("Write the message to the vendor."), field="body")
+    with transaction.atomic():
+        locked = Ticket.objects.select_related("requester").get(
+            pk=ticket.pk if isinstance(ticket, Ticket) else ticket
+        )
+        ensure_can_work(by, locked)
+        case = (
+            VendorCase.objects.select_related("vendor")
+            .filter(ticket=locked, status=VendorCaseStatus.OPEN)
+            .first()
+        )
+        if case is None:
+            raise InvalidTransition(_("The ticket has no open vendor case."), field="body")
+        vendor = case.vendor
+        first = locked.messages.filter(kind=MessageKind.REPLY).first()
+        language = "en"
+        with translation.override(language):
+            subject_text = locked.subject
+            if case.external_reference:
+                subject_text += f" (case {case.external_reference})"
+            text = _render(
+                NotificationKind.VENDOR,
+                language,
+                {"ticket": locked, "case": case, "vendor": vendor, "body": body, "first": first},
+            )
+        outbox = queue_mail(
+            ticket=locked,
+            kind=NotificationKind.VENDOR,
+            to=vendor.support_email,
+            subject=_subject(locked, subject_text),
+            body=text,
+            by=by,
+            auto=False,
+            vendor=vendor,
+        )
+        actions.add_note(
+            ticket=locked,
+            by=by,
+            body=_("Mail sent to %(vendor)s <%(address)s>:")
+            % {"vendor": vendor.name, "address": vendor.support_email}
+            + "\n\n"
+            + body,
+        )
+    assert outbox is not None  # noqa: S101  (no event id: the unique constraint cannot fire)
+    return outbox
+
+
+# --- the worker side --------------------------------------------------------------------------
+
+
+@task
+def deliver_outbox(outbox_id: int) -> str:
+    return deliver(outbox_id)
+
+
+def deliver(outbox_id: int) -> str:
+    """Send one outbox row if it is due. At-least-once: the row is marked sent after the server
+    accepted it."""
+    now = clock.now()
+    with transaction.atomic():
+        row = Outbox.objects.select_for_update().filter(pk=outbox_id).first()
+        if row is None or row.status != OutboxStatus.PENDING or row.next_attempt_at > now:
+            return "skipped"
+        row.attempts += 1
+        # Claim it: a second worker will not pick it up before the back-off passes.
+        row.next_attempt_at = now + _backoff(row.attempts)
+        row.save(update_fields=["attempts", "next_attempt_at"])
+    headers = dict(row.headers)
+    headers["Message-ID"] = f"<{row.message_id}>"
+    if row.in_reply_to:
+        headers["In-Reply-To"] = row.in_reply_to
+    if row.references:
+        headers["References"] = row.references
+    mail = EmailMessage(
+        subject=row.subject,
+        body=row.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.to],
+        reply_to=[row.reply_to] if row.reply_to else None,
+        headers=headers,
+    )
+    try:
+        mail.send()
+    except Exception as exc:  # noqa: BLE001  (any failure of the server: retry later)
+        with transaction.atomic():
+            row = Outbox.objects.select_for_update().get(pk=outbox_id)
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if row.attempts >= settings.ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS:
+                row.status = OutboxStatus.FAILED
+            row.save(update_fields=["last_error", "status"])
+            if row.status == OutboxStatus.PENDING:
+                when = row.next_attempt_at
+                transaction.on_commit(lambda: _enqueue(outbox_id, run_after=when))
+        return "failed"
+    Outbox.objects.filter(pk=outbox_id).update(
+        status=OutboxStatus.SENT, sent_at=clock.now(), last_error=""
+    )
+    return "sent"
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 240))
+
+
+def due_outbox() -> list[int]:
+    return list(
+        Outbox.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=clock.now())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,94 @@
+"""The agents' mail quarantine (/desk/mail/): what could not be filed, why, and what to do.
+
+An adapter: it only reads, and calls ingest's process/dismiss for every change."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from escala.tickets.permissions import is_staff_member, tickets_visible_to
+
+from . import ingest
+from .choices import InboundStatus
+from .models import InboundMail
+
+LIST_FIELDS = ["id", "sender", "subject", "received_at", "status", "outcome", "reason", "size"]
+
+
+def _require_agent(request: HttpRequest) -> None:
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+
+
+def _mail_for(request: HttpRequest, mail_id: int) -> InboundMail:
+    mail = InboundMail.objects.select_related("ticket", "mailbox").filter(pk=mail_id).first()
+    if mail is None:
+        raise Http404
+    # Filed mail is as private as its ticket; quarantined mail is every agent's to sort out.
+    if mail.ticket_id and not tickets_visible_to(request.user).filter(pk=mail.ticket_id).exists():
+        raise Http404
+    return mail
+
+
+@login_required
+def quarantine(request: HttpRequest) -> HttpResponse:
+    _require_agent(request)
+    status = request.GET.get("status", InboundStatus.QUARANTINED)
+    if status not in (InboundStatus.QUARANTINED, InboundStatus.IGNORED):
+        status = InboundStatus.QUARANTINED
+    mails = InboundMail.objects.filter(status=status).only(*LIST_FIELDS).order_by("-received_at")
+    page = Paginator(mails, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mail/desk/quarantine.html",
+        {"page": page, "status": status, "statuses": InboundStatus},
+    )
+
+
+@login_required
+def detail(request: HttpRequest, mail_id: int) -> HttpResponse:
+    _require_agent(request)
+    mail = _mail_for(request, mail_id)
+    return render(request, "mail/desk/detail.html", {"mail": mail})
+
+
+@login_required
+def raw(request: HttpRequest, mail_id: int) -> HttpResponse:
+    _require_agent(request)
+    mail = _mail_for(request, mail_id)
+    response = HttpResponse(bytes(mail.raw), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="mail-{mail.pk}.eml"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, mail_id: int) -> HttpResponse:
+    _require_agent(request)
+    mail = _mail_for(request, mail_id)
+    action = request.POST.get("action")
+    if mail.status != InboundStatus.QUARANTINED:
+        messages.error(request, _("This mail is no longer in quarantine."))
+        return redirect("mail:detail", mail_id=mail.pk)
+    if action == "retry":
+        mail = ingest.process(mail.pk, force=True)
+    elif action == "new_ticket":
+        mail = ingest.process(mail.pk, force=True, as_new_ticket=True, by=request.user)
+    elif action == "dismiss":
+        mail = ingest.dismiss(mail.pk, by=request.user)
+    else:
+        messages.error(request, _("Unknown action."))
+        return redirect("mail:detail", mail_id=mail.pk)
+    if mail.status == InboundStatus.QUARANTINED:
+        messages.error(request, _("Still in quarantine: %(reason)s") % {"reason": mail.reason})
+    elif mail.ticket_id:
+        messages.success(request, _("Filed on %(ticket)s.") % {"ticket": mail.ticket.reference})
+    else:
+        messages.success(request, _("Mail dismissed."))
+    return redirect("mail:detail", mail_id=mail.pk)

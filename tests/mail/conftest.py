@@ -1,0 +1,98 @@
+"""Mail fixtures: raw mails built like a client would, and a real SMTP server on loopback."""
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _mail_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # The personas' passwords do not need a slow hash here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.ESCALA_MAIL_ADDRESS = "soporte@escala.example"
+    settings.ESCALA_MAIL_STRANGER_REPLY = "new_ticket"
+    settings.ESCALA_MAIL_ALLOWED_DOMAINS = []
+    settings.ESCALA_MAIL_NOTIFY = True
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def compose(
+    *,
+    sender: str,
+    subject: str = "No funciona la impresora",
+    body: str = "La impresora de la planta 2 no imprime.",
+    to: str = "soporte@escala.example",
+    cc: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
+    message_id: str | None = None,
+) -> bytes:
+    """A mail as a common client writes it."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    msg["Message-ID"] = message_id or make_msgid(domain="client.example")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body)
+    for filename, ctype, data in attachments:
+        maintype, subtype = ctype.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator["Inbox"]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.port = 0
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.refuse:
+            return "451 4.3.0 try later"
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

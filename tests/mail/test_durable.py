@@ -1,0 +1,135 @@
+"""Nothing lost, nothing duplicated: the raw mail is stored first and processed exactly once."""
+
+import subprocess
+import sys
+
+import pytest
+
+from escala.mail import ingest
+from escala.mail.choices import InboundStatus, Outcome
+from escala.mail.models import InboundMail
+from escala.tickets.models import Ticket
+
+from .conftest import compose
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_same_mail_delivered_twice_makes_one_ticket(customer):
+    raw = compose(sender=customer.email)
+    first = ingest.ingest(raw)
+    second = ingest.ingest(raw)
+
+    assert first.pk == second.pk
+    assert InboundMail.objects.count() == 1
+    assert Ticket.objects.count() == 1
+
+
+def test_mails_without_message_id_are_deduplicated_by_their_bytes(customer):
+    raw = b"From: " + customer.email.encode() + b"\nSubject: sin id\n\ncuerpo\n"
+    ingest.ingest(raw)
+    ingest.ingest(raw)
+    ingest.ingest(raw + b"otra linea\n")
+    assert InboundMail.objects.count() == 2
+
+
+def test_the_raw_bytes_are_kept_exactly(customer):
+    raw = compose(sender=customer.email) + b"\xff\xfe bytes that are not text\n"
+    mail = ingest.ingest(raw)
+    assert bytes(mail.raw) == raw
+
+
+def test_a_mail_that_breaks_processing_is_quarantined_and_the_next_one_still_goes_in(
+    monkeypatch, customer
+):
+    def explode(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(ingest, "parse_mail", explode)
+    bad = ingest.ingest(compose(sender=customer.email, subject="malo"))
+    monkeypatch.undo()
+    good = ingest.ingest(compose(sender=customer.email, subject="bueno"))
+
+    assert (bad.status, bad.outcome) == (InboundStatus.QUARANTINED, Outcome.ERROR)
+    assert "parser bug" in bad.reason
+    assert bad.ticket is None
+    assert good.outcome == Outcome.NEW_TICKET
+    assert Ticket.objects.count() == 1
+
+
+def test_a_quarantined_mail_can_be_processed_again_once_fixed(monkeypatch, customer):
+    monkeypatch.setattr(ingest, "parse_mail", lambda *a, **k: 1 / 0)
+    mail = ingest.ingest(compose(sender=customer.email))
+    monkeypatch.undo()
+
+    again = ingest.process(mail.pk, force=True)
+    assert (again.status, again.outcome) == (InboundStatus.PROCESSED, Outcome.NEW_TICKET)
+    assert again.attempts == 2
+    assert ingest.process(mail.pk, force=True).ticket == again.ticket  # and only once
+
+
+def test_a_huge_mail_is_quarantined_without_blocking_the_others(settings, customer):
+    settings.ESCALA_MAIL_MAX_RAW_BYTES = 50_000
+    huge = ingest.ingest(compose(sender=customer.email, body="x" * 60_000))
+    small = ingest.ingest(compose(sender=customer.email, subject="pequeño"))
+    assert (huge.status, huge.outcome) == (InboundStatus.QUARANTINED, Outcome.TOO_LARGE)
+    assert bytes(huge.raw)  # kept for an agent to look at
+    assert small.outcome == Outcome.NEW_TICKET
+
+
+def test_an_over_limit_attachment_is_dropped_with_a_note_to_the_agent(settings, customer):
+    settings.ESCALA_MAX_ATTACHMENT_BYTES = 1000
+    mail = ingest.ingest(
+        compose(
+            sender=customer.email,
+            attachments=[
+                ("grande.pdf", "application/pdf", b"%PDF" + b"0" * 5000),
+                ("chica.pdf", "application/pdf", b"%PDF-1"),
+            ],
+        )
+    )
+    ticket = mail.ticket
+    assert [a.filename for a in ticket.messages.first().attachments.all()] == ["chica.pdf"]
+    note = ticket.messages.get(kind="note")
+    assert "grande.pdf" in note.body
+
+
+def test_a_mail_left_received_by_a_crash_is_picked_up_by_retry(customer):
+    from django.core.management import call_command
+
+    stored, _ = ingest.store(compose(sender=customer.email))  # the process died here
+    assert stored.status == InboundStatus.RECEIVED
+    call_command("mail", "retry")
+    stored.refresh_from_db()
+    assert stored.status == InboundStatus.PROCESSED
+    assert Ticket.objects.count() == 1
+
+
+def test_the_pipe_exits_75_when_the_database_is_unreachable(tmp_path):
+    mail_file = tmp_path / "m.eml"
+    mail_file.write_bytes(compose(sender="a@b.example"))
+    env = {
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "x",
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "escala.cli", "mail", "ingest", str(mail_file)],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 75, result.stderr.decode()[-2000:]
+    assert b"try again later" in result.stderr
+
+
+def test_the_pipe_reads_standard_input(customer, capsys, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    raw = compose(sender=customer.email, subject="por la tubería")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    call_command("mail", "ingest")
+    assert Ticket.objects.get().subject == "por la tubería"
