@@ -274,6 +274,7 @@ _mail_options = (
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", f"{ESCALA_MAIL_FROM_NAME} <{ESCALA_MAIL_ADDRESS}>"
+)
 # Knowledge: triage suggestions above this confidence (0-1) are applied to new tickets; 0 = never.
 ESCALA_TRIAGE_AUTO_APPLY = env_float("ESCALA_TRIAGE_AUTO_APPLY", 0.0)
 ESCALA_TRIAGE_MODEL_PATH = Path(
@@ -283,6 +284,9 @@ ESCALA_TRIAGE_MODEL_PATH = Path(
 # answer may be changed for this many days after it was first given.
 ESCALA_SURVEY_OPEN_DAYS = env_int("ESCALA_SURVEY_OPEN_DAYS", 30)
 ESCALA_SURVEY_CHANGE_DAYS = env_int("ESCALA_SURVEY_CHANGE_DAYS", 3)
+# Reports: up to this many tickets in a selection, medians and percentiles are computed exactly
+# from every ticket; above it, from daily histograms (5% wide buckets, within 2.5%).
+ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)
 # Reports: up to this many tickets in a selection, medians and percentiles are computed exactly
 # from every ticket; above it, from daily histograms (5% wide buckets, within 2.5%).
 ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)

@@ -22,7 +22,6 @@ urlpatterns = [
     # Before any generic desk/ include: the reports own desk/reports/.
     path("desk/reports/", include("escala.reports.urls")),
     path("survey/", include("escala.surveys.urls")),
-    path("", core_views.home, name="home"),
     path("language/", portal_views.set_language, name="set_language_remembered"),
     path("attachments/<int:pk>/", portal_views.attachment, name="attachment"),
     path("desk/", include("escala.desk.urls")),
