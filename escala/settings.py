@@ -287,6 +287,9 @@ ESCALA_SURVEY_CHANGE_DAYS = env_int("ESCALA_SURVEY_CHANGE_DAYS", 3)
 # Reports: up to this many tickets in a selection, medians and percentiles are computed exactly
 # from every ticket; above it, from daily histograms (5% wide buckets, within 2.5%).
 ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)
+# Reports: up to this many tickets in a selection, medians and percentiles are computed exactly
+# from every ticket; above it, from daily histograms (5% wide buckets, within 2.5%).
+ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)
 
 LOGGING = {
     "version": 1,

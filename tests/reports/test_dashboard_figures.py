@@ -236,3 +236,16 @@ def test_whole_weeks_come_from_week_summaries_and_agree_with_the_days(desk_morni
         dashboard(WEEK),
     )
     assert approx_week.resolution[None] == approx_days.resolution[None]
+
+
+def test_vendor_turnaround_counts_from_referral_to_the_case_closing(
+    desk_morning, frozen_clock, l3_engineer, django_capture_on_commit_callbacks
+):
+    from escala.tickets.actions import de_escalate_ticket
+
+    frozen_clock.current = frozen_clock.current.replace(hour=16)  # @420: back from the vendor
+    with django_capture_on_commit_callbacks(execute=True):
+        de_escalate_ticket(ticket=desk_morning["E"], by=l3_engineer.user, note="Parche aplicado")
+    [(_name, stats)] = dashboard(WEEK).vendors
+    assert (stats.referrals, stats.closed, stats.still_open) == (1, 1, 0)
+    assert stats.turnaround.median == (420 - 180) * 60
