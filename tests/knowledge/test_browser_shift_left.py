@@ -1,8 +1,11 @@
 """In a real browser: a resolution found at Level 3 becomes a published article, which then
 appears as a suggestion on a new, similar Level 1 ticket and goes into the reply."""
 
+import re
+
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.tickets.factories import open_ticket
 
@@ -93,7 +96,6 @@ def test_a_level_3_resolution_is_suggested_on_a_new_level_1_ticket(
     agent.fill("#reply-body", "Hello John,")
     suggestion.locator("button").click()
     # John writes in Spanish (his profile's language): the Spanish version goes in.
-    agent.wait_for_function(
-        "document.querySelector('#reply-body').value.includes('concentrador VPN')"
-    )
+    # A locator assertion, not wait_for_function: the page's CSP forbids evaluating strings.
+    expect(agent.locator("#reply-body")).to_have_value(re.compile("concentrador VPN"))
     assert agent.input_value("#reply-body").startswith("Hello John,")
