@@ -50,7 +50,7 @@ def _checks(note: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("row", ROWS, ids=[row["file"] for row in ROWS])
 def test_corpus_mail_has_its_expected_outcome(row, settings, customer_org):
-    settings.ESCALA_MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
+    settings.ESCALA_MAX_ATTACHMENT_BYTES = 256 * 1024  # a small limit keeps the "huge" mail small
     mail = ingest.ingest((DATA / row["file"]).read_bytes())
 
     assert mail.outcome == row["outcome"], mail.reason

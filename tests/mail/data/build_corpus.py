@@ -894,10 +894,10 @@ Content-Type: application/pdf; name="grabacion.pdf"
 Content-Disposition: attachment; filename="grabacion.pdf"
 Content-Transfer-Encoding: base64
 
-{B64(PDF + bytes(range(256)) * 9000)}
+{B64(PDF + bytes(range(256)) * 1200)}
 --big--
 """,
-    "attachments: 0; dropped: 1 (the corpus test lowers the limit to 2 MB)",
+    "attachments: 0; dropped: 1 (the corpus test lowers the limit to 256 KB)",
 )
 mail(
     "many_small_attachments",
