@@ -14,7 +14,7 @@ from escala.people.queries import agent_of
 from escala.tiers.models import SupportTier, Team, Vendor
 
 from .. import events
-from ..choices import ALLOWED_TRANSITIONS
+from ..choices import ALLOWED_TRANSITIONS, EventKind, Status, VendorCaseStatus
 from ..models import Attachment, Message, Ticket, TicketParticipant, TierStay, VendorCase
 
 
@@ -59,21 +59,13 @@ def check_transition(ticket: Ticket, to: str) -> None:
     if to not in ALLOWED_TRANSITIONS.get(ticket.status, frozenset()):
         raise InvalidTransition(
             _("A ticket that is “%(from)s” cannot become “%(to)s”.")
-            % {"from": ticket.get_status_display(), "to": _status_label(to)},
+            % {"from": ticket.get_status_display(), "to": Status(to).label},
             field="status",
         )
 
 
-def _status_label(value: str) -> str:
-    from ..choices import Status
-
-    return str(Status(value).label)
-
-
 def set_status(ticket: Ticket, to: str, *, by: Any, reason: str = "") -> None:
     """Move the status and write the STATUS_CHANGED event; no-op when already there."""
-    from ..choices import EventKind
-
     if ticket.status == to:
         return
     events.record(
@@ -90,8 +82,6 @@ def set_status(ticket: Ticket, to: str, *, by: Any, reason: str = "") -> None:
 
 def start_work(ticket: Ticket, *, by: Any) -> None:
     """Someone took the ticket up: a new or reopened ticket becomes open."""
-    from ..choices import Status
-
     if ticket.status in (Status.NEW, Status.REOPENED):
         set_status(ticket, Status.OPEN, by=by)
 
@@ -144,8 +134,6 @@ def close_stay(ticket: Ticket, *, by: Any, reason: str) -> TierStay | None:
 
 
 def close_open_vendor_case(ticket: Ticket, *, by: Any, outcome: str) -> VendorCase | None:
-    from ..choices import EventKind, VendorCaseStatus
-
     case = VendorCase.objects.filter(ticket=ticket, status=VendorCaseStatus.OPEN).first()
     if case is None:
         return None
