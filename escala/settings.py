@@ -119,6 +119,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "escala.urls"
 WSGI_APPLICATION = "escala.wsgi.application"
 
+FORM_RENDERER = "escala.core.forms.FastSelectRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from escala.core.forms import MultipleFileField, VersionedForm
+from escala.core.forms import ModelChoiceField, MultipleFileField, VersionedForm
 from escala.people.choices import RequesterKind
 from escala.people.models import Agent, Organization, Requester
 from escala.tickets.choices import Channel, LinkKind, MessageKind, Status
@@ -47,20 +47,20 @@ class QueueFilterForm(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"), required=False, choices=_any(Priority.choices)
     )
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("Any")
     )
-    tier = forms.ModelChoiceField(
+    tier = ModelChoiceField(
         label=_("Tier"), required=False, queryset=SupportTier.objects.all(), empty_label=_("Any")
     )
-    team = forms.ModelChoiceField(
+    team = ModelChoiceField(
         label=_("Team"),
         required=False,
         queryset=Team.objects.select_related("tier"),
         empty_label=_("Any"),
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
-    organization = forms.ModelChoiceField(
+    organization = ModelChoiceField(
         label=_("Organization"),
         required=False,
         queryset=Organization.objects.all(),
@@ -91,7 +91,7 @@ class BulkForm(forms.Form):
             ("priority", _("Set priority")),
         ],
     )
-    assignee = forms.ModelChoiceField(
+    assignee = ModelChoiceField(
         label=_("Agent"),
         required=False,
         queryset=Agent.objects.select_related("user"),
@@ -131,7 +131,7 @@ class ClaimForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = forms.ModelChoiceField(
+    assignee = ModelChoiceField(
         label=_("Assign to"), required=False, queryset=Agent.objects.none(), empty_label=_("Nobody")
     )
 
@@ -148,7 +148,7 @@ class StatusForm(VersionedForm):
 
 class FieldsForm(VersionedForm):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         label=_("Category"),
         required=False,
         queryset=Category.objects.filter(is_active=True),
@@ -157,13 +157,13 @@ class FieldsForm(VersionedForm):
 
 
 class EscalateForm(VersionedForm):
-    to_tier = forms.ModelChoiceField(
+    to_tier = ModelChoiceField(
         label=_("To tier"),
         required=False,
         queryset=SupportTier.objects.filter(is_external=False),
         empty_label=_("The next level up"),
     )
-    to_team = forms.ModelChoiceField(
+    to_team = ModelChoiceField(
         label=_("To team"),
         required=False,
         queryset=Team.objects.filter(is_active=True).select_related("tier"),
@@ -181,13 +181,13 @@ class EscalateForm(VersionedForm):
 
 
 class DeEscalateForm(VersionedForm):
-    to_tier = forms.ModelChoiceField(
+    to_tier = ModelChoiceField(
         label=_("To tier"),
         required=False,
         queryset=SupportTier.objects.filter(is_external=False),
         empty_label=_("The level it came from"),
     )
-    to_team = forms.ModelChoiceField(
+    to_team = ModelChoiceField(
         label=_("To team"),
         required=False,
         queryset=Team.objects.filter(is_active=True).select_related("tier"),
@@ -201,9 +201,7 @@ class DeEscalateForm(VersionedForm):
 
 
 class ReferForm(VersionedForm):
-    vendor = forms.ModelChoiceField(
-        label=_("Vendor"), queryset=Vendor.objects.filter(is_active=True)
-    )
+    vendor = ModelChoiceField(label=_("Vendor"), queryset=Vendor.objects.filter(is_active=True))
     case_number = forms.CharField(label=_("Vendor case number"), required=False, max_length=100)
     contact = forms.CharField(label=_("Vendor contact"), required=False, max_length=200)
     reason = forms.CharField(
@@ -271,7 +269,7 @@ class NewTicketForm(forms.Form):
         max_length=200,
         help_text=_("Name, email or phone."),
     )
-    requester = forms.ModelChoiceField(
+    requester = ModelChoiceField(
         label=_("Caller"),
         required=False,
         queryset=Requester.objects.select_related("organization"),
@@ -280,7 +278,7 @@ class NewTicketForm(forms.Form):
     new_name = forms.CharField(label=_("Name"), required=False, max_length=200)
     new_email = forms.EmailField(label=_("Email"), required=False)
     new_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
-    new_organization = forms.ModelChoiceField(
+    new_organization = ModelChoiceField(
         label=_("Organization"),
         required=False,
         queryset=Organization.objects.filter(is_active=True),
@@ -291,7 +289,7 @@ class NewTicketForm(forms.Form):
         choices=[(Channel.PHONE, Channel.PHONE.label), (Channel.EMAIL, Channel.EMAIL.label)],
         initial=Channel.PHONE,
     )
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         label=_("Category"),
         required=False,
         queryset=Category.objects.filter(is_active=True),

@@ -1,12 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from escala.core.forms import MultipleFileField, VersionedForm
+from escala.core.forms import ModelChoiceField, MultipleFileField, VersionedForm
 from escala.tiers.models import Category
 
 
 class RequestForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         label=_("What is it about?"),
         required=False,
         queryset=Category.objects.filter(is_active=True),

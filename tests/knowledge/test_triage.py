@@ -156,3 +156,50 @@ def test_the_committed_evaluation_set_is_large_varied_and_labelled_with_demo_cat
     assert len(rows) >= 200
     assert {r.category for r in rows} == codes
     assert len({r.text for r in rows}) == len(rows)
+
+
+def test_a_confident_tier_and_team_escalate_an_untouched_ticket_with_an_automatic_reason(
+    model_path, settings, employee, categories, teams
+):
+    settings.ESCALA_TRIAGE_AUTO_APPLY = 0.2
+    TriageModel.train(examples()).save(model_path)
+    ticket = open_ticket(employee, subject="Base de datos bloqueada", body="Deadlock en pedidos")
+    assert ticket.tier.level == 1
+    suggestion = suggest_triage(ticket=ticket)
+    assert suggestion.applied
+    ticket.refresh_from_db()
+    assert (ticket.tier.level, ticket.team) == (2, teams["Databases"])
+    assert ticket.category == categories["database"]
+    escalation = ticket.events.get(kind="escalated")
+    assert escalation.actor_id is None
+    assert escalation.reason.startswith("Triage suggestion: ")
+
+
+def test_tier_and_team_are_left_alone_once_someone_works_on_the_ticket(
+    model_path, settings, employee, l1_agent, categories
+):
+    from escala.tickets.actions import claim_ticket
+
+    settings.ESCALA_TRIAGE_AUTO_APPLY = 0.2
+    TriageModel.train(examples()).save(model_path)
+    ticket = open_ticket(employee, subject="Base de datos bloqueada", body="Deadlock en pedidos")
+    claim_ticket(ticket=ticket, by=l1_agent.user)
+    suggest_triage(ticket=ticket)
+    ticket.refresh_from_db()
+    assert ticket.tier.level == 1
+    assert not ticket.events.filter(kind="escalated").exists()
+
+
+def test_triage_never_sends_a_ticket_down_a_level(
+    model_path, settings, employee, teams, l2_db_specialist
+):
+    from escala.tickets.actions import escalate_ticket
+
+    settings.ESCALA_TRIAGE_AUTO_APPLY = 0.2
+    TriageModel.train(examples()).save(model_path)
+    ticket = open_ticket(employee, subject="Olvidé mi contraseña", body="No recuerdo la clave")
+    escalate_ticket(ticket=ticket, by=None, reason="r", handover="h", to_team=teams["Databases"])
+    suggest_triage(ticket=ticket)
+    ticket.refresh_from_db()
+    assert ticket.tier.level == 2
+    assert ticket.team == teams["Databases"]
