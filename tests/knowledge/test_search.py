@@ -218,3 +218,28 @@ def test_the_console_search_page_filters_and_highlights(
 def test_requesters_cannot_use_the_console_search(client, employee, password_ticket):
     client.force_login(employee.user)
     assert client.get(reverse("desk_kb:search"), {"q": "contraseña"}).status_code == 403
+
+
+def test_searching_the_newest_tickets_first_finds_what_a_full_search_finds(
+    monkeypatch, supervisor, employee, customer
+):
+    """The PostgreSQL backend looks in windows of the newest ids before the whole index; the
+    answer must be the one a single unbounded search gives (SQLite has no windows: same answer
+    trivially)."""
+    made = []
+    for n in range(12):
+        made.append(open_ticket(employee, subject=f"Impresora atascada {n}", body="Papel").pk)
+        open_ticket(customer, subject=f"Router apagado {n}", body="Sin luz")
+    newest_first = sorted(made, reverse=True)
+    if connection.vendor != "postgresql":
+        assert refs(search_tickets(supervisor.user, "impresora", limit=30)) == newest_first
+        return
+    from escala.knowledge.search import postgres
+
+    monkeypatch.setattr(postgres, "CANDIDATES", 5)
+    whole = search_tickets(supervisor.user, "impresora atascada", limit=30)
+    for windows in [(3, 7, None), (2, None), (1000, None)]:
+        monkeypatch.setattr(postgres, "WINDOWS", windows)
+        # Equal ranks: the newest CANDIDATES matches, newest first, whatever the windows.
+        assert refs(search_tickets(supervisor.user, "impresora atascada", limit=30)) == refs(whole)
+    assert refs(whole) == newest_first[:5]
