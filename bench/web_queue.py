@@ -1,11 +1,13 @@
 """Server time of the console's queue page (and ticket page) under 2 concurrent agents.
 
-Runs against the database DATABASE_URL points at, filled by `escala demo --tickets N`
-(pass --fill N to load it first if it is empty). Two threads, each an agent signed in with
-Django's test client, request queue pages (first pages and keyset next pages of several queues,
-sorts and filters) and ticket pages; the time is measured around the whole request inside the
-server (middleware, views, queries, templates), without any network. Prints p50/p95/max in ms and
-the SQL queries per page. Figures only: it never passes or fails.
+Runs against the database DATABASE_URL points at, filled by `escala demo --tickets N` (pass
+--fill N to load it first if it is empty). Two agents, each in its own process (as the
+production server runs a worker process per core; two threads in one process would measure
+Python's global lock, not the page), signed in with Django's test client, request queue pages
+(first pages and keyset next pages of several queues, sorts and filters) and ticket pages; the
+time is measured around the whole request inside the server (middleware, views, queries,
+templates), without any network. Prints p50/p95/max in ms and the SQL queries per page.
+Figures only: it never passes or fails.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/escala_bench \
         .venv/bin/python bench/web_queue.py --fill 100000 --requests 200
@@ -13,11 +15,11 @@ the SQL queries per page. Figures only: it never passes or fails.
 
 import argparse
 import html
+import multiprocessing
 import os
 import re
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -56,7 +58,8 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def worker(username: str, urls: list[str], requests: int, out: dict, key: str) -> None:
+def worker(username: str, urls: list[str], requests: int, out, key: str) -> None:
+    connections.close_all()  # a forked child opens its own connection
     client = Client()
     client.force_login(get_user_model().objects.get(username=username))
     times: list[float] = []
@@ -95,15 +98,20 @@ def queries_for(username: str, url: str) -> int:
 
 
 def run(label: str, pairs: list[tuple[str, list[str]]], requests: int) -> None:
-    out: dict[str, list[float]] = {}
-    threads = [
-        threading.Thread(target=worker, args=(user, urls, requests, out, f"{user}-{n}"))
+    connections.close_all()
+    out = multiprocessing.Manager().dict()
+    procs = [
+        multiprocessing.get_context("fork").Process(
+            target=worker, args=(user, urls, requests, out, f"{user}-{n}")
+        )
         for n, (user, urls) in enumerate(pairs)
     ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+        if p.exitcode:
+            raise SystemExit(f"an agent's process failed ({p.exitcode})")
     times = [t for key, series in out.items() if not key.endswith("-cpu") for t in series]
     cpu = [t for key, series in out.items() if key.endswith("-cpu") for t in series]
     print(

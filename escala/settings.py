@@ -159,6 +159,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # Each test run names its own database, so two runs on one PostgreSQL server never collide.
     _db["TEST"] = {"NAME": env_str("ESCALA_TEST_DB_NAME") or f"test_escala_{os.getpid()}"}
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # Short OLTP queries: compiling one with JIT (planned cost over jit_above_cost, which a
+    # search or a dashboard query at a million rows reaches) takes longer than running it.
+    _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
