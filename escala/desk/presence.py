@@ -1,17 +1,16 @@
 """Who else has a ticket open, and who is writing on it: a soft warning, not a lock.
 
 Each console page polls every few seconds and says "I am viewing" (or "replying" while the agent
-types). The marks live in Django's cache, keyed by ticket, and fade after `FRESH` seconds.
-With several server processes the cache must be shared (CACHES: database or Redis); the default
-in-process cache suits a single process, as `escala serve` runs.
+types). The marks are rows (desk.Presence), one per agent and ticket, upserted in one statement,
+so every server process sees them; they fade after `FRESH` seconds.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
-
 from escala.core import clock
+
+from .models import Presence as Mark
 
 FRESH = timedelta(seconds=30)
 
@@ -23,41 +22,49 @@ class Presence:
     mode: str
 
 
-def _key(ticket_id: int) -> str:
-    return f"escala:desk:presence:{ticket_id}"
-
-
 def mark(ticket_id: int, *, user_id: int, name: str, mode: str) -> None:
     now = clock.now()
-    marks = {
-        uid: m for uid, m in (cache.get(_key(ticket_id)) or {}).items() if now - m["at"] < FRESH
-    }
-    typed_at = (marks.get(user_id) or {}).get("typed_at")
-    if mode == "replying":
-        typed_at = now
-    marks[user_id] = {"name": name, "at": now, "typed_at": typed_at}
-    cache.set(_key(ticket_id), marks, timeout=int(FRESH.total_seconds()) * 4)
+    replying = mode == "replying"
+    Mark.objects.bulk_create(
+        [
+            Mark(
+                ticket_id=ticket_id,
+                user_id=user_id,
+                name=name,
+                seen_at=now,
+                typed_at=now if replying else None,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["ticket", "user"],
+        # Viewing keeps the last keystroke: typing marks an agent as replying for a while.
+        update_fields=["name", "seen_at", "typed_at"] if replying else ["name", "seen_at"],
+    )
 
 
 def leave(ticket_id: int, *, user_id: int) -> None:
-    marks = cache.get(_key(ticket_id)) or {}
-    if marks.pop(user_id, None) is not None:
-        cache.set(_key(ticket_id), marks, timeout=int(FRESH.total_seconds()) * 4)
+    Mark.objects.filter(ticket_id=ticket_id, user_id=user_id).delete()
 
 
 def others(ticket_id: int, *, user_id: int) -> list[Presence]:
     now = clock.now()
-    marks = cache.get(_key(ticket_id)) or {}
+    marks = Mark.objects.filter(ticket_id=ticket_id, seen_at__gt=now - FRESH).exclude(
+        user_id=user_id
+    )
     return sorted(
         (
             Presence(
-                user_id=uid,
-                name=m["name"],
-                # Typing marks the agent as replying until they stop for a while.
-                mode="replying" if m["typed_at"] and now - m["typed_at"] < FRESH else "viewing",
+                user_id=m.user_id,
+                name=m.name,
+                mode="replying" if m.typed_at and now - m.typed_at < FRESH else "viewing",
             )
-            for uid, m in marks.items()
-            if uid != user_id and now - m["at"] < FRESH
+            for m in marks
         ),
         key=lambda p: (p.mode != "replying", p.name),
     )
+
+
+def forget_stale(before: timedelta = timedelta(hours=1)) -> int:
+    """Delete marks nobody refreshed for a while (a periodic job)."""
+    deleted, _per_model = Mark.objects.filter(seen_at__lt=clock.now() - before).delete()
+    return deleted

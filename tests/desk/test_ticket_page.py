@@ -227,3 +227,24 @@ def test_ticket_page_queries_do_not_grow_with_the_thread(
     client = login(l1_agent.user)
     _ticket_queries(client, short)  # warm-up
     assert _ticket_queries(client, short) == _ticket_queries(client, long)
+
+
+def test_presence_is_shared_through_the_database_not_a_process_cache(
+    ticket, l1_agent, l1_colleague, frozen_clock
+):
+    from django.core.cache import cache
+
+    from escala.desk import presence
+
+    presence.mark(ticket.pk, user_id=l1_colleague.user.pk, name="Pablo", mode="replying")
+    cache.clear()  # another server process has its own cache: the mark must not live there
+    frozen_clock.advance(seconds=10)
+    presence.mark(ticket.pk, user_id=l1_colleague.user.pk, name="Pablo", mode="viewing")
+    [other] = presence.others(ticket.pk, user_id=l1_agent.user.pk)
+    assert (other.name, other.mode) == ("Pablo", "replying")  # viewing kept the keystroke
+    frozen_clock.advance(seconds=25)
+    presence.mark(ticket.pk, user_id=l1_colleague.user.pk, name="Pablo", mode="viewing")
+    assert [p.mode for p in presence.others(ticket.pk, user_id=l1_agent.user.pk)] == ["viewing"]
+    assert presence.others(ticket.pk, user_id=l1_colleague.user.pk) == []
+    frozen_clock.advance(hours=2)
+    assert presence.forget_stale() == 1
