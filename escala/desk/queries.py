@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from escala.core.errors import NotFound
 from escala.core.paging import Order
 from escala.people.models import Agent
-from escala.people.queries import agent_of, is_admin
+from escala.people.queries import agent_of, is_admin, team_and_tier_ids
 from escala.tickets.choices import OPEN_STATUSES, MessageKind
 from escala.tickets.models import (
     Attachment,
@@ -43,8 +43,8 @@ def is_supervisor(user: Any) -> bool:
 def agent_tiers_and_teams(agent: Agent | None) -> tuple[list[int], list[int]]:
     if agent is None:
         return [], []
-    pairs = list(agent.teams.values_list("pk", "tier_id"))
-    return sorted({tier for _team, tier in pairs}), [team for team, _tier in pairs]
+    team_ids, tier_ids = team_and_tier_ids(agent)
+    return tier_ids, team_ids
 
 
 def queue(user: Any, name: str) -> QuerySet[Ticket]:

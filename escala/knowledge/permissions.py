@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from escala.core.errors import Forbidden, NotFound
-from escala.people.queries import agent_of, is_admin
+from escala.people.queries import agent_of, is_admin, team_and_tier_ids
 
 from .choices import ArticleState, Visibility
 from .models import Article
@@ -29,7 +29,7 @@ def readable_scope(user: User | None) -> Q:
         return public
     if agent.is_supervisor:
         return Q()
-    tier_ids = list(agent.teams.values_list("tier_id", flat=True).distinct())
+    _team_ids, tier_ids = team_and_tier_ids(agent)
     return (
         public
         | Q(visibility=Visibility.INTERNAL)

@@ -25,3 +25,9 @@ def requester_of(user: AbstractBaseUser | AnonymousUser | None) -> Requester | N
 
 def is_admin(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     return bool(user and user.is_authenticated and user.is_superuser)  # type: ignore[union-attr]
+
+
+def team_and_tier_ids(agent: Agent) -> tuple[list[int], list[int]]:
+    """The agent's team ids and the ids of those teams' tiers, in one query."""
+    pairs = list(agent.teams.values_list("pk", "tier_id"))
+    return [team for team, _tier in pairs], sorted({tier for _team, tier in pairs})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from escala.core.errors import Forbidden, NotFound
 from escala.people.models import Agent
-from escala.people.queries import agent_of, is_admin, requester_of
+from escala.people.queries import agent_of, is_admin, requester_of, team_and_tier_ids
 
 from .models import Ticket, TicketParticipant
 
@@ -21,8 +21,7 @@ User = AbstractBaseUser | AnonymousUser
 
 def agent_scope(agent: Agent) -> Q:
     """The tickets an agent works: their tiers, their teams, assigned to them, or pulled in."""
-    team_ids = list(agent.teams.values_list("pk", flat=True))
-    tier_ids = list(agent.teams.values_list("tier_id", flat=True).distinct())
+    team_ids, tier_ids = team_and_tier_ids(agent)
     pulled_in = TicketParticipant.objects.filter(ticket=OuterRef("pk"), agent=agent)
     return (
         Q(tier_id__in=tier_ids) | Q(team_id__in=team_ids) | Q(assignee=agent) | Q(Exists(pulled_in))
