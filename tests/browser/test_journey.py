@@ -16,7 +16,7 @@ from escala.tickets.models import Ticket
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 WORDS = {
