@@ -12,5 +12,6 @@ urlpatterns = [
     path("new/", views.new_ticket, name="new_ticket"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="presence"),
+    path("tickets/<int:pk>/clocks/<slug:kind>/", views.clock_explain, name="clock_explain"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="action"),
 ]

@@ -29,6 +29,7 @@ from escala.core.paging import keyset_page
 from escala.people.actions import create_requester
 from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin
+from escala.sla.queries import clocks_for, explain_clock
 from escala.tickets import actions
 from escala.tickets.choices import MessageKind, Status
 from escala.tickets.models import Ticket
@@ -392,6 +393,8 @@ def _context(request: HttpRequest, ticket: Ticket, bound: dict[str, Any] | None 
         "others": presence.others(ticket.pk, user_id=request.user.pk),
         "is_resolved": ticket.status == Status.RESOLVED,
         "open_vendor_case": next((c for c in page.vendor_cases if c.status == "open"), None),
+        # The history is loaded already: the clocks add only their configuration's queries.
+        "clocks": clocks_for(ticket, events=page.events, with_timeline=False),
     }
 
 
@@ -450,6 +453,22 @@ def _after_action(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         return redirect("desk:queue")
     return redirect("desk:ticket", pk=pk)
+
+
+@require_GET
+@agent_required
+def clock_explain(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One clock's timeline: a page of its own, or (htmx) the panel under the clock."""
+    ticket = _load(request, pk)
+    explanation = explain_clock(ticket, kind)
+    if explanation is None:
+        raise Http404(_("This ticket has no such clock."))
+    return render_page(
+        request,
+        "desk/clock_explain.html",
+        {"ticket": ticket, "explanation": explanation, "clock": explanation.panel},
+        partial="explain",
+    )
 
 
 @require_http_methods(["GET", "POST"])
