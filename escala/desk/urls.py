@@ -7,6 +7,7 @@ app_name = "desk"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk/", views.bulk, name="bulk"),
+    path("away/", views.away, name="away"),
     path("filters/", views.save_filter, name="save_filter"),
     path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),
     path("new/", views.new_ticket, name="new_ticket"),
