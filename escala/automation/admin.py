@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .forms import ACTION_HELP, CONDITION_HELP, rows_for, trigger_form
+from .forms import ACTION_HELP, CONDITION_HELP, MACRO_HELP, MacroForm, rows_for, trigger_form
 from .models import Macro, Notification, TeamRouting, Trigger
 
 
@@ -52,6 +52,12 @@ class TriggerAdmin(admin.ModelAdmin):
 
 @admin.register(Macro)
 class MacroAdmin(admin.ModelAdmin):
+    form = MacroForm
+    fieldsets = [
+        (None, {"fields": [("name_en", "name_es"), "is_active"]}),
+        (_("Reply"), {"description": MACRO_HELP, "fields": ["body_en", "body_es"]}),
+        (_("Fields it sets"), {"fields": [("set_status", "set_priority", "add_tag")]}),
+    ]
     list_display = ["name_en", "name_es", "set_status", "set_priority", "add_tag", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name_en", "name_es", "body_en", "body_es"]

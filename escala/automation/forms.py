@@ -22,8 +22,9 @@ from escala.tickets.choices import Channel, Status
 from escala.tiers.choices import Priority
 from escala.tiers.models import Category, SupportTier, Team
 
+from .actions import PLACEHOLDERS, unknown_placeholders
 from .choices import ActionKind, ConditionField, Operator
-from .models import Trigger
+from .models import Macro, Trigger
 
 BLANK_ROWS = 2  # empty rows offered beyond the ones in use ("Save and continue" for more)
 MIN_ROWS = 4
@@ -294,3 +295,58 @@ def trigger_form(n_conditions: int, n_actions: int) -> type[TriggerForm]:
         "__module__": __name__,
     }
     return type("TriggerRowsForm", (TriggerForm,), attrs)
+
+
+class MacroForm(forms.ModelForm):
+    """The admin's macro form: a placeholder the macro cannot fill is refused at its field,
+    rather than reaching the requester as "{{ ... }}"."""
+
+    class Meta:
+        model = Macro
+        fields = [
+            "name_en",
+            "name_es",
+            "is_active",
+            "body_en",
+            "body_es",
+            "set_status",
+            "set_priority",
+            "add_tag",
+        ]
+
+    def _checked(self, name: str) -> str:
+        text = self.cleaned_data.get(name) or ""
+        unknown = unknown_placeholders(text)
+        if unknown:
+            raise ValidationError(
+                _("Unknown placeholder %(found)s. Use: %(known)s.")
+                % {
+                    "found": ", ".join(unknown),
+                    "known": ", ".join(f"{{{{ {p} }}}}" for p in PLACEHOLDERS),
+                }
+            )
+        return text
+
+    def clean_body_en(self) -> str:
+        return self._checked("body_en")
+
+    def clean_body_es(self) -> str:
+        return self._checked("body_es")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        has_body = data.get("body_en") or data.get("body_es")
+        sets = data.get("set_status") or data.get("set_priority") or data.get("add_tag")
+        if not has_body and not sets and not self.errors:
+            raise ValidationError(_("A macro needs a reply or a field to set."))
+        return data
+
+
+MACRO_HELP = format_lazy(
+    gettext_lazy(
+        "Placeholders are filled in when the macro is applied: {}. The reply goes out in the "
+        "requester's language (the English one when the Spanish one is empty, and the other "
+        "way round)."
+    ),
+    ", ".join(f"{{{{ {p} }}}}" for p in PLACEHOLDERS),
+)

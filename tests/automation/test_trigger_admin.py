@@ -169,3 +169,41 @@ def test_a_saved_trigger_fires(admin_client, frozen_clock, committed, customer, 
             requester=customer, subject="S", body="B", channel=Channel.PHONE, by=None
         )
     assert tags_of(ticket) == ["by-phone"]
+
+
+MACRO_ADD = "/admin/automation/macro/add/"
+
+
+def macro(**fields):
+    return {"name_en": "Thanks", "name_es": "Gracias", "is_active": "on", **fields}
+
+
+def test_a_macro_with_known_placeholders_is_saved(admin_client):
+    from escala.automation.models import Macro
+
+    body = admin_client.get(MACRO_ADD).content.decode()
+    assert "{{ requester.name }}" in body  # the admin is told which placeholders exist
+    response = admin_client.post(
+        MACRO_ADD,
+        macro(body_en="Hi {{ requester.name }}", body_es="Hola {{requester.name}}"),
+    )
+    assert response.status_code == 302
+    assert Macro.objects.get().body_es == "Hola {{requester.name}}"
+
+
+def test_a_macro_with_an_unknown_placeholder_is_refused_at_its_field(admin_client):
+    from escala.automation.models import Macro
+
+    errors = errors_of(
+        admin_client.post(
+            MACRO_ADD, macro(body_en="Hi {{ requester.name }}", body_es="Hola {{ nombre }}")
+        )
+    )
+    assert "Unknown placeholder {{ nombre }}." in errors["body_es"][0]
+    assert "body_en" not in errors
+    assert not Macro.objects.exists()
+
+
+def test_an_empty_macro_is_refused(admin_client):
+    errors = errors_of(admin_client.post(MACRO_ADD, macro()))
+    assert errors["__all__"] == ["A macro needs a reply or a field to set."]
