@@ -220,3 +220,17 @@ def test_the_clocks_add_no_queries_as_the_thread_grows(
     client = login(l1_agent.user)
     _ticket_queries(client, short)  # warm-up (the calendar is built once per process)
     assert _ticket_queries(client, short) == _ticket_queries(client, long)
+
+
+def test_without_a_policy_the_clocks_count_but_promise_nothing(
+    login, frozen_clock, employee, categories, l1_agent
+):
+    ticket = open_ticket(employee, category=categories["erp"])
+    add_reply(ticket=ticket, by=l1_agent.user, body="Hola.")
+
+    clocks, body = clocks_on_page(login(l1_agent.user), ticket)
+
+    assert clocks["first_response"].target is None
+    assert clocks["first_response"].state == "stopped"
+    assert "Stopped in time" not in body
+    assert "Time left" not in body
