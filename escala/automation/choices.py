@@ -16,6 +16,8 @@ TRIGGER_EVENTS = [
     (EventKind.REPLIED, EventKind.REPLIED.label),
     (EventKind.REQUESTER_REPLIED, EventKind.REQUESTER_REPLIED.label),
     (EventKind.STATUS_CHANGED, EventKind.STATUS_CHANGED.label),
+    # Priority, category, team or tags changed (conditions say which value it has now).
+    (EventKind.FIELD_CHANGED, EventKind.FIELD_CHANGED.label),
     (EventKind.ESCALATED, EventKind.ESCALATED.label),
     (EventKind.ASSIGNED, EventKind.ASSIGNED.label),
     (EventKind.REOPENED, EventKind.REOPENED.label),
