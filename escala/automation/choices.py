@@ -31,10 +31,10 @@ class ConditionField(models.TextChoices):
     PRIORITY = "priority", _("Priority")
     CHANNEL = "channel", _("Channel")
     TIER_LEVEL = "tier_level", _("Tier level")
-    TEAM = "team", _("Team (id)")
-    CATEGORY = "category", _("Category (code)")
-    ORGANIZATION = "organization", _("Organization (id)")
-    ASSIGNED = "assigned", _("Has an assignee (true/false)")
+    TEAM = "team", _("Team")
+    CATEGORY = "category", _("Category")
+    ORGANIZATION = "organization", _("Organization")
+    ASSIGNED = "assigned", _("Has an assignee")
     TAG = "tag", _("Tag")
 
 
@@ -45,10 +45,10 @@ class Operator(models.TextChoices):
 
 
 class ActionKind(models.TextChoices):
-    SET_TEAM = "set_team", _("Set team (id)")
+    SET_TEAM = "set_team", _("Set team")
     SET_PRIORITY = "set_priority", _("Set priority")
     SET_STATUS = "set_status", _("Set status")
     ADD_TAG = "add_tag", _("Add tag")
-    ASSIGN = "assign", _("Assign to agent (id)")
-    NOTIFY = "notify", _("Notify (agent id, 'assignee' or 'supervisors')")
+    ASSIGN = "assign", _("Assign to agent")
+    NOTIFY = "notify", _("Notify")
     ESCALATE = "escalate", _("Escalate to the next tier")
