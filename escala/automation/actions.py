@@ -85,6 +85,26 @@ def set_away(*, agent: Agent, by: Any, away: bool) -> Agent:
 
 
 PLACEHOLDER = re.compile(r"{{\s*([a-z_.]+)\s*}}")
+# Every placeholder a macro may use (the admin refuses any other).
+PLACEHOLDERS = (
+    "requester.name",
+    "ticket.reference",
+    "ticket.subject",
+    "ticket.tier",
+    "agent.name",
+)
+# Anything that looks like a placeholder, even misspelt ("{{ Requester Name }}").
+ANY_PLACEHOLDER = re.compile(r"{{(.*?)}}")
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """The placeholders in `text` that a macro cannot fill (they would reach the requester)."""
+    out = []
+    for match in ANY_PLACEHOLDER.finditer(text or ""):
+        name = match.group(1).strip()
+        if name not in PLACEHOLDERS:
+            out.append(match.group(0))
+    return out
 
 
 def render_macro(macro: Macro, *, ticket: Ticket, by: Any) -> str:

@@ -16,6 +16,8 @@ TRIGGER_EVENTS = [
     (EventKind.REPLIED, EventKind.REPLIED.label),
     (EventKind.REQUESTER_REPLIED, EventKind.REQUESTER_REPLIED.label),
     (EventKind.STATUS_CHANGED, EventKind.STATUS_CHANGED.label),
+    # Priority, category, team or tags changed (conditions say which value it has now).
+    (EventKind.FIELD_CHANGED, EventKind.FIELD_CHANGED.label),
     (EventKind.ESCALATED, EventKind.ESCALATED.label),
     (EventKind.ASSIGNED, EventKind.ASSIGNED.label),
     (EventKind.REOPENED, EventKind.REOPENED.label),
@@ -29,10 +31,10 @@ class ConditionField(models.TextChoices):
     PRIORITY = "priority", _("Priority")
     CHANNEL = "channel", _("Channel")
     TIER_LEVEL = "tier_level", _("Tier level")
-    TEAM = "team", _("Team (id)")
-    CATEGORY = "category", _("Category (code)")
-    ORGANIZATION = "organization", _("Organization (id)")
-    ASSIGNED = "assigned", _("Has an assignee (true/false)")
+    TEAM = "team", _("Team")
+    CATEGORY = "category", _("Category")
+    ORGANIZATION = "organization", _("Organization")
+    ASSIGNED = "assigned", _("Has an assignee")
     TAG = "tag", _("Tag")
 
 
@@ -43,10 +45,10 @@ class Operator(models.TextChoices):
 
 
 class ActionKind(models.TextChoices):
-    SET_TEAM = "set_team", _("Set team (id)")
+    SET_TEAM = "set_team", _("Set team")
     SET_PRIORITY = "set_priority", _("Set priority")
     SET_STATUS = "set_status", _("Set status")
     ADD_TAG = "add_tag", _("Add tag")
-    ASSIGN = "assign", _("Assign to agent (id)")
-    NOTIFY = "notify", _("Notify (agent id, 'assignee' or 'supervisors')")
+    ASSIGN = "assign", _("Assign to agent")
+    NOTIFY = "notify", _("Notify")
     ESCALATE = "escalate", _("Escalate to the next tier")

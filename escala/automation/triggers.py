@@ -12,6 +12,8 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from escala.core.errors import DomainError
 from escala.people.models import Agent
 from escala.tickets.actions import (
@@ -83,7 +85,7 @@ def matches(ticket: Ticket, conditions: list[dict[str, Any]]) -> bool:
     return True
 
 
-def _run_action(ticket: Ticket, action: dict[str, Any]) -> None:
+def _run_action(ticket: Ticket, action: dict[str, Any], trigger: Trigger) -> None:
     kind, value = action.get("action"), action.get("value")
     if kind == ActionKind.SET_PRIORITY:
         update_ticket_fields(ticket=ticket.pk, by=None, priority=value)
@@ -99,8 +101,10 @@ def _run_action(ticket: Ticket, action: dict[str, Any]) -> None:
         escalate_ticket(
             ticket=ticket.pk,
             by=None,
-            reason=action.get("reason") or "Trigger",
-            handover=action.get("handover") or "Escalated by an automatic trigger.",
+            reason=action.get("reason")
+            or _("Automatic escalation by the trigger “%(name)s”.") % {"name": trigger.name},
+            handover=action.get("handover")
+            or _("Escalated by an automatic trigger; read the history for what was done so far."),
         )
     elif kind == ActionKind.NOTIFY:
         ticket.refresh_from_db()
@@ -139,7 +143,7 @@ def fire(event: TicketEvent) -> list[str]:
             fired.append(trigger.name)
             for action in trigger.actions:
                 try:
-                    _run_action(ticket, action)
+                    _run_action(ticket, action, trigger)
                 except (DomainError, Team.DoesNotExist, Agent.DoesNotExist) as exc:
                     log.warning("Trigger %s: action %s refused: %s", trigger.name, action, exc)
         _remember(

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from escala.automation.models import Macro
 from escala.core.forms import ModelChoiceField, MultipleFileField, VersionedForm
 from escala.people.choices import RequesterKind
 from escala.people.models import Agent, Organization, Requester
@@ -221,6 +222,17 @@ class ResolveForm(VersionedForm):
         help_text=_("What solved it, in words the requester understands."),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
+    )
+
+
+class MacroForm(VersionedForm):
+    macro = ModelChoiceField(
+        label=_("Macro"),
+        queryset=Macro.objects.filter(is_active=True),
+        help_text=_(
+            "Sends its reply in the requester's language, placeholders filled in, and sets "
+            "its fields."
+        ),
     )
 
 

@@ -23,12 +23,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from escala.automation.actions import apply_macro, set_away
+from escala.automation.models import Macro
 from escala.core.errors import DomainError, NotFound, StaleObject
 from escala.core.htmx import render_page, wants_fragment
 from escala.core.paging import keyset_page
 from escala.people.actions import create_requester
 from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin
+from escala.sla.queries import clocks_for, explain_clock
 from escala.tickets import actions
 from escala.tickets.choices import MessageKind, Status
 from escala.tickets.models import Ticket
@@ -115,8 +118,25 @@ def queue(request: HttpRequest) -> HttpResponse:
         "saved_filters": list(SavedFilter.objects.filter(agent=agent)) if agent else [],
         "current_query": params.urlencode(),
         "status_choices": f.DIRECT_STATUS_CHOICES,
+        "agent": agent,
     }
     return render_page(request, "desk/queue.html", context, partial="results")
+
+
+@require_POST
+@agent_required
+def away(request: HttpRequest) -> HttpResponse:
+    """An agent marks themself away (routing then skips them) or back."""
+    agent = agent_of(request.user)
+    if agent is None:
+        raise Http404
+    is_away = request.POST.get("away") == "1"
+    set_away(agent=agent, by=request.user, away=is_away)
+    if is_away:
+        messages.success(request, _("You are away: new tickets are not routed to you."))
+    else:
+        messages.success(request, _("Welcome back: new tickets can be routed to you again."))
+    return redirect("desk:queue")
 
 
 @require_POST
@@ -317,6 +337,11 @@ ACTIONS: dict[str, Action] = {
         ),
         gettext_lazy("The ticket is closed."),
     ),
+    "macro": Action(
+        f.MacroForm,
+        lambda r, t, d, _f: _macro(r, t, d),
+        gettext_lazy("The macro was applied."),
+    ),
     "merge": Action(
         f.MergeForm,
         lambda r, t, d, _f: _merge(r, t, d),
@@ -346,6 +371,11 @@ def _merge(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Ticket
     return actions.merge_tickets(
         source=ticket.pk, target=target.pk, by=request.user, reason=data["reason"]
     )
+
+
+def _macro(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Any:
+    _fresh(request, ticket, data)
+    return apply_macro(ticket=ticket.pk, macro=data["macro"], by=request.user)
 
 
 def _link(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Any:
@@ -392,6 +422,9 @@ def _context(request: HttpRequest, ticket: Ticket, bound: dict[str, Any] | None 
         "others": presence.others(ticket.pk, user_id=request.user.pk),
         "is_resolved": ticket.status == Status.RESOLVED,
         "open_vendor_case": next((c for c in page.vendor_cases if c.status == "open"), None),
+        "has_macros": ticket.is_open and Macro.objects.filter(is_active=True).exists(),
+        # The history is loaded already: the clocks add only their configuration's queries.
+        "clocks": clocks_for(ticket, events=page.events, with_timeline=False),
     }
 
 
@@ -450,6 +483,22 @@ def _after_action(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         return redirect("desk:queue")
     return redirect("desk:ticket", pk=pk)
+
+
+@require_GET
+@agent_required
+def clock_explain(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """One clock's timeline: a page of its own, or (htmx) the panel under the clock."""
+    ticket = _load(request, pk)
+    explanation = explain_clock(ticket, kind)
+    if explanation is None:
+        raise Http404(_("This ticket has no such clock."))
+    return render_page(
+        request,
+        "desk/clock_explain.html",
+        {"ticket": ticket, "explanation": explanation, "clock": explanation.panel},
+        partial="explain",
+    )
 
 
 @require_http_methods(["GET", "POST"])

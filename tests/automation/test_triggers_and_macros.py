@@ -141,3 +141,17 @@ def test_an_inactive_macro_is_refused_and_changes_nothing(ticket, l1_agent, wait
 def test_only_agents_see_macros(waiting_macro, l1_agent, customer):
     assert list(macros_for(l1_agent.user)) == [waiting_macro]
     assert list(macros_for(customer.user)) == []
+
+
+def test_a_trigger_escalation_without_reason_names_the_trigger(ticket, committed, l1_agent, tiers):
+    Trigger.objects.create(
+        name="Critical goes up",
+        event=EventKind.FIELD_CHANGED,
+        conditions=[{"field": "priority", "op": "is", "value": "critical"}],
+        actions=[{"action": "escalate"}],
+    )
+    with committed():
+        update_ticket_fields(ticket=ticket, by=l1_agent.user, priority=Priority.CRITICAL)
+    escalation = ticket.events.get(kind=EventKind.ESCALATED)
+    assert escalation.reason == "Automatic escalation by the trigger “Critical goes up”."
+    assert escalation.actor is None

@@ -139,6 +139,10 @@ def test_ticket_goes_from_requester_to_level_2_and_vendor_and_back(
     iker.click("#action-refer button[type=submit]")
     expect(iker.locator(".case-number")).to_have_text("SR-88812")
     expect(iker.locator(".tier-path")).to_contain_text("L4")
+    # The side panel shows the vendor's clock; "explain" loads its timeline under it (htmx).
+    expect(iker.locator("#clock-vendor_response")).to_be_visible()
+    iker.click("#clock-vendor_response a")
+    expect(iker.locator("#explain-vendor_response .explain-list")).to_be_visible()
     shoot(iker, f"{lang}-06-desk-ticket-with-vendor")
 
     marta.reload()

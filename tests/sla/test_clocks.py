@@ -218,3 +218,12 @@ def test_one_failing_ticket_does_not_stop_the_sweep_for_the_others(
     assert result.failed == 1
     assert other.events.filter(kind=EventKind.SLA_BREACHED).exists()
     assert not monday_ticket.events.filter(kind=EventKind.SLA_BREACHED).exists()
+
+
+def test_the_warning_comes_at_the_policys_share_of_the_target(monday_ticket, standard_policy):
+    standard_policy.warn_percent = 50
+    standard_policy.save()
+    recompute(monday_ticket)
+    # 50 % of the 2-hour first response target, from Monday 09:00.
+    assert clock_of(monday_ticket, ClockKind.FIRST_RESPONSE).warn_at == madrid(2026, 3, 2, 10, 0)
+    assert clock_of(monday_ticket, ClockKind.RESOLUTION).warn_at == madrid(2026, 3, 2, 17, 0)

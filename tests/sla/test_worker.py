@@ -169,3 +169,18 @@ def test_a_worker_polling_every_second_tries_each_job_once_per_period(
     # 09:00 was another worker's; 09:01 is ours, run once. One attempt per period, not 120.
     assert [now for _name, now in counting_job] == [minute + timedelta(minutes=1)]
     assert claims == [minute, minute + timedelta(minutes=1)]
+
+
+def test_a_task_that_failed_for_good_is_listed_for_admins_with_its_error(
+    db, settings, client, admin_user
+):
+    settings.ESCALA_TASK_MAX_ATTEMPTS = 1
+    result = worker_tasks.always_fails.enqueue("Invoice 9")
+    make_worker("w1").tick()
+    client.force_login(admin_user)
+
+    listing = client.get("/admin/django_tasks_database/dbtaskresult/", {"status__exact": "FAILED"})
+    detail = client.get(f"/admin/django_tasks_database/dbtaskresult/{result.id}/change/")
+
+    assert "always_fails" in listing.content.decode()
+    assert "Invoice 9 cannot be done" in detail.content.decode()

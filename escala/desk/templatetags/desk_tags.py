@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import template
+from django.utils.translation import gettext as _
 
 from escala.tickets.choices import Status
 
@@ -21,3 +22,16 @@ def event_value(value: str, field: str) -> str:
     if field == "status" and value in Status.values:
         return str(Status(value).label)
     return value
+
+
+@register.filter
+def hours_minutes(value: timedelta | None) -> str:
+    """A span as hours and minutes ("26 h 05 min"): business days vary in
+    length, so hours say exactly how much working time is meant."""
+    if value is None:
+        return "—"
+    total = max(int(value.total_seconds() // 60), 0)
+    hours, mins = divmod(total, 60)
+    if not hours:
+        return _("%(m)d min") % {"m": mins}
+    return _("%(h)d h %(m)02d min") % {"h": hours, "m": mins}
