@@ -87,9 +87,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     if sort == "priority":
         tickets = queries.with_priority_rank(tickets)
     page = keyset_page(
-        # Related rows come in one small query each: a 9-table join costs more to plan than
-        # to run at a million tickets.
-        tickets.prefetch_related(*queries.QUEUE_RELATED),
+        tickets.select_related(*queries.QUEUE_JOINED).prefetch_related(
+            *queries.QUEUE_PREFETCHED
+        ),
         order=order,
         cursor=request.GET.get("after"),
         size=size,

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from escala.core.choices import quick_labels
 from escala.people.models import Agent, Organization, Requester
 from escala.tiers.choices import Impact, Priority, Urgency
 from escala.tiers.models import Category, SupportTier, Team, Vendor
@@ -24,6 +25,7 @@ def format_reference(number: int) -> str:
     return f"{settings.ESCALA_TICKET_PREFIX}-{number:06d}"
 
 
+@quick_labels("channel", "status", "impact", "urgency", "priority")
 class Ticket(models.Model):
     subject = models.CharField(_("subject"), max_length=250)
     requester = models.ForeignKey(
@@ -168,6 +170,7 @@ class TicketParticipant(models.Model):
         return f"{self.agent or self.requester} on #{self.ticket_id}"
 
 
+@quick_labels("kind", "author_kind", "channel")
 class Message(models.Model):
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
@@ -233,6 +236,7 @@ class Attachment(models.Model):
         return self.filename
 
 
+@quick_labels("kind")
 class TicketEvent(models.Model):
     """Append-only history. Every action writes one (or more) in its own transaction."""
 
@@ -273,6 +277,7 @@ class TicketEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+@quick_labels("entry_reason", "exit_reason")
 class TierStay(models.Model):
     """One stay of a ticket at a tier: time per level and escalation rates are read from here."""
 
@@ -310,6 +315,7 @@ class TierStay(models.Model):
         return f"#{self.ticket_id} at tier {self.tier_id} from {self.entered_at:%Y-%m-%d %H:%M}"
 
 
+@quick_labels("status")
 class VendorCase(models.Model):
     """One referral of a ticket to a vendor; a ticket may go to vendors more than once."""
 
@@ -349,6 +355,7 @@ class VendorCase(models.Model):
         return f"{self.vendor} {self.external_reference}".strip()
 
 
+@quick_labels("kind")
 class TicketLink(models.Model):
     source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")

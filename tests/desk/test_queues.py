@@ -212,3 +212,30 @@ def test_an_agent_saves_a_filter_and_finds_it_again(login, l1_agent, l1_colleagu
     other = login(l1_colleague.user)
     assert other.post(reverse("desk:delete_filter", args=[saved.pk])).status_code == 404
     assert l1_agent.saved_filters.exists()
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"), [("priority", "desk_open_by_priority"), ("updated", "desk_open_by_updated")]
+)
+def test_the_open_queue_sorts_can_read_their_index_on_postgresql(
+    login, l1_agent, employee, categories, sort, index
+):
+    """The sort expressions must stay the ones the partial indexes were built on (migration
+    desk 0004), or a page reads and sorts every open ticket again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the sort indexes are PostgreSQL's")
+    open_ticket(employee, category=categories["password"])
+    with CaptureQueriesContext(connection) as ctx:
+        login(l1_agent.user).get(reverse("desk:queue"), {"queue": "all", "sort": sort})
+    [page_sql] = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "ORDER BY" in q["sql"] and 'FROM "tickets_ticket"' in q["sql"] and "LIMIT 26" in q["sql"]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + page_sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan
