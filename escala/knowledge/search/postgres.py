@@ -51,7 +51,10 @@ def _headline(text_sql: str, title: bool = False) -> str:
 # hundred thousand tickets, the newest CANDIDATES of them are in the last few thousand ids, and
 # reading only those (a bitmap AND of the GIN index and the id range) avoids fetching every
 # match. A window that holds fewer than CANDIDATES matches widens; the last one is unbounded,
-# so the answer is always the newest CANDIDATES matches, as without windows.
+# so the answer is always the newest CANDIDATES matches, as without windows. The order is on
+# `ticket_id + 0` so that the planner never walks the id index backwards testing each row
+# against the query: when the user's scope rejects most matches (a Level 1 agent searching for
+# what only Level 2 handled) that walk read the whole index. The GIN index finds the matches.
 WINDOWS = (20_000, 250_000, None)
 
 
@@ -78,7 +81,7 @@ def ticket_candidates(
     if exclude:
         cond += " AND NOT (s.ticket_id = ANY(%s))"
         params.append(list(exclude))
-    doc = "(s.public_doc || s.note_doc)" if include_notes else "s.public_doc"
+    doc = "(c.public_doc || c.note_doc)" if include_notes else "c.public_doc"
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(ticket_id) FROM knowledge_ticket_search")
         newest = cursor.fetchone()[0] or 0
@@ -89,12 +92,16 @@ def ticket_candidates(
             if floor is not None and floor <= 0:
                 continue
             bounded = f"{cond} AND s.ticket_id > %s" if floor is not None else cond
+            # The newest matches first, as bare ids (a narrow sort), then the rank of those.
             sql = f"""
-                SELECT s.ticket_id, ts_rank({doc}, {_QUERY}) AS rank
-                  FROM knowledge_ticket_search s
-                 WHERE {bounded}
-                 ORDER BY s.ticket_id DESC
-                 LIMIT {CANDIDATES}
+                SELECT c.ticket_id, ts_rank({doc}, {_QUERY}) AS rank
+                  FROM knowledge_ticket_search c
+                 WHERE c.ticket_id IN (
+                       SELECT s.ticket_id
+                         FROM knowledge_ticket_search s
+                        WHERE {bounded}
+                        ORDER BY s.ticket_id + 0 DESC
+                        LIMIT {CANDIDATES})
             """  # noqa: S608 - only our own SQL fragments are interpolated; user text is a parameter
             cursor.execute(sql, [q, *params, *([floor] if floor is not None else [])])
             rows = cursor.fetchall()
