@@ -85,9 +85,7 @@ def ticket_candidates(
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(ticket_id) FROM knowledge_ticket_search")
         newest = cursor.fetchone()[0] or 0
-        # Requesters (no notes) see a few tickets of their own: found at once, no windows.
-        windows = WINDOWS if include_notes else (None,)
-        for window in windows:
+        for window in WINDOWS:
             floor = newest - window if window is not None else None
             if floor is not None and floor <= 0:
                 continue
