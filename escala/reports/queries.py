@@ -163,6 +163,7 @@ class Dashboard:
     csat_by_team: list[tuple[str, metrics.Satisfaction]] = field(default_factory=list)
     csat_by_agent: list[tuple[str, metrics.Satisfaction]] = field(default_factory=list)
     weeks: list[Week] = field(default_factory=list)
+    sla: dict[tuple[str, int | None], metrics.SlaTally] = field(default_factory=dict)
     tier_names: dict[int, str] = field(default_factory=dict)
     approximate: bool = False  # percentiles from day histograms (a large selection)
     # Extension points, filled by other apps once they exist (SLA compliance, deflections).
@@ -375,6 +376,8 @@ def _from_facts(dash: Dashboard, filters: Filters) -> None:
     _exact_spreads(dash, facts)
     paths = facts.values("path").annotate(n=Count("pk"))
     dash.flow = metrics.escalation_flow((metrics.parse_path(r["path"]), r["n"]) for r in paths)
+    codes = facts.exclude(sla="").values("sla").annotate(n=Count("pk"))
+    dash.sla = metrics.sla_compliance((r["sla"], r["n"]) for r in codes)
     dash.tier_time = _tier_time(filters, dash.now)
     dash.weeks = _weeks(facts)
 
@@ -428,6 +431,7 @@ def _from_summaries(dash: Dashboard, filters: Filters, slice_: tuple[str, int]) 
     """The same figures from the week and day summaries."""
     rows = _summary_rows(filters, slice_)
     paths: dict[str, int] = {}
+    sla: dict[str, int] = {}
     tiers: dict[int, list[float]] = {}
     times: dict[str, dict[int, int]] = {}
     weeks: dict[date, Week] = {}
@@ -437,6 +441,7 @@ def _from_summaries(dash: Dashboard, filters: Filters, slice_: tuple[str, int]) 
             if name != "escalated":
                 setattr(dash, name, getattr(dash, name) + row[name])
         _merge(paths, row["paths"])
+        _merge(sla, row["sla"])
         for level, (n, seconds, open_n, open_since) in row["tiers"].items():
             acc = tiers.setdefault(int(level), [0, 0.0, 0, 0])
             acc[0] += n
@@ -456,6 +461,7 @@ def _from_summaries(dash: Dashboard, filters: Filters, slice_: tuple[str, int]) 
             if key.startswith("r:"):
                 _merge(week_times.setdefault(monday, {}), counts)
     dash.flow = metrics.escalation_flow((metrics.parse_path(p), n) for p, n in paths.items())
+    dash.sla = metrics.sla_compliance(sla.items())
     epoch = int(dash.now.timestamp())
     dash.tier_time = [
         TierTime(level, int(n), seconds + open_n * epoch - open_since)

@@ -113,6 +113,8 @@ def _charts(dash: Dashboard) -> dict[str, str]:
     labels = [w.start.strftime("%d/%m") for w in dash.weeks]
     levels = sorted(dash.tier_names)
     return {
+        "sla": _sla_chart(dash) if dash.sla else "",
+        "deflections": _deflection_chart(dash),
         "weekly": svg.bar_chart(
             _("Tickets created and resolved per week"),
             labels,
@@ -160,6 +162,32 @@ def _charts(dash: Dashboard) -> dict[str, str]:
             ],
         ),
     }
+
+
+def _sla_chart(dash: Dashboard) -> str:
+    from escala.sla.choices import ClockKind
+
+    from .metrics import SLA_KINDS
+
+    kinds = [k for k in SLA_KINDS if (k, None) in dash.sla]
+    return svg.bar_chart(
+        _("SLA compliance per clock"),
+        [str(ClockKind(k).label) for k in kinds],
+        [svg.Series(_("Compliance"), [dash.sla[(k, None)].compliance for k in kinds])],
+        unit="%",
+    )
+
+
+def _deflection_chart(dash: Dashboard) -> str:
+    found = dash.extra.get("deflections")
+    if found is None or not found.total:
+        return ""
+    mondays = sorted(found.weeks)
+    return svg.bar_chart(
+        _("Deflected requests per week"),
+        [m.strftime("%d/%m") for m in mondays],
+        [svg.Series(_("Deflected requests"), [found.weeks[m] for m in mondays])],
+    )
 
 
 @login_required
