@@ -33,8 +33,18 @@ def deflections_in(filters: Any) -> Deflections:
         rows = rows.filter(requester__organization_id=filters.organization_id)
     if filters.category_id:
         rows = rows.filter(article__category_id=filters.category_id)
-    counts = dict(rows.values_list("article_id").annotate(n=Count("pk")))
+    # One pass: deflections per article and local day; the totals and weeks come from it.
+    local_day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    counts: dict[int, int] = {}
+    for article_id, day, n in (
+        rows.annotate(day=local_day).values_list("article_id", "day").annotate(n=Count("pk"))
+    ):
+        counts[article_id] = counts.get(article_id, 0) + n
+        monday = day - timedelta(days=day.weekday())
+        found.weeks[monday] = found.weeks.get(monday, 0) + n
     found.total = sum(counts.values())
+    if not counts:
+        return found
     texts = ArticleTranslation.objects.only("article", "language", "title")
     articles = Article.objects.filter(pk__in=counts).prefetch_related(
         Prefetch("translations", queryset=texts)
@@ -47,10 +57,6 @@ def deflections_in(filters: Any) -> Deflections:
         ((*titles.get(pk, (f"KB-{pk:05d}", "")), n) for pk, n in counts.items()),
         key=lambda row: (-row[2], row[0]),
     )
-    local_day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
-    for day, n in rows.annotate(day=local_day).values_list("day").annotate(n=Count("pk")):
-        monday = day - timedelta(days=day.weekday())
-        found.weeks[monday] = found.weeks.get(monday, 0) + n
     return found
 
 
