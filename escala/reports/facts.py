@@ -13,7 +13,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from escala.core import clock
 from escala.sla.models import TicketClock
 from escala.tickets.choices import EventKind
 from escala.tickets.models import Ticket, TicketEvent, TierStay
@@ -61,13 +60,12 @@ def _history(ticket_ids: Sequence[int]) -> tuple[dict, dict]:
 def _sla_states(ticket_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     # The clocks are rewritten by escala.sla's listener, which runs before ours (its app comes
     # first in INSTALLED_APPS); a breach found later by the sweep is an event, so a refresh.
-    now = clock.now()
     states: dict[int, dict[str, str]] = defaultdict(dict)
     for ticket_id, kind, target, due_at, stopped_at, breached in TicketClock.objects.filter(
         ticket_id__in=ticket_ids, target__isnull=False
     ).values_list("ticket_id", "kind", "target", "due_at", "stopped_at", "breached"):
         state = metrics.sla_state(
-            target=target, due_at=due_at, stopped_at=stopped_at, breached=breached, now=now
+            target=target, due_at=due_at, stopped_at=stopped_at, breached=breached
         )
         if state is not None:
             states[ticket_id][kind] = state

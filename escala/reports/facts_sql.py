@@ -4,7 +4,6 @@ the same rows; day-to-day refreshes use the Python path."""
 
 from django.db import connection, transaction
 
-from escala.core import clock
 from escala.tickets.choices import EventKind
 
 from .metrics import SLA_KINDS
@@ -71,7 +70,7 @@ WITH ev AS (
     GROUP BY st.ticket_id
 ), clocks AS (
     SELECT c.ticket_id, CASE c.kind %(sla_letters)s END AS letter,
-           CASE WHEN c.breached OR c.due_at <= coalesce(c.stopped_at, %(now)s) THEN '-'
+           CASE WHEN c.breached OR c.due_at <= c.stopped_at THEN '-'
                 WHEN c.stopped_at IS NOT NULL THEN '+' ELSE '~' END AS state
     FROM sla_ticketclock c
     WHERE c.ticket_id BETWEEN %(lo)s AND %(hi)s AND c.target IS NOT NULL
@@ -129,7 +128,7 @@ GROUP BY s.ticket_id, t.level, f.created_at, f.organization_id, f.category_id, f
 
 
 def rebuild_range(lo: int, hi: int) -> None:
-    params = {"lo": lo, "hi": hi, "kinds": [str(k) for k in KINDS], "now": clock.now()}
+    params = {"lo": lo, "hi": hi, "kinds": [str(k) for k in KINDS]}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM reports_tiertimefact WHERE ticket_id BETWEEN %(lo)s AND %(hi)s", params

@@ -27,8 +27,8 @@ Definitions (the dashboard shows the same text, in Spanish and English, next to 
 - *Reopen rate*: tickets reopened at least once / tickets resolved at least once.
 - Percentiles are linearly interpolated between closest ranks (PostgreSQL's percentile_cont).
 - *SLA compliance*: each SLA clock of the ticket that has a target (escala.sla keeps the current
-  run of each kind) is *met* (stopped before its due time), *breached* (marked breached, or its due
-  time came before it stopped or before the facts were last computed) or *still running*.
+  run of each kind) is *met* (stopped before its due time), *breached* (the sweep recorded the
+  breach, or it stopped after its due time) or *still running*.
   Compliance = met / (met + breached). Per tier: the tier the ticket is at now (for a resolved
   ticket, the tier that resolved it).
 """
@@ -274,12 +274,13 @@ def sla_state(
     due_at: datetime | None,
     stopped_at: datetime | None,
     breached: bool,
-    now: datetime,
 ) -> str | None:
-    """A clock's state for the report; None for a clock without a target."""
+    """A clock's state for the report; None for a clock without a target. A running clock past
+    its due time counts as breached once the SLA sweep has recorded the breach (an event, so
+    the facts follow within the sweep's minute): the state never depends on when it is read."""
     if target is None:
         return None
-    if breached or (due_at is not None and due_at <= (stopped_at or now)):
+    if breached or (stopped_at is not None and due_at is not None and due_at <= stopped_at):
         return BREACHED
     return MET if stopped_at is not None else RUNNING
 
