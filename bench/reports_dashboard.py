@@ -4,8 +4,12 @@
         .venv/bin/python bench/reports_dashboard.py [--days 365] [--repeat 5] [--rebuild]
 
 Needs the report facts: `--rebuild` computes them first (set-wise SQL on PostgreSQL) if the
-database has none. Renders the real page (view, template, charts) as a supervisor, without
-writing anything (no session, no login), and prints one line per run plus the per-query split.
+database has none. The SLA compliance figure reads the clocks into the facts: on a demo database
+run `escala sla_rebuild --defaults` first, and `escala reports_rebuild` again if the facts were
+computed before the clocks existed (or before the migration that added TicketFact.sla).
+
+Renders the real page (view, template, charts) as a supervisor, without writing anything (no
+session, no login), and prints one line per run plus the per-query split.
 """
 
 import argparse

@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,4 +8,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self) -> None:
-        from . import listeners  # noqa: F401 - connects the ticket event listeners
+        from . import listeners, report  # noqa: F401 - listeners connects the event listeners
+
+        if apps.is_installed("escala.reports"):
+            from escala.reports.queries import EXTENSIONS
+
+            if report.contribute not in EXTENSIONS:
+                EXTENSIONS.append(report.contribute)

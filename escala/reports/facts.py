@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from escala.sla.models import TicketClock
 from escala.tickets.choices import EventKind
 from escala.tickets.models import Ticket, TicketEvent, TierStay
 
@@ -56,7 +57,24 @@ def _history(ticket_ids: Sequence[int]) -> tuple[dict, dict]:
     return events, stays
 
 
-def _rows(ticket: dict, facts: metrics.TicketFacts) -> tuple[TicketFact, list[TierTimeFact]]:
+def _sla_states(ticket_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    # The clocks are rewritten by escala.sla's listener, which runs before ours (its app comes
+    # first in INSTALLED_APPS); a breach found later by the sweep is an event, so a refresh.
+    states: dict[int, dict[str, str]] = defaultdict(dict)
+    for ticket_id, kind, target, due_at, stopped_at, breached in TicketClock.objects.filter(
+        ticket_id__in=ticket_ids, target__isnull=False
+    ).values_list("ticket_id", "kind", "target", "due_at", "stopped_at", "breached"):
+        state = metrics.sla_state(
+            target=target, due_at=due_at, stopped_at=stopped_at, breached=breached
+        )
+        if state is not None:
+            states[ticket_id][kind] = state
+    return states
+
+
+def _rows(
+    ticket: dict, facts: metrics.TicketFacts, sla: dict[str, str]
+) -> tuple[TicketFact, list[TierTimeFact]]:
     team = facts.resolving_team_id if facts.resolving_team_id is not None else ticket["team_id"]
     dims = {
         "created_at": ticket["created_at"],
@@ -79,6 +97,7 @@ def _rows(ticket: dict, facts: metrics.TicketFacts) -> tuple[TicketFact, list[Ti
         first_contact=facts.first_contact,
         reopens=facts.reopens,
         escalations=len(facts.escalations),
+        sla=metrics.sla_code(facts.path[-1] if facts.path else None, sla),
         **dims,
     )
     levels = set(facts.tier_seconds) | ({facts.open_level} if facts.open_level else set())
@@ -105,7 +124,9 @@ def compute(ticket_ids: Sequence[int]) -> tuple[list[TicketFact], list[TierTimeF
         .order_by()
         .values("id", "created_at", "organization_id", "category_id", "team_id")
     )
-    events, stays = _history([t["id"] for t in tickets])
+    ids = [t["id"] for t in tickets]
+    events, stays = _history(ids)
+    sla = _sla_states(ids)
     facts, times = [], []
     for ticket in tickets:
         computed = metrics.ticket_facts(
@@ -113,7 +134,7 @@ def compute(ticket_ids: Sequence[int]) -> tuple[list[TicketFact], list[TierTimeF
             events=events.get(ticket["id"], []),
             stays=stays.get(ticket["id"], []),
         )
-        fact, tier_times = _rows(ticket, computed)
+        fact, tier_times = _rows(ticket, computed, sla.get(ticket["id"], {}))
         facts.append(fact)
         times.extend(tier_times)
     return facts, times

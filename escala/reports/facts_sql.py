@@ -6,6 +6,11 @@ from django.db import connection, transaction
 
 from escala.tickets.choices import EventKind
 
+from .metrics import SLA_KINDS
+
+# The clock kinds are our own constants, never user input: safe to write into the SQL text.
+SLA_LETTERS = " ".join(f"WHEN '{kind}' THEN '{letter}'" for kind, letter in SLA_KINDS.items())
+
 KINDS = (
     EventKind.CREATED,
     EventKind.REPLIED,
@@ -63,11 +68,20 @@ WITH ev AS (
                 FILTER (WHERE st.entered_at <= res.resolved_at))[1] AS resolving_team
     FROM st LEFT JOIN res ON res.ticket_id = st.ticket_id
     GROUP BY st.ticket_id
+), clocks AS (
+    SELECT c.ticket_id, CASE c.kind %(sla_letters)s END AS letter,
+           CASE WHEN c.breached OR c.due_at <= c.stopped_at THEN '-'
+                WHEN c.stopped_at IS NOT NULL THEN '+' ELSE '~' END AS state
+    FROM sla_ticketclock c
+    WHERE c.ticket_id BETWEEN %(lo)s AND %(hi)s AND c.target IS NOT NULL
+), sla AS (
+    SELECT ticket_id, string_agg(letter || state, '' ORDER BY letter) AS codes
+    FROM clocks WHERE letter IS NOT NULL GROUP BY ticket_id
 )
 INSERT INTO reports_ticketfact (
     ticket_id, created_at, organization_id, category_id, team_id, first_response_s,
     ever_resolved, resolved_at, resolution_s, resolving_level, resolving_team_id,
-    resolving_user_id, path, starts_l1, l1_resolved, first_contact, reopens, escalations)
+    resolving_user_id, path, starts_l1, l1_resolved, first_contact, reopens, escalations, sla)
 SELECT tk.id, tk.created_at, tk.organization_id, tk.category_id,
        CASE WHEN res.resolved_at IS NOT NULL AND p.resolving_team IS NOT NULL
             THEN p.resolving_team ELSE tk.team_id END,
@@ -85,11 +99,14 @@ SELECT tk.id, tk.created_at, tk.organization_id, tk.category_id,
                 AND coalesce(early.replies_before, 0) <= 1
                 AND NOT coalesce(early.requester_wrote, false), false),
        coalesce(res.reopens, 0),
-       coalesce(p.escalations, 0)
+       coalesce(p.escalations, 0),
+       CASE WHEN sla.codes IS NOT NULL
+            THEN coalesce(right(p.path, 1), '0') || ':' || sla.codes ELSE '' END
 FROM tickets_ticket tk
 LEFT JOIN res ON res.ticket_id = tk.id
 LEFT JOIN early ON early.ticket_id = tk.id
 LEFT JOIN paths p ON p.ticket_id = tk.id
+LEFT JOIN sla ON sla.ticket_id = tk.id
 WHERE tk.id BETWEEN %(lo)s AND %(hi)s
 """
 
@@ -119,7 +136,7 @@ def rebuild_range(lo: int, hi: int) -> None:
         cursor.execute(
             "DELETE FROM reports_ticketfact WHERE ticket_id BETWEEN %(lo)s AND %(hi)s", params
         )
-        cursor.execute(TICKET_FACTS, params)
+        cursor.execute(TICKET_FACTS.replace("%(sla_letters)s", SLA_LETTERS), params)
         cursor.execute(TIER_TIMES, params)
 
 

@@ -175,6 +175,50 @@ def _csat(d: Dashboard):
     return ([_("By"), _("Name"), _("Answers"), _("Average (1–5)"), _("Satisfied (%)")], rows)
 
 
+def _sla(d: Dashboard):
+    from escala.sla.choices import ClockKind
+
+    order = list(metrics.SLA_KINDS)
+    rows = []
+    for (kind, level), t in sorted(
+        d.sla.items(), key=lambda item: (order.index(item[0][0]), item[0][1] or 0)
+    ):
+        rows.append(
+            [
+                str(ClockKind(kind).label),
+                _("All tiers") if level is None else d.tier_names.get(level, f"L{level}"),
+                t.clocks,
+                t.met,
+                t.breached,
+                t.running,
+                percent(t.compliance),
+            ]
+        )
+    return (
+        [
+            _("Clock"),
+            _("Tier"),
+            _("With a target"),
+            _("Met"),
+            _("Breached"),
+            _("Still running"),
+            _("Compliance (%)"),
+        ],
+        rows,
+    )
+
+
+def _deflections(d: Dashboard):
+    found = d.extra.get("deflections")
+    headers = [_("Article"), _("Title"), _("Deflected requests")]
+    if found is None or not found.total:
+        return headers, []
+    return headers, [
+        [_("All articles"), "", found.total],
+        *[[reference, title, n] for reference, title, n in found.by_article],
+    ]
+
+
 def _avg(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -278,6 +322,19 @@ FIGURES: list[Figure] = [
         _backlog,
     ),
     Figure(
+        "sla",
+        gettext_lazy("SLA compliance"),
+        gettext_lazy(
+            "For the tickets created in the period, each SLA clock with a target (the current "
+            "run of each kind: first response, next response, resolution, the tier's internal "
+            "target, the vendor's response and resolution): met if it stopped before its due "
+            "time, breached if the due time came first, otherwise still running. Compliance: "
+            "met out of met and breached. Per tier: the tier that holds the ticket now, or "
+            "that resolved it."
+        ),
+        _sla,
+    ),
+    Figure(
         "csat",
         gettext_lazy("Customer satisfaction"),
         gettext_lazy(
@@ -285,6 +342,18 @@ FIGURES: list[Figure] = [
             "rating from 1 to 5 and the share of 4s and 5s, per resolving tier, team and agent."
         ),
         _csat,
+    ),
+    Figure(
+        "deflections",
+        gettext_lazy("Deflected requests"),
+        gettext_lazy(
+            "Requests never filed: while writing a request in the portal, the requester read a "
+            "knowledge base article and said it solved the problem. Counted on the day it "
+            "happened, per article; organization is the requester's, category the article's. "
+            "A deflected request never reaches a team, so none are counted when a team is "
+            "chosen."
+        ),
+        _deflections,
     ),
 ]
 BY_KEY = {f.key: f for f in FIGURES}

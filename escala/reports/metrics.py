@@ -26,6 +26,11 @@ Definitions (the dashboard shows the same text, in Spanish and English, next to 
   up to `now`.
 - *Reopen rate*: tickets reopened at least once / tickets resolved at least once.
 - Percentiles are linearly interpolated between closest ranks (PostgreSQL's percentile_cont).
+- *SLA compliance*: each SLA clock of the ticket that has a target (escala.sla keeps the current
+  run of each kind) is *met* (stopped before its due time), *breached* (the sweep recorded the
+  breach, or it stopped after its due time) or *still running*.
+  Compliance = met / (met + breached). Per tier: the tier the ticket is at now (for a resolved
+  ticket, the tier that resolved it).
 """
 
 import math
@@ -248,6 +253,80 @@ def parse_path(text: str) -> tuple[int, ...]:
 
 def format_path(path: Sequence[int]) -> str:
     return ">".join(str(level) for level in path)
+
+
+# SLA clocks: one letter per clock kind (as stored in TicketClock.kind) and one per state.
+SLA_KINDS = {
+    "first_response": "f",
+    "next_response": "n",
+    "resolution": "r",
+    "tier": "t",
+    "vendor_response": "v",
+    "vendor_resolution": "w",
+}
+SLA_KIND_OF = {letter: kind for kind, letter in SLA_KINDS.items()}
+MET, BREACHED, RUNNING = "+", "-", "~"
+
+
+def sla_state(
+    *,
+    target: timedelta | None,
+    due_at: datetime | None,
+    stopped_at: datetime | None,
+    breached: bool,
+) -> str | None:
+    """A clock's state for the report; None for a clock without a target. A running clock past
+    its due time counts as breached once the SLA sweep has recorded the breach (an event, so
+    the facts follow within the sweep's minute): the state never depends on when it is read."""
+    if target is None:
+        return None
+    if breached or (stopped_at is not None and due_at is not None and due_at <= stopped_at):
+        return BREACHED
+    return MET if stopped_at is not None else RUNNING
+
+
+def sla_code(level: int | None, states: dict[str, str]) -> str:
+    """A ticket's clocks in a few characters, e.g. "1:f+r~t-" (level 1, first response met,
+    resolution running, tier target breached); "" when no clock has a target."""
+    parts = sorted(SLA_KINDS[kind] + state for kind, state in states.items() if kind in SLA_KINDS)
+    return f"{level or 0}:{''.join(parts)}" if parts else ""
+
+
+@dataclass
+class SlaTally:
+    met: int = 0
+    breached: int = 0
+    running: int = 0
+
+    @property
+    def clocks(self) -> int:
+        return self.met + self.breached + self.running
+
+    @property
+    def compliance(self) -> float | None:
+        return rate(self.met, self.met + self.breached)
+
+
+def sla_compliance(
+    code_counts: Iterable[tuple[str, int]],
+) -> dict[tuple[str, int | None], SlaTally]:
+    """{(clock kind, level or None for all tiers): tally} from (sla code, tickets) pairs."""
+    out: dict[tuple[str, int | None], SlaTally] = {}
+    for code, n in code_counts:
+        if not code:
+            continue
+        level_text, _sep, parts = code.partition(":")
+        level = int(level_text)
+        keys = [None, level] if level else [None]  # level 0: no tier known, counted overall
+        for i in range(0, len(parts) - 1, 2):
+            kind = SLA_KIND_OF.get(parts[i])
+            if kind is None:
+                continue
+            field_name = {MET: "met", BREACHED: "breached", RUNNING: "running"}[parts[i + 1]]
+            for key in keys:
+                tally = out.setdefault((kind, key), SlaTally())
+                setattr(tally, field_name, getattr(tally, field_name) + n)
+    return out
 
 
 # Backlog age buckets: (label key, lower bound inclusive, upper bound exclusive or None).

@@ -30,6 +30,8 @@ class TicketFact(models.Model):
     first_contact = models.BooleanField(default=False)
     reopens = models.PositiveIntegerField(default=0)
     escalations = models.PositiveIntegerField(default=0)  # moves up the path
+    # The SLA clocks as metrics.sla_code() writes them ("1:f+r-"), from escala.sla's TicketClock.
+    sla = models.CharField(max_length=20, default="")
 
     class Meta:
         indexes = [
@@ -89,6 +91,7 @@ class Summary(models.Model):
     # {"r:1": {bucket: n}}: first response (f) / resolution (r) times per resolving level
     # (0: not resolved), in buckets of metrics.histogram_bucket().
     times = models.JSONField(default=dict)
+    sla = models.JSONField(default=dict)  # {"1:f+r-": tickets}: see metrics.sla_code()
 
     class Meta:
         abstract = True

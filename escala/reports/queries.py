@@ -35,7 +35,7 @@ from escala.tickets.choices import OPEN_STATUSES
 from escala.tickets.models import Ticket, VendorCase
 from escala.tiers.models import SupportTier, Team, Vendor
 
-from . import metrics, rollups
+from . import metrics, summary_totals
 from .models import DaySummary, TicketFact, TierTimeFact, WeekSummary
 
 
@@ -163,6 +163,7 @@ class Dashboard:
     csat_by_team: list[tuple[str, metrics.Satisfaction]] = field(default_factory=list)
     csat_by_agent: list[tuple[str, metrics.Satisfaction]] = field(default_factory=list)
     weeks: list[Week] = field(default_factory=list)
+    sla: dict[tuple[str, int | None], metrics.SlaTally] = field(default_factory=dict)
     tier_names: dict[int, str] = field(default_factory=dict)
     approximate: bool = False  # percentiles from day histograms (a large selection)
     # Extension points, filled by other apps once they exist (SLA compliance, deflections).
@@ -299,10 +300,12 @@ def _satisfaction(row: dict) -> metrics.Satisfaction:
     return metrics.satisfaction_from_counts(row["n"], row["total"] or 0, row["happy"])
 
 
-def _csat(dash: Dashboard, answers: QuerySet) -> None:
-    dash.csat = _satisfaction(answers.aggregate(**SATISFACTION))
-    by_tier = answers.values("tier_id").annotate(**SATISFACTION).order_by("tier_id")
-    tiers = {t.pk: t for t in SupportTier.objects.all()}
+def _csat(dash: Dashboard, answers: QuerySet, tiers: dict[int, SupportTier]) -> None:
+    by_tier = list(answers.values("tier_id").annotate(**SATISFACTION).order_by("tier_id"))
+    # Every answer is in exactly one tier group (None included): they add up to the total.
+    dash.csat = _satisfaction(
+        {name: sum(row[name] or 0 for row in by_tier) for name in SATISFACTION}
+    )
     dash.csat_by_tier = [
         (str(tiers[row["tier_id"]]) if row["tier_id"] in tiers else "?", _satisfaction(row))
         for row in by_tier
@@ -375,6 +378,8 @@ def _from_facts(dash: Dashboard, filters: Filters) -> None:
     _exact_spreads(dash, facts)
     paths = facts.values("path").annotate(n=Count("pk"))
     dash.flow = metrics.escalation_flow((metrics.parse_path(r["path"]), r["n"]) for r in paths)
+    codes = facts.exclude(sla="").values("sla").annotate(n=Count("pk"))
+    dash.sla = metrics.sla_compliance((r["sla"], r["n"]) for r in codes)
     dash.tier_time = _tier_time(filters, dash.now)
     dash.weeks = _weeks(facts)
 
@@ -399,7 +404,7 @@ def _merge(into: dict, counts: dict) -> None:
         into[key] = into.get(key, 0) + n
 
 
-def _summary_rows(filters: Filters, slice_: tuple[str, int]) -> list[dict]:
+def _summary_querysets(filters: Filters, slice_: tuple[str, int]) -> list[QuerySet]:
     """Whole weeks inside the period from the week summaries, the days at its edges from the
     day summaries: about 60 rows for a year."""
     first_monday = filters.start + timedelta(days=(7 - filters.start.weekday()) % 7)
@@ -408,58 +413,40 @@ def _summary_rows(filters: Filters, slice_: tuple[str, int]) -> list[dict]:
     while monday + timedelta(days=6) <= filters.end:
         mondays.append(monday)
         monday += timedelta(days=7)
-    fields = ["day", *rollups.SUMMARY_FIELDS]
     mine = {"slice": slice_[0], "key": slice_[1]}
     if not mondays:
-        return list(
-            DaySummary.objects.filter(**mine, day__gte=filters.start, day__lte=filters.end).values(
-                *fields
-            )
-        )
-    weeks = list(WeekSummary.objects.filter(**mine, day__in=mondays).values(*fields))
+        return [DaySummary.objects.filter(**mine, day__gte=filters.start, day__lte=filters.end)]
+    weeks = WeekSummary.objects.filter(**mine, day__in=mondays)
     edges = DaySummary.objects.filter(**mine).filter(
         Q(day__gte=filters.start, day__lt=mondays[0])
         | Q(day__gt=mondays[-1] + timedelta(days=6), day__lte=filters.end)
     )
-    return weeks + list(edges.values(*fields))
+    return [weeks.order_by(), edges.order_by()]
 
 
 def _from_summaries(dash: Dashboard, filters: Filters, slice_: tuple[str, int]) -> None:
     """The same figures from the week and day summaries."""
-    rows = _summary_rows(filters, slice_)
-    paths: dict[str, int] = {}
-    tiers: dict[int, list[float]] = {}
-    times: dict[str, dict[int, int]] = {}
-    weeks: dict[date, Week] = {}
-    week_times: dict[date, dict[int, int]] = {}
-    for row in rows:
-        for name in rollups.COUNTERS:
-            if name != "escalated":
-                setattr(dash, name, getattr(dash, name) + row[name])
-        _merge(paths, row["paths"])
-        for level, (n, seconds, open_n, open_since) in row["tiers"].items():
-            acc = tiers.setdefault(int(level), [0, 0.0, 0, 0])
-            acc[0] += n
-            acc[1] += seconds
-            acc[2] += open_n
-            acc[3] += open_since
-        monday = row["day"] - timedelta(days=row["day"].weekday())
-        week = weeks.setdefault(monday, Week(monday, 0, 0, 0, 0, 0))
-        week.created += row["tickets"]
-        week.resolved += row["resolved"]
-        week.l1_resolved += row["l1_resolved"]
-        week.l1_base += row["l1_base"]
-        week.escalated += row["escalated"]
-        for key, hist in row["times"].items():
-            counts = {int(b): n for b, n in hist.items()}
-            _merge(times.setdefault(key, {}), counts)
-            if key.startswith("r:"):
-                _merge(week_times.setdefault(monday, {}), counts)
-    dash.flow = metrics.escalation_flow((metrics.parse_path(p), n) for p, n in paths.items())
+    totals = summary_totals.load(_summary_querysets(filters, slice_))
+    for name, value in totals.counters.items():
+        if name != "escalated":
+            setattr(dash, name, value)
+    weeks = {
+        monday: Week(
+            monday,
+            c["tickets"],
+            c["resolved"],
+            c["l1_resolved"],
+            c["l1_base"],
+            c["escalated"],
+        )
+        for monday, c in totals.weeks.items()
+    }
+    dash.flow = metrics.escalation_flow((metrics.parse_path(p), n) for p, n in totals.paths.items())
+    dash.sla = metrics.sla_compliance(totals.sla.items())
     epoch = int(dash.now.timestamp())
     dash.tier_time = [
         TierTime(level, int(n), seconds + open_n * epoch - open_since)
-        for level, (n, seconds, open_n, open_since) in sorted(tiers.items())
+        for level, (n, seconds, open_n, open_since) in sorted(totals.tiers.items())
     ]
     dash.weeks = [weeks[k] for k in sorted(weeks)]
     if dash.tickets <= settings.ESCALA_REPORTS_EXACT_LIMIT:
@@ -471,6 +458,7 @@ def _from_summaries(dash: Dashboard, filters: Filters, slice_: tuple[str, int]) 
                 weeks[_day(key)].resolution = spread
         return
     dash.approximate = True
+    times, week_times = totals.histograms()
     for measure, target in (("f", dash.first_response), ("r", dash.resolution)):
         overall: dict[int, int] = {}
         for key, hist in times.items():
@@ -483,13 +471,15 @@ def _from_summaries(dash: Dashboard, filters: Filters, slice_: tuple[str, int]) 
         if overall:
             target[None] = metrics.spread_from_histogram(overall)
     for monday, hist in week_times.items():
-        weeks[monday].resolution = metrics.spread_from_histogram(hist)
+        if monday in weeks:
+            weeks[monday].resolution = metrics.spread_from_histogram(hist)
 
 
 def dashboard(filters: Filters, *, now: datetime | None = None) -> Dashboard:
     now = now or clock.now()
     dash = Dashboard(filters=filters, now=now)
-    dash.tier_names = {t.level: str(t) for t in SupportTier.objects.all()}
+    tiers = {t.pk: t for t in SupportTier.objects.all()}
+    dash.tier_names = {t.level: str(t) for t in tiers.values()}
     slice_ = _slice(filters)
     if slice_ is None:
         _from_facts(dash, filters)
@@ -497,7 +487,7 @@ def dashboard(filters: Filters, *, now: datetime | None = None) -> Dashboard:
         _from_summaries(dash, filters, slice_)
     dash.backlog = _backlog(filters, now)
     dash.vendors = _vendors(filters)
-    _csat(dash, surveys_in(filters))
+    _csat(dash, surveys_in(filters), tiers)
     for contributor in EXTENSIONS:
         contributor(dash)
     return dash

@@ -33,6 +33,7 @@ FACT_FIELDS = [
     "resolving_level",
     "first_response_s",
     "resolution_s",
+    "sla",
 ]
 TIER_FIELDS = [
     "created_at",
@@ -65,7 +66,7 @@ def _slices(row: dict) -> list[tuple[str, int]]:
 
 
 def _empty() -> dict[str, Any]:
-    return {**dict.fromkeys(COUNTERS, 0), "paths": {}, "tiers": {}, "times": {}}
+    return {**dict.fromkeys(COUNTERS, 0), "paths": {}, "tiers": {}, "times": {}, "sla": {}}
 
 
 def summarize(facts: Iterable[dict], tier_times: Iterable[dict]) -> dict[tuple, dict]:
@@ -91,6 +92,8 @@ def summarize(facts: Iterable[dict], tier_times: Iterable[dict]) -> dict[tuple, 
                 if on:
                     s[name] += 1
             s["paths"][f["path"]] = s["paths"].get(f["path"], 0) + 1
+            if f["sla"]:
+                s["sla"][f["sla"]] = s["sla"].get(f["sla"], 0) + 1
             for measure, value in (("f", f["first_response_s"]), ("r", f["resolution_s"])):
                 if value is None:
                     continue
@@ -115,8 +118,9 @@ def combine(summaries: Iterable[dict]) -> dict[str, Any]:
     for s in summaries:
         for name in COUNTERS:
             total[name] += s[name]
-        for path, n in s["paths"].items():
-            total["paths"][path] = total["paths"].get(path, 0) + n
+        for name in ("paths", "sla"):
+            for code, n in s[name].items():
+                total[name][code] = total[name].get(code, 0) + n
         for level, row in s["tiers"].items():
             acc = total["tiers"].setdefault(level, [0, 0.0, 0, 0])
             for i, value in enumerate(row):
@@ -132,7 +136,7 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-SUMMARY_FIELDS = [*COUNTERS, "paths", "tiers", "times"]
+SUMMARY_FIELDS = [*COUNTERS, "paths", "tiers", "times", "sla"]
 
 
 def refresh_weeks(mondays: Iterable[date]) -> int:

@@ -110,7 +110,9 @@ def bar_chart(
     top = _top(series, unit)
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(labels))
     plot_h = HEIGHT - TOP - BOTTOM
-    bar_w = max(1.0, slot * 0.8 / max(1, len(series)))
+    # Bars no wider than 56 units, so a chart of one or two weeks does not turn into a wall.
+    bar_w = max(1.0, min(56.0, slot * 0.8 / max(1, len(series))))
+    pad = (slot - bar_w * len(series)) / 2
     parts = [head, *_axes(top, unit, labels, slot)]
     for si, s in enumerate(series):
         colour = PALETTE[si % len(PALETTE)]
@@ -118,7 +120,7 @@ def bar_chart(
             if not value:
                 continue
             h = plot_h * min(value, top) / top
-            x = LEFT + slot * i + slot * 0.1 + bar_w * si
+            x = LEFT + slot * i + pad + bar_w * si
             parts.append(
                 f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar_w:.1f}" '
                 f'height="{h:.1f}" fill="{colour}"><title>{escape(labels[i])} · '
