@@ -12,6 +12,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
+from escala.core import memo
 from escala.core.errors import DomainError
 from escala.people.models import Agent
 from escala.tickets.actions import (
@@ -115,11 +116,16 @@ def _run_action(ticket: Ticket, action: dict[str, Any]) -> None:
         notify(ticket=ticket, agents=agents, kind="trigger", data={"trigger_action": action})
 
 
+@memo.batch_cached
+def _active_triggers(kind: str) -> list[Trigger]:
+    return list(Trigger.objects.filter(is_active=True, event=kind))
+
+
 def fire(event: TicketEvent) -> list[str]:
     """Run the active triggers for `event`; return the names of those that fired."""
     if caused_by_trigger(event):
         return []
-    triggers = list(Trigger.objects.filter(is_active=True, event=event.kind))
+    triggers = _active_triggers(event.kind)
     if not triggers:
         return []
     fired = []
