@@ -25,6 +25,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from escala.core import clock, memo
@@ -45,6 +46,7 @@ from .parse import (
     automatic_kind,
     dedup_key,
     header_message_id,
+    link_inline_images,
     parse_mail,
     strip_reply,
     wants_no_auto_reply,
@@ -643,7 +645,21 @@ def _files(parsed: ParsedMail) -> list[SimpleUploadedFile]:
             continue
         guessed = mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
         files.append(SimpleUploadedFile(att.filename, att.data, content_type=guessed))
+        parsed.kept.append(att)
     return files
+
+
+def _inline_urls(parsed: ParsedMail, message: Message) -> dict[str, str]:
+    """Content-ID -> the access-checked URL of the attachment it was stored as (the action
+    stores the files in the order it was given them)."""
+    stored = list(message.attachments.order_by("pk").values_list("pk", flat=True))
+    if len(stored) != len(parsed.kept):
+        return {}
+    return {
+        att.content_id.lower(): reverse("attachment", args=[pk])
+        for att, pk in zip(parsed.kept, stored, strict=True)
+        if att.content_id
+    }
 
 
 def _dropped(att: ParsedAttachment, reason: str):
@@ -653,6 +669,8 @@ def _dropped(att: ParsedAttachment, reason: str):
 
 
 def _after(mail: InboundMail, parsed: ParsedMail, ticket: Ticket, message: Message | None) -> None:
+    if message is not None and parsed.html and any(a.content_id for a in parsed.kept):
+        mail.body_html = link_inline_images(parsed.html, _inline_urls(parsed, message))
     if parsed.message_id:
         # One INSERT ... ON CONFLICT DO NOTHING: the first ticket filed with a Message-ID keeps it.
         ThreadId.objects.bulk_create(
