@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from escala.core import memo
 from escala.core.errors import DomainError
 from escala.people.models import Agent
 from escala.tickets.actions import (
@@ -119,11 +120,16 @@ def _run_action(ticket: Ticket, action: dict[str, Any], trigger: Trigger) -> Non
         notify(ticket=ticket, agents=agents, kind="trigger", data={"trigger_action": action})
 
 
+@memo.batch_cached
+def _active_triggers(kind: str) -> list[Trigger]:
+    return list(Trigger.objects.filter(is_active=True, event=kind))
+
+
 def fire(event: TicketEvent) -> list[str]:
     """Run the active triggers for `event`; return the names of those that fired."""
     if caused_by_trigger(event):
         return []
-    triggers = list(Trigger.objects.filter(is_active=True, event=event.kind))
+    triggers = _active_triggers(event.kind)
     if not triggers:
         return []
     fired = []

@@ -216,6 +216,18 @@ class CaseNumberForm(VersionedForm):
     case_number = forms.CharField(label=_("Vendor case number"), max_length=100)
 
 
+class VendorMailForm(VersionedForm):
+    body = forms.CharField(
+        label=_("Message to the vendor"),
+        help_text=_(
+            "Sent to the vendor's support address with the case context; their answers come "
+            "back to this ticket as internal vendor messages."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+    )
+
+
 class ResolveForm(VersionedForm):
     summary = forms.CharField(
         label=_("Resolution summary"),

@@ -316,6 +316,11 @@ ACTIONS: dict[str, Action] = {
         ),
         gettext_lazy("Vendor case number saved."),
     ),
+    "vendormail": Action(
+        f.VendorMailForm,
+        lambda r, t, d, _f: _email_vendor(r, t, d),
+        gettext_lazy("The mail to the vendor is on its way."),
+    ),
     "resolve": Action(
         f.ResolveForm,
         lambda r, t, d, _f: actions.resolve_ticket(
@@ -363,6 +368,12 @@ def _fresh(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
                 "Reload it to see the change, then try again."
             )
         )
+
+
+def _email_vendor(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> object:
+    from escala.mail.outbound import email_vendor  # the mail app sends it, from its outbox
+
+    return email_vendor(ticket=ticket.pk, by=request.user, body=data["body"])
 
 
 def _merge(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Ticket:

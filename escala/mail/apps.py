@@ -8,11 +8,17 @@ class MailConfig(AppConfig):
     verbose_name = _("Mail")
 
     def ready(self) -> None:
+        from datetime import timedelta
+
         from django.db.models.signals import post_delete, post_save
 
+        from escala.core.periodic import periodic
         from escala.tiers.models import Vendor
 
-        from . import outbound  # noqa: F401  (connects the notification listener)
+        from . import outbound  # connects the notification listener
+
+        # The outbox's safety net: rows whose delivery task was lost, and retries that are due.
+        periodic("mail.outbox", every=timedelta(minutes=1))(outbound.drain)
         from .models import Mailbox
         from .thread_match import clear_cache
 

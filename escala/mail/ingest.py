@@ -17,19 +17,27 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
+from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from escala.core import clock
+from escala.core import clock, memo
 from escala.core.errors import DomainError
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Organization, Requester
-from escala.tickets import actions
+from escala.tickets import actions, events
 from escala.tickets.choices import Channel, LinkKind, VendorCaseStatus
 from escala.tickets.models import Message, Ticket, VendorCase
 from escala.tiers.models import Category
 
-from . import thread_match
+from . import outbound, thread_match
 from .choices import InboundStatus, Outcome, Source
 from .models import InboundMail, Mailbox, ThreadId
 from .parse import (
@@ -38,6 +46,7 @@ from .parse import (
     automatic_kind,
     dedup_key,
     header_message_id,
+    link_inline_images,
     parse_mail,
     strip_reply,
     wants_no_auto_reply,
@@ -82,18 +91,54 @@ def store(
     return mail, True
 
 
-def store_many(raws: list[bytes], **kwargs) -> list[int]:
-    """Store a batch in one transaction (one disk flush for the lot); returns the mails' ids in
-    order. Used by the pipe when an MTA or a script hands over many files at once."""
+def store_many(
+    raws: list[bytes],
+    *,
+    source: str = Source.PIPE,
+    mailbox: Mailbox | None = None,
+    envelope_from: str = "",
+    envelope_to: list[str] | tuple[str, ...] = (),
+) -> list[int]:
+    """Store a batch in one transaction and one INSERT (one disk flush for the lot); returns the
+    mails' ids in order. Used by the pipe when an MTA or a script hands over many files at once."""
     keys = [dedup_key(raw) for raw in raws]
+    now = clock.now()
     with transaction.atomic():
         known = dict(InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
-        ids = []
+        new: dict[str, InboundMail] = {}
         for raw, key in zip(raws, keys, strict=True):
-            if key not in known:
-                known[key] = store(raw, **kwargs)[0].pk
-            ids.append(known[key])
-    return ids
+            if key not in known and key not in new:
+                new[key] = InboundMail(
+                    dedup_key=key,
+                    message_id=header_message_id(raw)[:998],
+                    raw=raw,
+                    size=len(raw),
+                    source=source,
+                    mailbox=mailbox,
+                    envelope_from=envelope_from[:998],
+                    envelope_to=",".join(envelope_to)[:998],
+                    received_at=now,
+                )
+        try:
+            with transaction.atomic():
+                InboundMail.objects.bulk_create(new.values())
+        except IntegrityError:
+            # Another process stored some of them meanwhile: one by one, as `store` does.
+            for key, mail in new.items():
+                known[key] = store(
+                    bytes(mail.raw),
+                    source=source,
+                    mailbox=mailbox,
+                    envelope_from=envelope_from,
+                    envelope_to=envelope_to,
+                )[0].pk
+            new = {}
+        known.update((key, mail.pk) for key, mail in new.items())
+        if any(pk is None for pk in known.values()):  # a backend that returns no ids
+            known = dict(
+                InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk")
+            )
+    return [known[key] for key in keys]
 
 
 # --- 2. process -----------------------------------------------------------------------------------
@@ -162,13 +207,106 @@ def _relax_commit() -> None:
 
 
 def _finish(mail: InboundMail, result: Result) -> None:
+    _apply(mail, result)
+    mail.save()
+
+
+def _apply(mail: InboundMail, result: Result) -> None:
     mail.status = result.status
     mail.outcome = result.outcome
     mail.reason = result.reason
     mail.ticket = result.ticket
     mail.filed_message = result.message
     mail.processed_at = clock.now()
-    mail.save()
+
+
+BATCH_FIELDS = [
+    "status",
+    "outcome",
+    "reason",
+    "ticket",
+    "filed_message",
+    "processed_at",
+    "attempts",
+    "sender",
+    "subject",
+    "body_text",
+    "body_html",
+    "no_auto_reply",
+]
+
+
+def process_batch(ids: list[int]) -> list[InboundMail]:
+    """Process many stored mails in one transaction, each in its own savepoint: a mail that is
+    refused or hits a bug is quarantined alone and the others go on. The batch commits at once
+    (a crash before that leaves every mail of it `received`, processed again later, once), and
+    the listeners of its ticket events run once for the whole batch, after the commit.
+
+    Raises only when the database fails; the caller then falls back to `process` mail by mail."""
+    # The memo outlives the transaction: the listeners run after the commit share it too.
+    with memo.batch(), events.batched(), outbound.batched(), transaction.atomic():
+        _relax_commit()
+        mails = list(
+            InboundMail.objects.select_for_update()
+            .filter(pk__in=ids, status=InboundStatus.RECEIVED)
+            .order_by("pk")
+        )
+        parsed = {mail.pk: _parse_or_error(mail) for mail in mails}
+        senders = [p.from_addr for p in parsed.values() if isinstance(p, ParsedMail)]
+        thread_match.prefetch_senders(senders)
+        _prefetch_rates(senders)
+        for mail in mails:
+            mail.attempts += 1
+            saved = memo.snapshot()
+            try:
+                with transaction.atomic():
+                    result = _route(mail, parsed=parsed.pop(mail.pk))
+            except Hold as hold:
+                result = Result(hold.status, hold.outcome, hold.reason)
+            except DomainError as exc:
+                result = Result(InboundStatus.QUARANTINED, Outcome.REFUSED, exc.message)
+            except (OperationalError, InterfaceError):
+                raise  # the connection itself: the caller tries mail by mail
+            except Exception:
+                log.exception("mail %s could not be processed", mail.pk)
+                reason = traceback.format_exc(limit=6)[-4000:]
+                result = Result(InboundStatus.QUARANTINED, Outcome.ERROR, reason)
+            if result.status != InboundStatus.PROCESSED:
+                memo.restore(saved)  # its savepoint was rolled back
+            _apply(mail, result)
+            _count_rate(mail.sender)
+        _save_all(mails)
+    return mails
+
+
+def _save_all(mails: list[InboundMail]) -> None:
+    """One UPDATE statement sent for every mail of the batch (executemany). `bulk_update` would
+    build a CASE expression per field and row, which costs more than the mails themselves."""
+    if not mails:
+        return
+    fields = [InboundMail._meta.get_field(name) for name in BATCH_FIELDS]
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    table = connection.ops.quote_name(InboundMail._meta.db_table)
+    sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608  (names from the model)
+    rows = [
+        [f.get_db_prep_save(getattr(mail, f.attname), connection) for f in fields] + [mail.pk]
+        for mail in mails
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _parse_or_error(mail: InboundMail) -> ParsedMail | Exception | None:
+    """Parse before the savepoints so the batch's senders can be read at once; an error is
+    kept and raised again in the mail's own savepoint. None: too large to parse."""
+    if mail.size > settings.ESCALA_MAIL_MAX_RAW_BYTES:
+        return None
+    try:
+        return parse_mail(
+            bytes(mail.raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES
+        )
+    except Exception as exc:  # noqa: BLE001  (raised again where the mail is quarantined)
+        return exc
 
 
 def ingest(raw: bytes, **store_kwargs) -> InboundMail:
@@ -199,7 +337,13 @@ def dismiss(mail_id: int, *, by) -> InboundMail:
     return mail
 
 
-def _route(mail: InboundMail, *, as_new_ticket: bool = False, by=None) -> Result:
+def _route(
+    mail: InboundMail,
+    *,
+    as_new_ticket: bool = False,
+    by=None,
+    parsed: ParsedMail | Exception | None = None,
+) -> Result:
     if mail.size > settings.ESCALA_MAIL_MAX_RAW_BYTES:
         raise Hold(
             Outcome.TOO_LARGE,
@@ -209,7 +353,12 @@ def _route(mail: InboundMail, *, as_new_ticket: bool = False, by=None) -> Result
                 "limit": settings.ESCALA_MAIL_MAX_RAW_BYTES // (1024 * 1024),
             },
         )
-    parsed = parse_mail(bytes(mail.raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES)
+    if isinstance(parsed, Exception):
+        raise parsed
+    if parsed is None:
+        parsed = parse_mail(
+            bytes(mail.raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES
+        )
     mail.sender = parsed.from_addr[:254]
     mail.subject = parsed.subject[:250]
     mail.body_text = parsed.text
@@ -294,13 +443,37 @@ def _is_our_own(parsed: ParsedMail) -> bool:
     return sender in ours or (sender.startswith(local + "+") and sender.endswith("@" + domain))
 
 
-def _check_rate(mail: InboundMail) -> None:
+def _recent_mails():
     since = clock.now() - timedelta(seconds=settings.ESCALA_MAIL_RATE_WINDOW)
-    recent = (
-        InboundMail.objects.filter(sender=mail.sender, received_at__gte=since)
-        .exclude(pk=mail.pk)
-        .exclude(status=InboundStatus.RECEIVED)
-        .count()
+    return InboundMail.objects.filter(received_at__gte=since).exclude(status=InboundStatus.RECEIVED)
+
+
+def _prefetch_rates(senders: list[str]) -> None:
+    """How many mails each sender of the batch sent lately, in one query."""
+    senders = sorted({s[:254] for s in senders if s})
+    if not senders:
+        return
+    counts = dict(
+        _recent_mails()
+        .filter(sender__in=senders)
+        .values("sender")
+        .annotate(n=Count("pk"))
+        .values_list("sender", "n")
+    )
+    for sender in senders:
+        memo.remember(("rate", sender), counts.get(sender, 0))
+
+
+def _count_rate(sender: str) -> None:
+    """A mail of the batch is no longer `received`: it counts for the next ones."""
+    if sender and (count := memo.get(("rate", sender))) is not None:
+        memo.remember(("rate", sender), count + 1)
+
+
+def _check_rate(mail: InboundMail) -> None:
+    # A mail being processed is still `received`, so it never counts itself.
+    recent = memo.cached(
+        ("rate", mail.sender), lambda: _recent_mails().filter(sender=mail.sender).count()
     )
     if recent >= settings.ESCALA_MAIL_RATE_LIMIT:
         raise Hold(
@@ -335,12 +508,12 @@ def _requester_for(parsed: ParsedMail, *, checked: bool = False) -> Requester:
         )
     if settings.ESCALA_MAIL_UNKNOWN_SENDERS == "hold" and not checked:
         raise Hold(Outcome.REFUSED, _("%(sender)s is not a known requester.") % {"sender": address})
-    org = Organization.objects.filter(email_domain__iexact=domain, is_active=True).first()
+    org = memo.cached(
+        ("org", domain),
+        lambda: Organization.objects.filter(email_domain__iexact=domain, is_active=True).first(),
+    )
     if org is None:
-        org, _created = Organization.objects.get_or_create(
-            name=settings.ESCALA_MAIL_DEFAULT_ORGANIZATION,
-            defaults={"kind": OrganizationKind.CUSTOMER},
-        )
+        org = memo.cached(("org", None), _default_organization)
     kind = (
         RequesterKind.EMPLOYEE
         if org.kind == OrganizationKind.DEPARTMENT
@@ -357,7 +530,16 @@ def _requester_for(parsed: ParsedMail, *, checked: bool = False) -> Requester:
             requester.save()
     except IntegrityError:  # the same sender, filed a moment ago by another worker
         requester = Requester.objects.get(email__iexact=address)
+    memo.remember(("requester", address.lower()), requester)
     return requester
+
+
+def _default_organization() -> Organization:
+    org, _created = Organization.objects.get_or_create(
+        name=settings.ESCALA_MAIL_DEFAULT_ORGANIZATION,
+        defaults={"kind": OrganizationKind.CUSTOMER},
+    )
+    return org
 
 
 def _new_ticket(
@@ -380,16 +562,17 @@ def _new_ticket(
         for name in ("impact", "urgency"):
             if value := parsed.header(f"x-escala-{name}").strip().lower():
                 impact_urgency[name] = value
-    ticket = actions.create_ticket(
-        requester=requester,
-        subject=_subject(parsed),
-        body=parsed.text or _("(empty message)"),
-        channel=Channel.EMAIL,
-        by=by,
-        category=category,
-        attachments=_files(parsed),
-        **impact_urgency,
-    )
+    with outbound.answering(parsed.message_id, no_auto_reply=mail.no_auto_reply):
+        ticket = actions.create_ticket(
+            requester=requester,
+            subject=_subject(parsed),
+            body=parsed.text or _("(empty message)"),
+            channel=Channel.EMAIL,
+            by=by,
+            category=category,
+            attachments=_files(parsed),
+            **impact_urgency,
+        )
     message = ticket.messages.first()
     if related_to is not None:
         actions.link_tickets(source=ticket, target=related_to, by=None, kind=LinkKind.RELATED)
@@ -462,7 +645,21 @@ def _files(parsed: ParsedMail) -> list[SimpleUploadedFile]:
             continue
         guessed = mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
         files.append(SimpleUploadedFile(att.filename, att.data, content_type=guessed))
+        parsed.kept.append(att)
     return files
+
+
+def _inline_urls(parsed: ParsedMail, message: Message) -> dict[str, str]:
+    """Content-ID -> the access-checked URL of the attachment it was stored as (the action
+    stores the files in the order it was given them)."""
+    stored = list(message.attachments.order_by("pk").values_list("pk", flat=True))
+    if len(stored) != len(parsed.kept):
+        return {}
+    return {
+        att.content_id.lower(): reverse("attachment", args=[pk])
+        for att, pk in zip(parsed.kept, stored, strict=True)
+        if att.content_id
+    }
 
 
 def _dropped(att: ParsedAttachment, reason: str):
@@ -472,6 +669,8 @@ def _dropped(att: ParsedAttachment, reason: str):
 
 
 def _after(mail: InboundMail, parsed: ParsedMail, ticket: Ticket, message: Message | None) -> None:
+    if message is not None and parsed.html and any(a.content_id for a in parsed.kept):
+        mail.body_html = link_inline_images(parsed.html, _inline_urls(parsed, message))
     if parsed.message_id:
         # One INSERT ... ON CONFLICT DO NOTHING: the first ticket filed with a Message-ID keeps it.
         ThreadId.objects.bulk_create(

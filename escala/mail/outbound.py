@@ -1,5 +1,6 @@
-"""Mail out: ticket events become Outbox rows (after the change committed), and the worker
-drains the outbox through Django's email backend with retry. Pages never wait for a mail server.
+"""Mail out: ticket events become Outbox rows in the event's own transaction (a transactional
+outbox: the notification commits, or rolls back, with the change), and the worker drains the
+outbox through Django's email backend with retry. Pages never wait for a mail server.
 
 Every Message-ID Escala sends is recorded as a ThreadId of its ticket before it leaves, so the
 answer threads back whichever header the mail client keeps.
@@ -7,7 +8,10 @@ answer threads back whichever header the mail client keeps.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -25,28 +29,77 @@ from escala.core.errors import InvalidTransition, ValidationFailed
 from escala.people.models import Agent
 from escala.tickets import actions
 from escala.tickets.choices import EventKind, MessageKind, Status, VendorCaseStatus
-from escala.tickets.events import ticket_event_committed
+from escala.tickets.events import ticket_event_recorded
 from escala.tickets.models import Message, Ticket, TicketEvent, VendorCase
 from escala.tickets.permissions import ensure_can_work
+from escala.tiers.models import Team
 
 from . import thread_match
 from .choices import NotificationKind, OutboxStatus
-from .models import InboundMail, Outbox, ThreadId
+from .models import Outbox, ThreadId
 
 log = logging.getLogger(__name__)
 
 SILENT_STATUSES = {Status.OPEN, Status.RESOLVED, Status.NEW}  # resolution has its own mail
+NOTIFIED_KINDS = {
+    EventKind.CREATED,
+    EventKind.REPLIED,
+    EventKind.STATUS_CHANGED,
+    EventKind.RESOLVED,
+    EventKind.ESCALATED,
+}
+
+# The mail a ticket is being filed from (its Message-ID, and whether it asked for no automatic
+# answer): set by ingest around create_ticket, read when the CREATED event is recorded.
+_answering: ContextVar[tuple[str, bool] | None] = ContextVar("escala_mail_answering", default=None)
+# Outbox rows queued inside `batched()`: one delivery task for the lot instead of one per row.
+_batch: ContextVar[list[int] | None] = ContextVar("escala_mail_outbox_batch", default=None)
+
+
+@contextlib.contextmanager
+def answering(message_id: str, *, no_auto_reply: bool) -> Iterator[None]:
+    token = _answering.set((message_id, no_auto_reply))
+    try:
+        yield
+    finally:
+        _answering.reset(token)
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Collect the rows queued (and committed) in the block; enqueue one task for them at the
+    end. A row whose task is never enqueued is still sent: see `drain` and `escala mail retry`."""
+    if _batch.get() is not None:
+        yield
+        return
+    token = _batch.set([])
+    try:
+        yield
+    finally:
+        ids = _batch.get() or []
+        _batch.reset(token)
+        if ids:
+            try:
+                deliver_outbox_many.enqueue(ids)
+            except Exception:
+                log.exception("could not enqueue the delivery of %d outbox rows", len(ids))
 
 
 # --- building mails -----------------------------------------------------------------------------
 
 
-def _thread_headers(ticket: Ticket) -> tuple[str, str]:
-    ids = list(
-        ThreadId.objects.filter(ticket=ticket)
-        .order_by("created_at", "id")
-        .values_list("message_id", flat=True)
+def _thread_headers(ticket: Ticket, *, new_ticket: bool = False) -> tuple[str, str]:
+    ids = (
+        []  # a ticket created in this very transaction has no mail yet
+        if new_ticket
+        else list(
+            ThreadId.objects.filter(ticket=ticket)
+            .order_by("created_at", "id")
+            .values_list("message_id", flat=True)
+        )
     )
+    if not ids and (origin := _answering.get()) and origin[0]:
+        ids = [origin[0]]  # the receipt answers the mail that opened the ticket
     if not ids:
         return "", ""
     refs = ids[:1] + ids[-9:] if len(ids) > 10 else ids
@@ -64,10 +117,13 @@ def queue_mail(
     by: Any = None,
     auto: bool = True,
     vendor=None,
+    new_ticket: bool = False,
 ) -> Outbox | None:
     """Put one mail in the outbox (in the caller's transaction) and send it after commit."""
     message_id = thread_match.new_message_id()
-    in_reply_to, references = _thread_headers(ticket) if ticket is not None else ("", "")
+    in_reply_to, references = (
+        _thread_headers(ticket, new_ticket=new_ticket) if ticket is not None else ("", "")
+    )
     headers = {"X-Escala-Loop": settings.ESCALA_MAIL_ADDRESS}
     if auto:
         # RFC 3834: machines must not answer this mail automatically.
@@ -100,8 +156,16 @@ def queue_mail(
                 )
     except IntegrityError:
         return None  # this event already queued this mail to this address
-    transaction.on_commit(lambda: _enqueue(outbox.pk))
+    transaction.on_commit(lambda: _committed(outbox.pk))
     return outbox
+
+
+def _committed(outbox_id: int) -> None:
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(outbox_id)
+    else:
+        _enqueue(outbox_id)
 
 
 def _enqueue(outbox_id: int, run_after=None) -> None:
@@ -123,10 +187,13 @@ def _render(kind: str, language: str, context: dict[str, Any]) -> str:
         return render_to_string(f"mail/notifications/{kind}.txt", context).strip() + "\n"
 
 
-def _requester_recipients(ticket: Ticket) -> list[tuple[str, str, str]]:
+def _requester_recipients(ticket: Ticket, *, new: bool = False) -> list[tuple[str, str, str]]:
     """(email, name, language) of the requester and requesters copied on the ticket."""
     people = [ticket.requester]
-    people += [p.requester for p in ticket.participants.select_related("requester") if p.requester]
+    if not new:
+        people += [
+            p.requester for p in ticket.participants.select_related("requester") if p.requester
+        ]
     seen, out = set(), []
     for person in people:
         if person.email and person.email.lower() not in seen:
@@ -136,9 +203,19 @@ def _requester_recipients(ticket: Ticket) -> list[tuple[str, str, str]]:
 
 
 def notify(event: TicketEvent) -> list[Outbox]:
-    """The mails one ticket event sends. Called after the event's transaction committed."""
-    if not settings.ESCALA_MAIL_NOTIFY:
+    """The mails one ticket event sends, queued in the event's transaction. The event is
+    recorded before the action finishes changing the ticket, so what the event itself says (new
+    status, summary, receiving team) is taken from the event, not from the ticket row."""
+    if not settings.ESCALA_MAIL_NOTIFY or event.kind not in NOTIFIED_KINDS:
         return []
+    if event.kind == EventKind.CREATED:
+        # The ticket was created a moment ago in this transaction: the object in hand is whole,
+        # and it has no participants nor mail yet.
+        origin = _answering.get()
+        if origin and origin[1]:  # a mail that asked for no automatic answer gets none
+            return []
+        queued = _to_requesters(event.ticket, event, NotificationKind.RECEIVED, None, new=True)
+        return [q for q in queued if q is not None]
     ticket = (
         Ticket.objects.select_related("requester", "team", "tier")
         .filter(pk=event.ticket_id)
@@ -146,37 +223,44 @@ def notify(event: TicketEvent) -> list[Outbox]:
     )
     if ticket is None:
         return []
-    queued: list[Outbox] = []
-    with transaction.atomic():
-        if event.kind == EventKind.CREATED:
-            origin = InboundMail.objects.filter(ticket=ticket, no_auto_reply=True).exists()
-            if not origin:
-                queued += _to_requesters(ticket, event, NotificationKind.RECEIVED, None)
-        elif event.kind == EventKind.REPLIED and event.data.get("public"):
-            message = Message.objects.filter(
-                pk=event.data.get("message_id"), kind=MessageKind.REPLY
-            ).first()
-            if message is not None:
-                queued += _to_requesters(
-                    ticket, event, NotificationKind.AGENT_REPLY, message, auto=False
-                )
-        elif event.kind == EventKind.STATUS_CHANGED and event.new_value not in SILENT_STATUSES:
-            queued += _to_requesters(ticket, event, NotificationKind.STATUS_CHANGED, None)
-        elif event.kind == EventKind.RESOLVED:
-            queued += _to_requesters(ticket, event, NotificationKind.RESOLVED, None)
-        elif event.kind == EventKind.ESCALATED and ticket.team_id:
-            queued += _to_team(ticket, event)
+    queued: list[Outbox | None] = []
+    if event.kind == EventKind.REPLIED and event.data.get("public"):
+        message = Message.objects.filter(
+            pk=event.data.get("message_id"), kind=MessageKind.REPLY
+        ).first()
+        if message is not None:
+            queued += _to_requesters(
+                ticket, event, NotificationKind.AGENT_REPLY, message, auto=False
+            )
+    elif event.kind == EventKind.STATUS_CHANGED and event.new_value not in SILENT_STATUSES:
+        queued += _to_requesters(ticket, event, NotificationKind.STATUS_CHANGED, None)
+    elif event.kind == EventKind.RESOLVED:
+        queued += _to_requesters(ticket, event, NotificationKind.RESOLVED, None)
+    elif event.kind == EventKind.ESCALATED:
+        team_id = (event.data or {}).get("to_team_id")
+        team = Team.objects.filter(pk=team_id).first() if team_id else None
+        if team is not None:
+            queued += _to_team(ticket, event, team)
     return [q for q in queued if q is not None]
 
 
 def _to_requesters(
-    ticket: Ticket, event: TicketEvent, kind: str, message: Message | None, auto: bool = True
+    ticket: Ticket,
+    event: TicketEvent,
+    kind: str,
+    message: Message | None,
+    auto: bool = True,
+    new: bool = False,
 ) -> list[Outbox | None]:
     out = []
-    for email, name, language in _requester_recipients(ticket):
+    for email, name, language in _requester_recipients(ticket, new=new):
         with translation.override(language):
             subject = _subject(ticket, ticket.subject)
-            status = ticket.get_status_display()
+            status = (
+                Status(event.new_value).label
+                if event.field == "status" and event.new_value in Status.values
+                else ticket.get_status_display()
+            )
         body = _render(
             kind,
             language,
@@ -186,6 +270,7 @@ def _to_requesters(
                 "message": message,
                 "event": event,
                 "status": status,
+                "summary": event.reason,
                 "portal_hint": True,
             },
         )
@@ -198,23 +283,24 @@ def _to_requesters(
                 body=body,
                 event_id=event.pk,
                 auto=auto,
+                new_ticket=new,
             )  # fmt: skip
         )
     return out
 
 
-def _to_team(ticket: Ticket, event: TicketEvent) -> list[Outbox | None]:
+def _to_team(ticket: Ticket, event: TicketEvent, team: Team) -> list[Outbox | None]:
     out = []
-    agents = Agent.objects.filter(teams=ticket.team_id, user__is_active=True).select_related("user")
+    agents = Agent.objects.filter(teams=team, user__is_active=True).select_related("user")
     for agent in agents:
         if not agent.user.email or agent.user_id == event.actor_id:
             continue
         with translation.override(agent.language):
-            subject = _subject(ticket, _("Escalated to %(team)s") % {"team": ticket.team.name})
+            subject = _subject(ticket, _("Escalated to %(team)s") % {"team": team.name})
         body = _render(
             NotificationKind.ESCALATED,
             agent.language,
-            {"ticket": ticket, "name": agent.display_name, "event": event, "team": ticket.team},
+            {"ticket": ticket, "name": agent.display_name, "event": event, "team": team},
         )
         out.append(
             queue_mail(
@@ -229,11 +315,15 @@ def _to_team(ticket: Ticket, event: TicketEvent) -> list[Outbox | None]:
     return out
 
 
-@receiver(ticket_event_committed, dispatch_uid="escala.mail.notify")
+@receiver(ticket_event_recorded, dispatch_uid="escala.mail.notify")
 def _on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
+    if not settings.ESCALA_MAIL_NOTIFY or event.kind not in NOTIFIED_KINDS:
+        return
     try:
-        notify(event)
-    except Exception:  # a notification must never break the action that caused it
+        # A savepoint: a bug here never breaks (nor rolls back) the action that caused it.
+        with transaction.atomic():
+            notify(event)
+    except Exception:
         log.exception("notifications for event %s failed", event.pk)
 
 
@@ -298,6 +388,18 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
 @task
 def deliver_outbox(outbox_id: int) -> str:
     return deliver(outbox_id)
+
+
+@task
+def deliver_outbox_many(outbox_ids: list[int]) -> list[str]:
+    return [deliver(pk) for pk in outbox_ids]
+
+
+def drain(now=None) -> list[str]:
+    """Send every due row: the safety net for rows whose task was never enqueued (a crash just
+    after the commit) and for retries whose back-off has passed. Run by the worker each minute
+    and by `escala mail retry`."""
+    return [deliver(pk) for pk in due_outbox()]
 
 
 def deliver(outbox_id: int) -> str:

@@ -17,7 +17,9 @@ from email.message import Message as EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
+from html import escape
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import nh3
 
@@ -73,6 +75,7 @@ class ParsedMail:
     html: str = ""
     attachments: list[ParsedAttachment] = field(default_factory=list)
     dropped: list[DroppedAttachment] = field(default_factory=list)
+    kept: list[ParsedAttachment] = field(default_factory=list)  # stored, in the order stored
     is_delivery_report: bool = False
     defects: list[str] = field(default_factory=list)
 
@@ -252,6 +255,21 @@ def sanitize_html(html: str) -> str:
         url_schemes={"http", "https", "mailto", "cid"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_CID_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")cid:([^"]*)(")', re.IGNORECASE)
+
+
+def link_inline_images(html: str, urls: dict[str, str]) -> str:
+    """Point the sanitized HTML's `cid:` images at the stored attachments (`urls`: Content-ID,
+    lower case, -> URL on this site, which the strict CSP's img-src 'self' allows). A cid with no
+    stored image loses its src: the browser would refuse the scheme anyway."""
+
+    def swap(found: re.Match[str]) -> str:
+        url = urls.get(unquote(found.group(2)).strip("<>").lower(), "")
+        return f"{found.group(1)}{escape(url)}{found.group(3)}"
+
+    return _CID_SRC.sub(swap, html) if "cid:" in html.lower() else html
 
 
 # --- quoted history and signatures ----------------------------------------------------------------

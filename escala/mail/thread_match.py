@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models.functions import Lower
 
+from escala.core import memo
 from escala.people.models import Agent, Requester
 from escala.tickets.models import Ticket, TicketParticipant
 from escala.tiers.models import Vendor
@@ -144,19 +145,41 @@ def vendor_for_domain(domain: str) -> Vendor | None:
     return _cache["vendors"].get(domain.lower())  # type: ignore[union-attr]
 
 
+def _agents(addresses: list[str]):
+    return (
+        Agent.objects.select_related("user")
+        .filter(user__is_active=True)
+        .annotate(mail=Lower("user__email"))
+        .filter(mail__in=addresses)
+        .order_by("pk")
+    )
+
+
+def _requesters(addresses: list[str]):
+    return Requester.objects.annotate(mail=Lower("email")).filter(mail__in=addresses)
+
+
+def prefetch_senders(addresses: list[str]) -> None:
+    """In a mail batch: read the agents and requesters of all its senders in two queries."""
+    wanted = sorted({a.strip().lower() for a in addresses if a and a.strip()})
+    if not memo.active() or not wanted:
+        return
+    agents: dict[str, Agent] = {}
+    for agent in _agents(wanted):
+        agents.setdefault(agent.mail, agent)
+    requesters = {r.mail: r for r in _requesters(wanted)}
+    for address in wanted:
+        memo.remember(("agent", address), agents.get(address))
+        memo.remember(("requester", address), requesters.get(address))
+
+
 def identify(address: str) -> Sender:
     address = address.strip().lower()
     sender = Sender(address)
     if not address:
         return sender
-    sender.agent = (
-        Agent.objects.select_related("user")
-        .filter(user__is_active=True)
-        .annotate(mail=Lower("user__email"))
-        .filter(mail=address)
-        .first()
-    )
-    sender.requester = Requester.objects.annotate(mail=Lower("email")).filter(mail=address).first()
+    sender.agent = memo.cached(("agent", address), lambda: _agents([address]).first())
+    sender.requester = memo.cached(("requester", address), lambda: _requesters([address]).first())
     sender.vendor = vendor_for_domain(address.rpartition("@")[2])
     return sender
 

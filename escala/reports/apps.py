@@ -8,8 +8,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from escala.tickets.events import ticket_event_committed
+        from escala.tickets.events import ticket_events_committed
 
         from . import facts
 
-        ticket_event_committed.connect(facts.on_ticket_event, dispatch_uid="reports.facts")
+        ticket_events_committed.connect(facts.on_ticket_events, dispatch_uid="reports.facts")

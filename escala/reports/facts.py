@@ -1,7 +1,7 @@
 """Keeps the per-ticket facts (models.TicketFact, TierTimeFact) equal to what the pure metrics
 compute from each ticket's history.
 
-- After every committed ticket event, the listener recomputes that ticket's facts (a handful of
+- After committed ticket events, the listener recomputes those tickets' facts (a handful of
   indexed queries); merges touch two tickets, both are refreshed.
 - `rebuild()` recomputes them in chunks, for bulk loads that bypass the actions (the demo).
 """
@@ -30,12 +30,15 @@ COUNTED_KINDS = [
 ]
 
 
-def on_ticket_event(sender: Any, event: TicketEvent, **kwargs: Any) -> None:
-    ids = {event.ticket_id}
-    if event.kind in (EventKind.MERGED, EventKind.ABSORBED):
-        other = (event.data or {}).get("ticket_id")
-        if isinstance(other, int):
-            ids.add(other)
+def on_ticket_events(sender: Any, events: list[TicketEvent], **kwargs: Any) -> None:
+    # One refresh for all the events a transaction (or a mail batch) committed.
+    ids = set()
+    for event in events:
+        ids.add(event.ticket_id)
+        if event.kind in (EventKind.MERGED, EventKind.ABSORBED):
+            other = (event.data or {}).get("ticket_id")
+            if isinstance(other, int):
+                ids.add(other)
     refresh(ids)
 
 

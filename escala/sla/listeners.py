@@ -3,9 +3,11 @@
 import logging
 
 from django.db import transaction
+from django.db.models import Max
 from django.dispatch import receiver
 
-from escala.tickets.events import ticket_event_committed
+from escala.tickets.choices import EventKind
+from escala.tickets.events import ticket_events_committed
 from escala.tickets.models import TicketEvent
 
 from . import clocks
@@ -13,16 +15,46 @@ from . import clocks
 log = logging.getLogger(__name__)
 
 
-@receiver(ticket_event_committed, dispatch_uid="sla.recompute_clocks")
-def recompute_clocks(sender, event, **kwargs) -> None:  # noqa: ANN001
-    # One action often writes several events; every one of them reaches this listener after
-    # the commit. Only the ticket's latest event needs a recompute: it sees the whole history.
+@receiver(ticket_events_committed, dispatch_uid="sla.recompute_clocks")
+def recompute_clocks(sender, events, **kwargs) -> None:  # noqa: ANN001
+    # One action often writes several events, and a mail batch many: the clocks of each ticket
+    # are recomputed once, from its whole history, with the SLA settings read once.
+    ours: dict[int, int] = {}
+    for event in events:
+        ours[event.ticket_id] = max(ours.get(event.ticket_id, 0), event.pk)
     try:
-        # A savepoint: a failure here never poisons the caller's transaction.
+        # A ticket with a later event is skipped: that event's own signal recomputes it.
         with transaction.atomic():
-            if TicketEvent.objects.filter(ticket_id=event.ticket_id, pk__gt=event.pk).exists():
-                return
-            clocks.recompute(event.ticket_id)
+            latest = dict(
+                TicketEvent.objects.filter(ticket_id__in=list(ours))
+                .values("ticket_id")
+                .annotate(last=Max("pk"))
+                .values_list("ticket_id", "last")
+            )
     except Exception:
-        # The change itself is committed; the sweep recomputes the clocks again before acting.
-        log.exception("Could not recompute the clocks of ticket %s", event.ticket_id)
+        log.exception("Could not read the latest events of tickets %s", list(ours))
+        return
+    ctx = None
+    todo = [t for t, last in ours.items() if latest.get(t, 0) <= last]
+    # Tickets created by these events have no stored clocks yet: built together, in a few
+    # queries (a mail batch creates a hundred at once).
+    created = {e.ticket_id for e in events if e.kind == EventKind.CREATED}
+    new = [t for t in todo if t in created]
+    if new:
+        try:
+            with transaction.atomic():
+                ctx = clocks.Context.load()
+                clocks.rebuild(new, ctx=ctx)
+        except Exception:
+            log.exception("Could not build the clocks of tickets %s", new)
+    for ticket_id in todo:
+        if ticket_id in created:
+            continue
+        try:
+            # A savepoint: a failure here never poisons the caller's transaction.
+            with transaction.atomic():
+                ctx = ctx or clocks.Context.load()
+                clocks.recompute(ticket_id, ctx=ctx)
+        except Exception:
+            # The change itself is committed; the sweep recomputes the clocks again before acting.
+            log.exception("Could not recompute the clocks of ticket %s", ticket_id)

@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from escala.core import clock
+from escala.core import clock, memo
 from escala.core.errors import Forbidden, NotFound, ValidationFailed
 from escala.people.queries import is_admin
 from escala.tickets.models import Ticket, TicketEvent
@@ -92,6 +92,7 @@ def _queue(subscription: Subscription, name: str, payload: dict, **ids: int | No
     return delivery
 
 
+@memo.batch_cached
 def _subscribers(name: str) -> list[Subscription]:
     # JSON containment is not portable to SQLite; subscriptions are few, filter in Python.
     return [s for s in Subscription.objects.filter(is_active=True) if name in s.events]

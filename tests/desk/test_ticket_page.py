@@ -143,6 +143,38 @@ def test_refer_to_vendor_shows_the_case_number(login, ticket, l2_is_agent, l1_ag
     assert "L4" in body
 
 
+def test_an_agent_emails_the_vendor_of_a_referred_ticket(
+    login, ticket, l2_is_agent, l1_agent, vendor
+):
+    from escala.mail.models import Outbox
+
+    act(login(l1_agent.user), ticket, "escalate", {"reason": "r", "handover": "h"})
+    client = login(l2_is_agent.user)
+    page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
+    assert "action-vendormail" not in page  # no vendor case yet: nothing to mail
+    act(client, ticket, "refer", {"vendor": vendor.pk, "reason": "Fallo del módulo"})
+    page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
+    assert "action-vendormail" in page
+
+    response = act(client, ticket, "vendormail", {"body": "Adjuntamos el registro del cierre."})
+    assert response.status_code == 302
+    sent = Outbox.objects.get(kind="vendor")
+    assert sent.to == "support@erp-vendor.example"
+    assert "Adjuntamos el registro del cierre." in sent.body
+    assert ticket.messages.filter(kind=MessageKind.NOTE, body__contains="Adjuntamos").exists()
+
+
+def test_an_empty_mail_to_the_vendor_is_refused_at_the_field(
+    login, ticket, l2_is_agent, l1_agent, vendor
+):
+    act(login(l1_agent.user), ticket, "escalate", {"reason": "r", "handover": "h"})
+    client = login(l2_is_agent.user)
+    act(client, ticket, "refer", {"vendor": vendor.pk, "reason": "Fallo del módulo"})
+    response = act(client, ticket, "vendormail", {"body": "  "})
+    assert response.status_code == 200
+    assert 'id="action-vendormail" open' in response.content.decode()
+
+
 def test_resolve_then_reopen(login, ticket, l1_agent):
     client = login(l1_agent.user)
     act(client, ticket, "resolve", {"summary": "Reinstalado el cliente"})

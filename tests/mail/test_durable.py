@@ -133,3 +133,44 @@ def test_the_pipe_reads_standard_input(customer, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
     call_command("mail", "ingest")
     assert Ticket.objects.get().subject == "por la tubería"
+
+
+def test_a_batch_quarantines_its_bad_mail_alone_and_files_the_others_once(
+    monkeypatch, customer, django_capture_on_commit_callbacks
+):
+    raws = [compose(sender=customer.email, subject=f"Asunto {i}") for i in range(4)]
+    raws.append(raws[0])  # delivered twice
+    real_create = ingest.actions.create_ticket
+
+    def create(**kwargs):
+        if kwargs["subject"] == "Asunto 2":
+            raise RuntimeError("bug on one mail")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(ingest.actions, "create_ticket", create)
+    ids = ingest.store_many(raws)
+    assert ids[0] == ids[4]
+    assert len(set(ids)) == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        mails = ingest.process_batch(ids)
+    outcomes = sorted((m.subject, m.status) for m in mails)
+    assert outcomes == [
+        ("Asunto 0", InboundStatus.PROCESSED),
+        ("Asunto 1", InboundStatus.PROCESSED),
+        ("Asunto 2", InboundStatus.QUARANTINED),
+        ("Asunto 3", InboundStatus.PROCESSED),
+    ]
+    assert "bug on one mail" in InboundMail.objects.get(subject="Asunto 2").reason
+    assert Ticket.objects.count() == 3
+    # Processed mails are not processed again by a second batch.
+    assert ingest.process_batch(ids) == []
+    assert Ticket.objects.count() == 3
+
+
+def test_a_batch_reads_its_senders_once(customer, django_assert_max_num_queries):
+    ids = ingest.store_many([compose(sender=customer.email, subject=f"S {i}") for i in range(5)])
+    ingest.process_batch(ids[:1])  # warm: the default organization, the levels
+    # Per mail: its savepoints, the ticket's four rows, the receipt and the Message-IDs. The
+    # sender, its organization and the tier/team/priority look-ups are read once per batch.
+    with django_assert_max_num_queries(4 * 19):
+        ingest.process_batch(ids[1:])

@@ -3,6 +3,7 @@ recipient's language. Level 4: agents mail the vendor and the vendor's answers c
 
 import pytest
 from django.core import mail as django_mail
+from django.db import transaction
 
 from escala.core.errors import InvalidTransition
 from escala.mail import ingest, outbound, thread_match
@@ -228,3 +229,55 @@ def test_the_worker_task_sends_the_mail_once_the_ticket_is_committed(
     _mail_ticket(customer, django_capture_on_commit_callbacks)
     assert len(real_smtp.messages) == 1
     assert Outbox.objects.get().status == OutboxStatus.SENT
+
+
+# --- transactional outbox: the notification commits with the event ------------------------------
+
+
+def test_the_notification_is_in_the_outbox_when_the_ticket_commits_even_if_no_listener_runs(
+    customer, l1_agent, django_capture_on_commit_callbacks
+):
+    # execute=False: nothing runs after the commit, as when the process dies right after it.
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket = ingest.ingest(compose(sender=customer.email)).ticket
+        add_reply(ticket=ticket, by=l1_agent.user, body="Reinicie la impresora.")
+    kinds = sorted(Outbox.objects.filter(ticket=ticket).values_list("kind", flat=True))
+    assert kinds == ["agent_reply", "received"]
+    # The worker's periodic drain sends what no task was enqueued for.
+    assert outbound.drain() == ["sent", "sent"]
+
+
+def test_a_rolled_back_action_leaves_no_notification(customer, l1_agent):
+    ticket = ingest.ingest(compose(sender=customer.email)).ticket
+    before = Outbox.objects.count()
+
+    def failing_action():
+        with transaction.atomic():
+            add_reply(ticket=ticket, by=l1_agent.user, body="Esto no llega a guardarse.")
+            raise RuntimeError("the action fails after its event")
+
+    with pytest.raises(RuntimeError):
+        failing_action()
+    assert Outbox.objects.count() == before
+
+
+def test_a_bug_in_the_notification_does_not_break_the_action(monkeypatch, customer, l1_agent):
+    ticket = ingest.ingest(compose(sender=customer.email)).ticket
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(outbound, "_render", broken)
+    message = add_reply(ticket=ticket, by=l1_agent.user, body="Reinicie la impresora.")
+    assert message.pk is not None
+    assert not Outbox.objects.filter(kind="agent_reply").exists()
+
+
+def test_the_status_mail_says_the_new_status_and_the_resolution_mail_the_summary(
+    real_smtp, customer, l1_agent, django_capture_on_commit_callbacks
+):
+    # The event is recorded before the ticket row changes: the mail must take both from it.
+    ticket = _mail_ticket(customer, django_capture_on_commit_callbacks)
+    resolve_ticket(ticket=ticket, by=l1_agent.user, summary="Cambiado el tóner.")
+    resolved = Outbox.objects.get(kind="resolved")
+    assert "Cambiado el tóner." in resolved.body

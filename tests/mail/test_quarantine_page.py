@@ -77,3 +77,64 @@ def test_filed_mail_is_as_private_as_its_ticket(client, l2_db_specialist, custom
     mail = ingest.ingest(compose(sender=customer.email))  # a Level 1 ticket
     client.force_login(l2_db_specialist.user)
     assert client.get(reverse("mail:raw", args=[mail.pk])).status_code == 404
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _mail_with_inline_image(sender: str) -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "soporte@escala.example"
+    msg["Subject"] = "Captura del error"
+    msg["Message-ID"] = "<inline-1@client.example>"
+    msg.set_content("Adjunto la captura.")
+    msg.add_alternative(
+        '<p>Adjunto la captura:</p><img src="cid:captura.1@client.example" alt="captura">'
+        '<img src="cid:missing@client.example"><script>alert(1)</script>',
+        subtype="html",
+    )
+    html_part = msg.get_payload()[1]
+    html_part.add_related(
+        PNG, maintype="image", subtype="png", cid="<captura.1@client.example>", filename="c.png"
+    )
+    return msg.as_bytes()
+
+
+def test_inline_images_show_in_the_sanitized_mail_through_the_checked_attachment_url(
+    client, l1_agent, customer
+):
+    mail = ingest.ingest(_mail_with_inline_image(customer.email))
+    assert mail.outcome == Outcome.NEW_TICKET
+    attachment = mail.filed_message.attachments.get()
+    url = reverse("attachment", args=[attachment.pk])
+    assert f'src="{url}"' in mail.body_html
+    assert "cid:" not in mail.body_html  # an unknown cid loses its src
+    assert "<script" not in mail.body_html
+
+    client.force_login(l1_agent.user)
+    page = client.get(reverse("mail:detail", args=[mail.pk]))
+    assert f'<img src="{url}" alt="captura">' in page.content.decode()
+    # The strict CSP allows images from the site itself, and nothing inline.
+    csp = page.headers["Content-Security-Policy"]
+    assert "img-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    image = client.get(url)
+    assert image.status_code == 200
+    assert image.headers["Content-Type"] == "image/png"
+    assert b"".join(image.streaming_content) == PNG
+
+
+def test_the_inline_image_is_not_served_to_someone_who_cannot_see_the_ticket(
+    client, customer, employee
+):
+    mail = ingest.ingest(_mail_with_inline_image(customer.email))
+    attachment = mail.filed_message.attachments.get()
+    client.force_login(employee.user)
+    assert client.get(reverse("attachment", args=[attachment.pk])).status_code == 404

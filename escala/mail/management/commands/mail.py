@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
 EX_TEMPFAIL = 75
-BATCH = 100  # files stored per transaction
+BATCH = 100  # files stored, then processed, per transaction
 
 
 class Command(BaseCommand):
@@ -62,12 +62,18 @@ class Command(BaseCommand):
                 )
             except DatabaseError as exc:
                 self._tempfail(exc)
-            for pk in ids:
-                try:
-                    mail = ingest.process(pk)
-                except DatabaseError:
-                    # Stored: `escala mail retry` (or the next ingest) processes it later.
-                    continue
+            try:
+                mails = ingest.process_batch(ids)
+            except DatabaseError:
+                # Mail by mail instead: what still fails stays stored, and `escala mail retry`
+                # (or the next ingest) processes it later.
+                mails = []
+                for pk in ids:
+                    try:
+                        mails.append(ingest.process(pk))
+                    except DatabaseError:
+                        continue
+            for mail in mails:
                 counts[mail.status] = counts.get(mail.status, 0) + 1
         if options.get("verbosity", 1) > 1 or len(sources) > 1:
             summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
