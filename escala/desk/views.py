@@ -87,9 +87,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if sort == "priority":
         tickets = queries.with_priority_rank(tickets)
     page = keyset_page(
-        tickets.select_related(*queries.QUEUE_JOINED).prefetch_related(
-            *queries.QUEUE_PREFETCHED
-        ),
+        tickets.select_related(*queries.QUEUE_JOINED).prefetch_related(*queries.QUEUE_PREFETCHED),
         order=order,
         cursor=request.GET.get("after"),
         size=size,
