@@ -10,6 +10,6 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from escala.tickets.events import ticket_event_committed
 
-        from . import facts
+        from . import facts, periodic  # noqa: F401  (registers the periodic job)
 
         ticket_event_committed.connect(facts.on_ticket_event, dispatch_uid="reports.facts")

@@ -35,6 +35,10 @@ def on_ticket_event(sender: Any, event: TicketEvent, **kwargs: Any) -> None:
         other = (event.data or {}).get("ticket_id")
         if isinstance(other, int):
             ids.add(other)
+    elif TicketEvent.objects.filter(ticket_id=event.ticket_id, pk__gt=event.pk).exists():
+        # One action often writes several events (a new ticket: created, then routed): the
+        # ticket's latest event refreshes its facts from the whole history, once.
+        return
     refresh(ids)
 
 
@@ -128,7 +132,7 @@ def refresh(ticket_ids: Iterable[int], *, summaries: bool = True) -> None:
         TicketFact.objects.bulk_create(facts)
         TierTimeFact.objects.bulk_create(times)
         if summaries:
-            rollups.refresh_days(timezone.localdate(f.created_at) for f in facts)
+            rollups.mark_stale(timezone.localdate(f.created_at) for f in facts)
 
 
 def rebuild(*, chunk: int = 5000, only_missing: bool = False, progress=None) -> int:

@@ -408,6 +408,7 @@ def _summary_rows(filters: Filters, slice_: tuple[str, int]) -> list[dict]:
     while monday + timedelta(days=6) <= filters.end:
         mondays.append(monday)
         monday += timedelta(days=7)
+    rollups.refresh_stale()  # the latest ticket changes, if the worker has not added them yet
     fields = ["day", *rollups.SUMMARY_FIELDS]
     mine = {"slice": slice_[0], "key": slice_[1]}
     if not mondays:
