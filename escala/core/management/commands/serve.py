@@ -2,6 +2,7 @@
 background worker, as `make run` starts them. `--dev` uses Django's development server."""
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -61,6 +62,8 @@ class Command(BaseCommand):
         config = settings.BASE_DIR / "gunicorn_conf.py"
         command = [sys.executable, "-m", "gunicorn", "-c", str(config), "-b", f"{host}:{port}"]
         server = subprocess.Popen(command, env=env)  # noqa: S603
+        # Stopping `escala serve` (Ctrl-C or SIGTERM) stops gunicorn gracefully with it.
+        signal.signal(signal.SIGTERM, lambda *_args: server.terminate())
         try:
             server.wait()
         except KeyboardInterrupt:
