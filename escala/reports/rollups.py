@@ -169,6 +169,8 @@ def mark_stale(days: Iterable[date]) -> None:
 
 def refresh_stale() -> int:
     """Add up again every day marked stale; returns how many days."""
+    if not StaleDay.objects.exists():  # the usual case for a reader: one cheap query
+        return 0
     with transaction.atomic():
         # Locks the marks: a second refresher waits here, then finds only newer marks. A change
         # committed after this read leaves a mark of its own, kept for the next refresh.
