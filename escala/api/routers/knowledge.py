@@ -32,7 +32,7 @@ from escala.tickets.choices import Status
 from escala.tiers.models import SupportTier
 
 from .. import auth, present
-from ..schemas.common import COMMON_ERRORS, MAX_ID, CategoryRef, InputSchema, TierRef
+from ..schemas.common import COMMON_ERRORS, MAX_ID, CategoryRef, InputSchema, Moment, TierRef
 
 router = Router(tags=["knowledge"])
 PathId = Path(..., ge=1, le=MAX_ID)
@@ -77,7 +77,7 @@ class ArticleFilters(InputSchema):
     )
     visibility: Visibility | None = None
     category: int | None = Field(default=None, ge=1, le=MAX_ID)
-    updated_after: datetime | None = None
+    updated_after: Moment | None = None
     language: Language | None = Field(default=None, description="Which title to show first.")
     cursor: str | None = Field(default=None, max_length=40)
     limit: int = Field(default=50, ge=1, le=200)
