@@ -85,7 +85,7 @@ def _tier(level: int | None) -> SupportTier | None:
 
 
 def _fresh(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
-    ticket = tickets_visible_to(request.auth).select_related(*present.TICKET_RELATED)
+    ticket = present.with_related(tickets_visible_to(request.auth))
     found = ticket.filter(pk=ticket_id).first()
     if found is None:  # e.g. a requester who just merged it away from view
         raise NotFound(_("Ticket not found."))
@@ -164,11 +164,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
             Value(created, output_field=DateTimeField()), Value(pk, output_field=BigIntegerField())
         )
         tickets = tickets.alias(position=Tuple("created_at", "id")).filter(position__lt=after)
-    page = list(
-        tickets.select_related(*present.TICKET_RELATED).order_by("-created_at", "-id")[
-            : f.limit + 1
-        ]
-    )
+    page = list(present.with_related(tickets).order_by("-created_at", "-id")[: f.limit + 1])
     more = len(page) > f.limit
     page = page[: f.limit]
     return {
