@@ -1,19 +1,23 @@
-"""Create tickets through the API against PostgreSQL with production server settings; print
-tickets/s, then the list endpoint's latency percentiles at the database's current ticket count.
+"""Create tickets through the API against PostgreSQL with the production server settings; print
+tickets/s and the server's CPU time per request, then the list endpoint's latency percentiles at
+the database's current ticket count.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/escala_bench \
-        .venv/bin/python bench/api_create.py [--workers 4] [--seconds 20] [--connections 16]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/escala_bench_<you> \
+        .venv/bin/python bench/api_create.py [--seconds 20] [--connections 16] [--workers N]
 
 The database is created and migrated if needed, with the demo organization (`escala demo`);
-grow it first with `escala demo --tickets N` to measure the list at N tickets. The server is
-gunicorn with DEBUG off and the per-token rate limit off (a benchmark is one token hammering).
-The load comes from `wrk` (apt-get install wrk) on loopback, or from Python threads without it.
-Figures are printed, never asserted.
+grow it first with `escala demo --tickets N` to measure the list at N tickets. This benchmark
+WRITES tickets: use a database of your own. The server is gunicorn with escala/gunicorn_conf.py
+(what `escala serve` runs: a process per core, 4 threads each, persistent connections, the file
+cache shared by the processes) with DEBUG off and the per-token rate limit off (a benchmark is
+one token hammering). The load comes from `wrk` (apt-get install wrk) on loopback, or from
+Python processes with keep-alive connections without it. Figures are printed, never asserted.
 """
 
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -23,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -112,28 +115,62 @@ def load_with_wrk(port: int, token: str, seconds: int, connections: int) -> dict
     return {"tool": "wrk", "raw": out, "errors": int(non2xx[1]) if non2xx else 0}
 
 
-def load_with_threads(port: int, token: str, seconds: int, connections: int) -> dict:
+def _hammer(port: int, token: str, stop: float, out: "multiprocessing.Queue") -> None:
     body = json.dumps(BODY)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-    stop = time.monotonic() + seconds
-    errors = [0]
-
-    def run() -> None:
-        while time.monotonic() < stop:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    done = errors = 0
+    while time.monotonic() < stop:
+        try:
             conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
             response = conn.getresponse()
             response.read()
-            if response.status != 201:
-                errors[0] += 1
+        except (OSError, http.client.HTTPException):
+            errors += 1
             conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            continue
+        done += 1
+        if response.status != 201:
+            errors += 1
+        if response.getheader("Connection", "").lower() == "close":
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.close()
+    out.put((done, errors))
 
-    threads = [threading.Thread(target=run) for _ in range(connections)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {"tool": "python threads", "raw": "", "errors": errors[0]}
+
+def load_with_processes(port: int, token: str, seconds: int, connections: int) -> dict:
+    """`connections` client processes, each with one keep-alive connection (no GIL shared)."""
+    stop = time.monotonic() + seconds
+    out: multiprocessing.Queue = multiprocessing.Queue()
+    procs = [
+        multiprocessing.Process(target=_hammer, args=(port, token, stop, out))
+        for _ in range(connections)
+    ]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return {"tool": "python processes", "raw": "", "errors": sum(e for _d, e in results)}
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of the gunicorn master and its workers, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(c) for c in children.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def list_latencies(port: int, token: str, path: str, n: int) -> list[float]:
@@ -162,7 +199,8 @@ def pct(values: list[float], p: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, help="Server processes (default: the config's).")
+    parser.add_argument("--threads", type=int, help="Threads per process (default: the config's).")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--list-requests", type=int, default=300)
@@ -178,8 +216,8 @@ def main() -> None:
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 50),
         "ESCALA_API_RATE_LIMIT": "0",
-        "DB_CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
+        "ESCALA_CACHE": "file",
         "DJANGO_SETTINGS_MODULE": "escala.settings",
     }
     escala("migrate", "--noinput", env=env)
@@ -191,40 +229,55 @@ def main() -> None:
         for who in ("marta", "lucia", "sara", "john")
     }
 
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    if args.threads:
+        env["WEB_THREADS"] = str(args.threads)
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [
             str(BIN / "gunicorn"),
-            "escala.wsgi:application",
-            "--workers",
-            str(args.workers),
+            "-c",
+            str(ROOT / "escala" / "gunicorn_conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
         ],
         env=env,
         cwd=ROOT,
     )
     try:
         wait_until_up(port)
+        config = escala(
+            "shell",
+            "-c",
+            "import runpy; c = runpy.run_path('escala/gunicorn_conf.py');"
+            " print(c['workers'], c['threads'])",
+            env=env,
+        ).split()
         print(
-            f"gunicorn: {args.workers} sync workers, DEBUG off, PostgreSQL; cores: {os.cpu_count()}"
+            f"gunicorn: {config[-2]} processes x {config[-1]} threads (gthread), DEBUG off,"
+            f" PostgreSQL; cores: {os.cpu_count()}; load average {os.getloadavg()}"
         )
         if not args.skip_create:
             before = ticket_count(env)
             # Warm every worker up (imports, connections) before the clock starts.
-            load_with_threads(port, tokens["marta"], 2, args.workers)
+            load_with_processes(port, tokens["marta"], 3, 4)
             warm = ticket_count(env)
+            cpu = server_cpu_seconds(server.pid)
             started = time.monotonic()
-            runner = load_with_wrk if shutil.which("wrk") else load_with_threads
+            runner = load_with_wrk if shutil.which("wrk") else load_with_processes
             result = runner(port, tokens["marta"], args.seconds, args.connections)
             elapsed = time.monotonic() - started
+            cpu = server_cpu_seconds(server.pid) - cpu
             created = ticket_count(env) - warm
             print(
                 f"create: {created} tickets in {elapsed:.1f}s = {created / elapsed:.0f} tickets/s"
                 f" ({result['tool']}, {args.connections} connections, {result['errors']} errors;"
                 f" {warm - before} warm-up tickets not counted)"
+            )
+            print(
+                f"server CPU (gunicorn processes, user+system): {cpu / max(created, 1) * 1000:.1f}"
+                f" ms per created ticket; load average now {os.getloadavg()}"
             )
             if result["raw"]:
                 latency = re.search(r"Latency Distribution\n((?:.*\n){4})", result["raw"])

@@ -140,7 +140,10 @@ TEMPLATES = [
 # --- Database: embedded SQLite by default, PostgreSQL when DATABASE_URL says so -----------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'escala.sqlite3'}")
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # Persistent connections (one per server thread), checked before reuse after an idle spell.
+    _db = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 600), conn_health_checks=True
+    )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -164,6 +167,21 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     # search or a dashboard query at a million rows reaches) takes longer than running it.
     _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES = {"default": _db}
+
+# --- Cache: rate limits and who is viewing a ticket. "memory" is per process (development, tests);
+# "file" is shared by the server's processes on one machine (`escala serve` chooses it).
+_cache_kind = env_str("ESCALA_CACHE", "memory")
+if _cache_kind == "memory":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif _cache_kind == "file":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"ESCALA_CACHE must be memory or file, not {_cache_kind!r}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work: Django's Tasks API on the database ---------------------------------------

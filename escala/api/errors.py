@@ -84,6 +84,8 @@ def _message(err: dict[str, Any]) -> str:
         return _("Too long: at most %(n)s characters.") % {"n": ctx.get("max_length")}
     if kind == "nul_character":
         return _("Text cannot contain NUL characters.")
+    if kind == "datetime_range":
+        return _("This moment is out of range.")
     if kind == "invalid_unicode":
         return _("Text is not valid Unicode.")
     if kind in {"int_parsing", "int_type"}:

@@ -10,6 +10,6 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from escala.tickets.events import ticket_events_committed
 
-        from . import facts
+        from . import facts, periodic  # noqa: F401  (registers the periodic job)
 
         ticket_events_committed.connect(facts.on_ticket_events, dispatch_uid="reports.facts")

@@ -152,7 +152,7 @@ def refresh(ticket_ids: Iterable[int], *, summaries: bool = True) -> None:
         TicketFact.objects.bulk_create(facts)
         TierTimeFact.objects.bulk_create(times)
         if summaries:
-            rollups.refresh_days(timezone.localdate(f.created_at) for f in facts)
+            rollups.mark_stale(timezone.localdate(f.created_at) for f in facts)
 
 
 def rebuild(*, chunk: int = 5000, only_missing: bool = False, progress=None) -> int:

@@ -73,7 +73,8 @@ class Summary(models.Model):
     Sunday), for one slice: all tickets ("a"), one organization ("o"), category ("c") or team
     ("t"). A year's dashboard adds up ~60 of these rows (whole weeks, plus the days at the
     edges) instead of scanning every ticket. A day is rewritten whenever one of its tickets
-    changes, and its week is added up again from its days (rollups.refresh_days)."""
+    changes, and its week is added up again from its days (rollups.refresh_days), lazily: see
+    StaleDay."""
 
     day = models.DateField()  # the day, or the Monday of the week
     slice = models.CharField(max_length=1)
@@ -112,3 +113,16 @@ class WeekSummary(Summary):
         constraints = [
             models.UniqueConstraint(fields=["slice", "key", "day"], name="week_summary_once")
         ]
+
+
+class StaleDay(models.Model):
+    """A day whose summaries miss a ticket change. Adding a whole day up again costs a read of
+    every ticket created that day, too much to do after every ticket event: the event only
+    inserts this row, and the summaries are added up again by the worker's periodic job or by
+    the next dashboard that reads them (rollups.refresh_stale). Rows are never updated, so a
+    writer never waits for a refresh; several rows for one day are one refresh."""
+
+    day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"stale {self.day}"

@@ -35,7 +35,7 @@ from escala.tickets.choices import OPEN_STATUSES
 from escala.tickets.models import Ticket, VendorCase
 from escala.tiers.models import SupportTier, Team, Vendor
 
-from . import metrics, summary_totals
+from . import metrics, rollups, summary_totals
 from .models import DaySummary, TicketFact, TierTimeFact, WeekSummary
 
 
@@ -413,6 +413,7 @@ def _summary_querysets(filters: Filters, slice_: tuple[str, int]) -> list[QueryS
     while monday + timedelta(days=6) <= filters.end:
         mondays.append(monday)
         monday += timedelta(days=7)
+    rollups.refresh_stale()  # the latest ticket changes, if the worker has not added them yet
     mine = {"slice": slice_[0], "key": slice_[1]}
     if not mondays:
         return [DaySummary.objects.filter(**mine, day__gte=filters.start, day__lte=filters.end)]

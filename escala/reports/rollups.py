@@ -2,7 +2,9 @@
 
 `summarize()` is pure (plain rows in, plain dicts out); `refresh_days()` rewrites the summaries
 of whole days from the facts, so they stay exact whatever changed on a ticket (even its
-organization, category or team); facts.refresh() calls it after every ticket event.
+organization, category or team). After a ticket event facts.refresh() only marks the day stale
+(`mark_stale`, one insert); `refresh_stale()` adds the stale days up again, run by the worker
+every minute and by every dashboard before it reads the summaries.
 """
 
 from collections import defaultdict
@@ -14,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import metrics
-from .models import DaySummary, TicketFact, TierTimeFact, WeekSummary
+from .models import DaySummary, StaleDay, TicketFact, TierTimeFact, WeekSummary
 
 FACT_FIELDS = [
     "ticket_id",
@@ -165,6 +167,26 @@ def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return since, until
 
 
+def mark_stale(days: Iterable[date]) -> None:
+    StaleDay.objects.bulk_create([StaleDay(day=day) for day in sorted(set(days))])
+
+
+def refresh_stale() -> int:
+    """Add up again every day marked stale; returns how many days."""
+    if not StaleDay.objects.exists():  # the usual case for a reader: one cheap query
+        return 0
+    with transaction.atomic():
+        # Locks the marks: a second refresher waits here, then finds only newer marks. A change
+        # committed after this read leaves a mark of its own, kept for the next refresh.
+        marks = list(StaleDay.objects.select_for_update().values_list("pk", "day"))
+        if not marks:
+            return 0
+        StaleDay.objects.filter(pk__in=[pk for pk, _day in marks]).delete()
+        days = {day for _pk, day in marks}
+        refresh_days(days)
+    return len(days)
+
+
 def refresh_days(days: Iterable[date]) -> None:
     days = sorted(set(days))
     for day in days:
@@ -194,6 +216,7 @@ def rebuild(*, days_per_chunk: int = 7, progress=None) -> int:
     """Every day summary again, from the facts (after `reports_rebuild` recomputed them)."""
     first = TicketFact.objects.order_by("created_at").values_list("created_at", flat=True).first()
     last = TicketFact.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    StaleDay.objects.all().delete()
     DaySummary.objects.all().delete()
     WeekSummary.objects.all().delete()
     if first is None:

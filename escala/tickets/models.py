@@ -121,6 +121,8 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester"),
             models.Index(fields=["organization", "-created_at"], name="ticket_organization"),
+            # Newest first, the order of every list (and the API's keyset cursor).
+            models.Index(fields=["-created_at", "-id"], name="ticket_newest"),
         ]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")

@@ -116,3 +116,15 @@ def test_the_openapi_document_and_the_docs_are_served(db):
     docs = Client().get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"/static/ninja/" in docs.content  # no CDN: the desk may have no internet
+
+
+def test_a_time_filter_with_an_unusual_offset_is_read_not_a_server_error(api_as, l1_agent):
+    lucia = api_as(l1_agent)
+    # Valid ISO 8601, but an offset PostgreSQL refuses: the API compares in UTC.
+    odd = "0052-04-12T20:28:13.4-22:12"
+    assert lucia.get("tickets", created_after=odd).status_code == 200
+    assert lucia.get("tickets", created_before=odd).status_code == 200
+    assert lucia.get("articles", updated_after=odd).status_code == 200
+    edge = lucia.get("tickets", created_after="0001-01-01T00:00:00+10:00")
+    assert edge.status_code == 422
+    assert "created_after" in shape(edge)["fields"]

@@ -29,7 +29,9 @@ def test_the_ticket_list_costs_the_same_for_two_or_twenty_tickets(
     many = queries_for(lambda: lucia.get("tickets"))
     assert len(lucia.get("tickets").json()["items"]) == 20
     assert few == many
-    assert many <= 5  # token, agent, teams, tiers, the page
+    # token, agent, teams, tiers, the page, then one query per small table shown (tier, team,
+    # organization, category, vendor): cheaper than joining them (see present.TICKET_JOINED)
+    assert many <= 10
 
 
 def test_the_conversation_costs_the_same_for_one_or_ten_messages(

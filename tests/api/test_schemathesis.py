@@ -15,6 +15,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from escala.api.tokens import issue_token
+from escala.knowledge.choices import Visibility
+from tests.knowledge.conftest import published_article
 from tests.tickets.factories import open_ticket
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
@@ -51,10 +53,20 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def world(settings, employee, customer, l1_agent, supervisor, vendor, categories):  # noqa: F811
-    """A few tickets of every kind, so generated ids sometimes hit real rows."""
+    """A few tickets and articles of every kind, so generated ids sometimes hit real rows and
+    the lists have something to answer."""
     settings.ESCALA_API_RATE_LIMIT = 0
     for requester, category in [(employee, "password"), (customer, "connectivity")]:
         open_ticket(requester, category=categories[category])
+    for visibility in (Visibility.PUBLIC, Visibility.INTERNAL):
+        published_article(
+            l1_agent,
+            supervisor,
+            visibility=visibility,
+            category=categories["connectivity"],
+            es=("Conectarse a la VPN", "Abre el **cliente**."),
+            en=("Connect to the VPN", "Open the **client**."),
+        )
     return {
         "admin": issue_token(
             user=supervisor.user,

@@ -3,6 +3,7 @@
 import pytest
 
 from escala.tickets.actions import add_note
+from tests.tickets.factories import open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,21 @@ def test_a_requester_sees_only_themself_among_requesters(api_as, employee, custo
     names = [r["name"] for r in api_as(employee).get("requesters").json()]
     assert names == [employee.name]
     assert api_as(employee).get(f"requesters/{customer.pk}").status_code == 404
+
+
+def test_the_ticket_list_pages_through_everything_once_even_when_times_tie(
+    api_as, supervisor, employee, categories, frozen_clock
+):
+    made = []
+    for i in range(7):
+        if i % 3 == 0:  # several tickets share each creation time
+            frozen_clock.advance(minutes=1)
+        made.append(open_ticket(employee, category=categories["password"]).pk)
+    sara, seen, cursor = api_as(supervisor), [], None
+    while True:
+        page = sara.get("tickets", limit=2, **({"cursor": cursor} if cursor else {})).json()
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(made, reverse=True)

@@ -1,9 +1,11 @@
 """Bases shared by every schema: inputs refuse unknown fields and text a database cannot keep."""
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
+from django.utils import timezone
 from ninja import Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import AfterValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 MAX_ID = 2**63 - 1
@@ -21,6 +23,21 @@ def clean_text(value: Any) -> Any:
         for item in value:
             clean_text(item)
     return value
+
+
+def _storable_moment(value: datetime) -> datetime:
+    """In UTC, as the database compares it: an offset such as -22:12 is valid ISO 8601 but not
+    an offset PostgreSQL accepts; a time without one is read in the server's time zone."""
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise PydanticCustomError("datetime_range", "This moment is out of range.") from None
+
+
+# A moment given as input (a filter bound): always aware, in UTC.
+Moment = Annotated[datetime, AfterValidator(_storable_moment)]
 
 
 class InputSchema(Schema):

@@ -6,7 +6,7 @@ from pydantic import Field
 from escala.tickets.choices import Channel, LinkKind, Status
 from escala.tiers.choices import Impact, Priority, Urgency
 
-from .common import MAX_ID, CategoryRef, InputSchema, Ref, TierRef
+from .common import MAX_ID, CategoryRef, InputSchema, Moment, Ref, TierRef
 
 Id = Field(ge=1, le=MAX_ID)
 Version = Field(default=None, ge=1, le=2**31 - 1)
@@ -65,8 +65,8 @@ class TicketFilters(InputSchema):
     category: int | None = Field(default=None, ge=1, le=MAX_ID)
     priority: list[Priority] | None = None
     vendor: int | None = Field(default=None, ge=1, le=MAX_ID)
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: Moment | None = None
+    created_before: Moment | None = None
     cursor: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=200)
 
