@@ -51,5 +51,6 @@ def test_the_conversation_costs_the_same_for_one_or_ten_messages(
 def test_creating_a_ticket_takes_a_bounded_number_of_queries(api_as, employee):
     me = api_as(employee)
     me.post("tickets", {"subject": "a", "body": "b"})
-    # 14 for the ticket, 5 for its receipt: the outbox row is written in the same transaction.
-    assert queries_for(lambda: me.post("tickets", {"subject": "a", "body": "b"})) <= 19
+    # About 15 for the ticket and its routing, 5 for its receipt (the outbox row is written in
+    # the same transaction), the report day marked stale: a bound, whatever the history.
+    assert queries_for(lambda: me.post("tickets", {"subject": "a", "body": "b"})) <= 21
