@@ -57,15 +57,22 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     """pytest-django's, plus: before the test database is dropped, end the connections that
     live-server threads left open, which PostgreSQL refuses to drop a database under."""
     yield
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     with django_db_blocker.unblock():
-        if connection.vendor == "postgresql":
+        if connection.vendor != "postgresql":
+            return
+        # A fresh session of our own: the one we held may itself have been ended by a test
+        # that cleans up after its live server the same way.
+        connection.close()
+        try:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+        except DatabaseError:  # cleanup only: the drop that follows says what is wrong, if anything
+            connection.close()
 
 
 class FrozenClock:
