@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from escala.people.models import Agent
 from escala.tickets.actions import assign_ticket
@@ -23,9 +24,17 @@ def candidates(ticket: Ticket) -> list[Agent]:
     specialty_id = ticket.category.specialty_id if ticket.category_id else None
     if specialty_id is not None:
         agents = agents.filter(skills=specialty_id)
-    agents = agents.annotate(
-        load=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=OPEN_STATUSES))
+    # A correlated count over (assignee, status): it reads only each agent's open tickets from
+    # the index, where a join counted through every ticket they ever held (a second a ticket at
+    # a million tickets).
+    open_load = (
+        Ticket.objects.filter(assignee=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    agents = agents.annotate(load=Coalesce(Subquery(open_load), 0))
     return list(agents.order_by("load", "pk").distinct())
 
 
