@@ -5,9 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.utils.translation import gettext as _
 
-from escala.core.errors import NotFound
 from escala.core.paging import Order
 from escala.people.models import Agent
 from escala.people.queries import agent_of, is_admin, team_and_tier_ids
@@ -20,7 +18,7 @@ from escala.tickets.models import (
     TierStay,
     VendorCase,
 )
-from escala.tickets.permissions import tickets_visible_to
+from escala.tickets.permissions import access_ticket, tickets_visible_to
 from escala.tiers.choices import PRIORITY_RANK
 
 QUEUES = ("mine", "unassigned", "teams", "all")
@@ -134,12 +132,9 @@ TICKET_RELATED = (
 
 
 def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:
-    """The ticket, authorized (NotFound when the user may not see it), with what the page needs:
-    one row, so its related rows come joined in the same query."""
-    try:
-        return tickets_visible_to(user).select_related(*TICKET_RELATED).get(pk=ticket_id)
-    except (Ticket.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Ticket not found.")) from None
+    """The ticket, authorized (NotFound when the user may not see it), with the related rows the
+    page shows joined in the same query."""
+    return access_ticket(user, ticket_id, related=TICKET_RELATED)
 
 
 def ticket_page(ticket: Ticket) -> TicketPage:

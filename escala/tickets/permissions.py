@@ -49,9 +49,14 @@ def is_staff_member(user: User | None) -> bool:
     return is_admin(user) or agent_of(user) is not None
 
 
-def access_ticket(user: User | None, ticket_id: int, *, for_update: bool = False) -> Ticket:
-    """Fetch and authorize in one step. A ticket the user may not see does not exist for them."""
+def access_ticket(
+    user: User | None, ticket_id: int, *, for_update: bool = False, related: tuple[str, ...] = ()
+) -> Ticket:
+    """Fetch and authorize in one step. A ticket the user may not see does not exist for them.
+    `related`: rows to join in the same query (a page that shows them)."""
     tickets = tickets_visible_to(user)
+    if related:
+        tickets = tickets.select_related(*related)
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
     try:

@@ -12,34 +12,6 @@ from tests.tickets.factories import open_ticket
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def kb_browser(browser):
-    from django.db import connections
-
-    # The live server answers each request in a thread of its own: persistent connections
-    # would outlive the test and keep PostgreSQL from dropping the test database.
-    settings_dict = connections.settings["default"]
-    kept_age = settings_dict.get("CONN_MAX_AGE", 0)
-    settings_dict["CONN_MAX_AGE"] = 0
-    yield browser
-    settings_dict["CONN_MAX_AGE"] = kept_age
-    _end_server_sessions()
-
-
-def _end_server_sessions() -> None:
-    """A live-server thread still serving a kept-alive browser connection holds a session on
-    the test database, and PostgreSQL then refuses to drop it at the end of the run."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-
-
 def signed_in(browser, live_server, username):
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
@@ -53,10 +25,10 @@ def signed_in(browser, live_server, username):
 
 
 def test_a_level_3_resolution_is_suggested_on_a_new_level_1_ticket(
-    kb_browser, live_server, vpn_outage_resolved_at_l3, l3_engineer, supervisor, l1_agent, customer
+    browser, live_server, vpn_outage_resolved_at_l3, l3_engineer, supervisor, l1_agent, customer
 ):
     # Level 3 turns the resolution into a draft and completes the English version.
-    engineer = signed_in(kb_browser, live_server, l3_engineer.user.username)
+    engineer = signed_in(browser, live_server, l3_engineer.user.username)
     ticket_url = reverse("desk_kb:ticket", args=[vpn_outage_resolved_at_l3.pk])
     engineer.goto(live_server.url + ticket_url)
     engineer.click(
@@ -77,7 +49,7 @@ def test_a_level_3_resolution_is_suggested_on_a_new_level_1_ticket(
     article_url = engineer.url
 
     # A reviewer publishes it.
-    reviewer = signed_in(kb_browser, live_server, supervisor.user.username)
+    reviewer = signed_in(browser, live_server, supervisor.user.username)
     reviewer.goto(article_url)
     reviewer.click("button[name=to][value=published]")
     assert reviewer.text_content("#kb-state").strip() in ("Published", "Publicado")
@@ -89,7 +61,7 @@ def test_a_level_3_resolution_is_suggested_on_a_new_level_1_ticket(
         body="Working from home, my VPN session drops every ten minutes.",
     )
     assert new.tier.level == 1
-    agent = signed_in(kb_browser, live_server, l1_agent.user.username)
+    agent = signed_in(browser, live_server, l1_agent.user.username)
     agent.goto(live_server.url + reverse("desk_kb:ticket", args=[new.pk]))
     suggestion = agent.locator("#kb-suggestions .kb-hit").first
     assert "VPN" in suggestion.text_content()
