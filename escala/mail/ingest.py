@@ -74,21 +74,26 @@ def store(
         return existing, False
     try:
         with transaction.atomic():
-            mail = InboundMail.objects.create(
-                dedup_key=key,
-                message_id=header_message_id(raw)[:998],
-                raw=raw,
-                size=len(raw),
-                source=source,
-                mailbox=mailbox,
-                envelope_from=envelope_from[:998],
-                envelope_to=",".join(envelope_to)[:998],
-                received_at=clock.now(),
-            )
+            mail = _inbound(raw, key, source, mailbox, envelope_from, envelope_to, clock.now())
+            mail.save(force_insert=True)
     except IntegrityError:
         # Another process stored the same mail between our check and our insert.
         return InboundMail.objects.get(dedup_key=key), False
     return mail, True
+
+
+def _inbound(raw, key, source, mailbox, envelope_from, envelope_to, now) -> InboundMail:  # noqa: ANN001, PLR0913
+    return InboundMail(
+        dedup_key=key,
+        message_id=header_message_id(raw)[:998],
+        raw=raw,
+        size=len(raw),
+        source=source,
+        mailbox=mailbox,
+        envelope_from=envelope_from[:998],
+        envelope_to=",".join(envelope_to)[:998],
+        received_at=now,
+    )
 
 
 def store_many(
@@ -108,17 +113,7 @@ def store_many(
         new: dict[str, InboundMail] = {}
         for raw, key in zip(raws, keys, strict=True):
             if key not in known and key not in new:
-                new[key] = InboundMail(
-                    dedup_key=key,
-                    message_id=header_message_id(raw)[:998],
-                    raw=raw,
-                    size=len(raw),
-                    source=source,
-                    mailbox=mailbox,
-                    envelope_from=envelope_from[:998],
-                    envelope_to=",".join(envelope_to)[:998],
-                    received_at=now,
-                )
+                new[key] = _inbound(raw, key, source, mailbox, envelope_from, envelope_to, now)
         try:
             with transaction.atomic():
                 InboundMail.objects.bulk_create(new.values())
