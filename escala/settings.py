@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "escala.tickets.middleware.RelayPageEvents",
 ]
 
 ROOT_URLCONF = "escala.urls"
@@ -321,3 +322,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# When the listeners of a committed ticket event (routing, triggers, SLA clocks, report facts,
+# webhooks) run: "worker" (queued in the event's transaction, relayed by `escala worker` in
+# batches; the console's pages relay their own at once) or "inline" (right after each commit).
+ESCALA_EVENT_RELAY = env_str("ESCALA_EVENT_RELAY", "worker")
+if ESCALA_EVENT_RELAY not in ("worker", "inline"):
+    raise ImproperlyConfigured("ESCALA_EVENT_RELAY must be worker or inline")

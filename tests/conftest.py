@@ -10,7 +10,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
-from escala.core import clock
+from escala.core import clock, memo
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Agent, Organization, Requester
 from escala.tiers.models import Category, Specialty, SupportTier, Team, Vendor
@@ -93,6 +93,21 @@ class FrozenClock:
 def _fast_password_hashing(settings) -> None:
     # The real hasher is slow by design; tests create many users and never attack them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_configuration() -> Iterator[None]:
+    # A test's rolled-back transaction sends no delete signals: forget the tiers and teams it read.
+    memo.forget_config()
+    yield
+    memo.forget_config()
+
+
+@pytest.fixture(autouse=True)
+def _events_inline(settings) -> None:
+    # Listeners run right after each commit, as with ESCALA_EVENT_RELAY=inline: a test of a
+    # service sees its consequences. tests/tickets/test_relay.py covers the worker's relay.
+    settings.ESCALA_EVENT_RELAY = "inline"
 
 
 @pytest.fixture(autouse=True)

@@ -102,7 +102,12 @@ def authenticate(raw: str) -> ApiToken | None:
     prefix, _sep, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     if not secret or len(prefix) != 12:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    # The user's agent or requester profile comes in the same query: every operation asks.
+    token = (
+        ApiToken.objects.select_related("user", "user__agent", "user__requester__organization")
+        .filter(prefix=prefix)
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.digest, _digest(raw)):
         return None
     if not token.is_active or not token.user.is_active:

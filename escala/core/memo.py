@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -78,3 +79,35 @@ def restore(saved: dict | None) -> None:
     if memo is not None and saved is not None:
         memo.clear()
         memo.update(saved)
+
+
+# --- Configuration read by every request, remembered per process for a few seconds -------------
+
+CONFIG_SECONDS = 5.0
+_config: dict[tuple, tuple[float, Any]] = {}
+
+
+def config_cached(func: Callable) -> Callable:
+    """Remember a read of small configuration tables (tiers, teams, the priority matrix) in this
+    process for CONFIG_SECONDS: an API burst then files each ticket without reading them again.
+    A save or delete in this process forgets everything at once (`forget_config`, connected to
+    the models' signals by their app); another server process sees it within CONFIG_SECONDS."""
+    name = f"{func.__module__}.{func.__qualname__}"
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (name, args, tuple(sorted(kwargs.items())))
+        now = time.monotonic()
+        hit = _config.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = func(*args, **kwargs)
+        _config[key] = (now + CONFIG_SECONDS, value)
+        return value
+
+    return wrapper
+
+
+def forget_config(*args: Any, **kwargs: Any) -> None:
+    """Signal receiver (any arguments): configuration changed."""
+    _config.clear()

@@ -29,7 +29,7 @@ from escala.core.errors import InvalidTransition, ValidationFailed
 from escala.people.models import Agent
 from escala.tickets import actions
 from escala.tickets.choices import EventKind, MessageKind, Status, VendorCaseStatus
-from escala.tickets.events import ticket_event_recorded
+from escala.tickets.events import relays_in_worker, ticket_event_recorded, ticket_events_committed
 from escala.tickets.models import Message, Ticket, TicketEvent, VendorCase
 from escala.tickets.permissions import ensure_can_work
 from escala.tiers.models import Team
@@ -156,7 +156,9 @@ def queue_mail(
                 )
     except IntegrityError:
         return None  # this event already queued this mail to this address
-    transaction.on_commit(lambda: _committed(outbox.pk))
+    if event_id is None or not relays_in_worker():
+        transaction.on_commit(lambda: _committed(outbox.pk))
+    # else: the worker's relay of the event enqueues it with the batch (`_deliver_relayed`).
     return outbox
 
 
@@ -325,6 +327,28 @@ def _on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
             notify(event)
     except Exception:
         log.exception("notifications for event %s failed", event.pk)
+
+
+@receiver(ticket_events_committed, dispatch_uid="escala.mail.deliver_relayed")
+def _deliver_relayed(sender, events: list[TicketEvent], **kwargs) -> None:
+    """With the worker's relay, the mails the events queued go to one delivery task per relayed
+    batch: an API burst enqueues no task per ticket."""
+    if not relays_in_worker():
+        return
+    ids = list(
+        Outbox.objects.filter(
+            event_id__in=[e.pk for e in events], status=OutboxStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        transaction.on_commit(lambda: _enqueue_many(ids))
+
+
+def _enqueue_many(ids: list[int]) -> None:
+    try:
+        deliver_outbox_many.enqueue(ids)
+    except Exception:  # the rows stay pending; the worker's drain sends them
+        log.exception("could not enqueue the delivery of %d outbox rows", len(ids))
 
 
 # --- Level 4: mail the vendor ---------------------------------------------------------------------

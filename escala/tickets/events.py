@@ -8,19 +8,32 @@ Listeners hear about events in three ways:
 - `ticket_events_committed`: the same events as a list, so a costly listener (SLA clocks,
   report facts) works once per ticket for a whole batch. Outside `batched()` each list holds one
   event; inside it (mail ingest), one list holds every event the batch committed.
+
+When the committed-event listeners run is ESCALA_EVENT_RELAY's choice:
+- "inline": in the process that committed, right after the commit (one process, no worker);
+- "worker" (the default): the event's transaction also writes a QueuedEvent row, and `relay()`
+  runs the listeners for a batch of them in the worker, in the transaction that deletes the
+  rows: nothing is lost if the web process dies after its commit, nothing runs twice, and an API
+  or mail burst costs the request only its own inserts. Interactive pages wrap their action in
+  `relayed_now()` so the agent sees the consequences (clocks, routing) on the next render.
 """
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.dispatch import Signal
+from django_tasks_db.utils import exclusive_transaction
 
 from escala.core import clock
 
-from .models import Ticket, TicketEvent
+from .models import QueuedEvent, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
 
 ticket_event_recorded = Signal()  # sender=TicketEvent, event=TicketEvent (in the transaction)
 ticket_event_committed = Signal()  # sender=TicketEvent, event=TicketEvent
@@ -59,8 +72,19 @@ def record(
         data=data or {},
     )
     ticket_event_recorded.send(sender=TicketEvent, event=event)
-    transaction.on_commit(lambda: _committed(event), robust=True)
+    if not relays_in_worker():
+        transaction.on_commit(lambda: _committed(event), robust=True)
+        return event
+    QueuedEvent.objects.create(event=event)
+    mine = getattr(_local, "now", None)
+    if mine is not None:
+        mine.append(event.pk)
+        transaction.on_commit(lambda: _relay_mine(mine), robust=True)
     return event
+
+
+def relays_in_worker() -> bool:
+    return settings.ESCALA_EVENT_RELAY == "worker"
 
 
 def _committed(event: TicketEvent) -> None:
@@ -92,3 +116,74 @@ def batched() -> Iterator[None]:
     finally:
         pending, _local.pending = _local.pending, None
         _send(pending)
+
+
+# --- The worker's relay ------------------------------------------------------------------------
+
+
+def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
+    """Run the committed-event listeners for up to `limit` queued events (oldest first, or those
+    of `event_ids`); return how many. The rows are locked with SKIP LOCKED, so workers sharing
+    a PostgreSQL database each take their own; they are deleted in the same transaction as the
+    listeners' writes, so a crash leaves them queued for the next run."""
+    queued = QueuedEvent.objects.order_by("event_id")
+    if event_ids is not None:
+        queued = queued.filter(event_id__in=event_ids)
+    with exclusive_transaction():  # SQLite has no row locks: one relay (one writer) at a time
+        ids = list(
+            queued.select_for_update(skip_locked=True).values_list("event_id", flat=True)[:limit]
+        )
+        if not ids:
+            return 0
+        QueuedEvent.objects.filter(event_id__in=ids).delete()
+        events = list(TicketEvent.objects.filter(pk__in=ids).order_by("pk"))
+        for event in events:
+            _guarded(ticket_event_committed, event=event)
+        _guarded(ticket_events_committed, events=events)
+    return len(ids)
+
+
+def relay_all(*, batch: int = 200) -> int:
+    """Relay until the queue is empty (events written by the listeners included)."""
+    total = 0
+    while n := relay(limit=batch):
+        total += n
+    return total
+
+
+@contextlib.contextmanager
+def relayed_now() -> Iterator[None]:
+    """Inside the block, each transaction's events are relayed in this process as soon as it
+    commits (still through the queue, so a crash leaves them to the worker): a page's next
+    render, or the htmx fragment it returns after the action, shows the consequences."""
+    if getattr(_local, "now", None) is not None:
+        yield
+        return
+    _local.now = []
+    try:
+        yield
+    finally:
+        _local.now = None
+
+
+def _relay_mine(mine: list[int]) -> None:
+    # The first callback of a commit takes every id recorded so far; the later ones find none.
+    ids = list(mine)
+    mine.clear()
+    if ids:
+        try:
+            relay(event_ids=ids, limit=len(ids))
+        except DatabaseError:
+            log.exception("Events %s could not be relayed now; the worker will", ids)
+
+
+def _guarded(signal: Signal, **kwargs: Any) -> None:
+    # send_robust catches a listener's exception, but a database error would leave the relay's
+    # transaction aborted: each send gets a savepoint, rolled back alone if it broke.
+    try:
+        with transaction.atomic():
+            for receiver, result in signal.send_robust(sender=TicketEvent, **kwargs):
+                if isinstance(result, Exception):
+                    log.error("Listener %r failed", receiver, exc_info=result)
+    except DatabaseError:
+        log.exception("Listeners of %s left a database error", kwargs)

@@ -279,6 +279,24 @@ class TicketEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+class QueuedEvent(models.Model):
+    """A committed event whose listeners (routing, triggers, SLA clocks, report facts, webhooks)
+    have not run yet. Written in the event's own transaction when the worker relays events
+    (ESCALA_EVENT_RELAY = "worker"), deleted in the transaction that runs its listeners: each
+    event's listeners run exactly once, even if the web process dies right after the commit."""
+
+    event = models.OneToOneField(
+        TicketEvent, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("queued event")
+        verbose_name_plural = _("queued events")
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}"
+
+
 @quick_labels("entry_reason", "exit_reason")
 class TierStay(models.Model):
     """One stay of a ticket at a tier: time per level and escalation rates are read from here."""

@@ -6,3 +6,14 @@ class TiersConfig(AppConfig):
     name = "escala.tiers"
     label = "tiers"
     verbose_name = _("Support tiers")
+
+    def ready(self) -> None:
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from escala.core.memo import forget_config
+
+        # Any change to the tier configuration forgets what the queries remembered of it.
+        for model in self.get_models():
+            post_save.connect(forget_config, sender=model, dispatch_uid=f"config.{model}.save")
+            post_delete.connect(forget_config, sender=model, dispatch_uid=f"config.{model}.del")
+        m2m_changed.connect(forget_config, dispatch_uid="config.m2m")

@@ -4,7 +4,7 @@ from .choices import DEFAULT_PRIORITY_MATRIX, Priority
 from .models import Category, PriorityRule, SupportTier, Team
 
 
-@memo.batch_cached
+@memo.config_cached
 def priority_for(impact: str, urgency: str) -> str:
     """The configured matrix cell, falling back to the ITIL default if a cell was deleted."""
     rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).first()
@@ -13,7 +13,7 @@ def priority_for(impact: str, urgency: str) -> str:
     return DEFAULT_PRIORITY_MATRIX.get((impact, urgency), Priority.MEDIUM)
 
 
-@memo.batch_cached
+@memo.config_cached
 def first_tier() -> SupportTier:
     return SupportTier.objects.order_by("level").first()  # type: ignore[return-value]
 
@@ -22,7 +22,7 @@ def vendor_tier() -> SupportTier | None:
     return SupportTier.objects.filter(is_external=True).order_by("level").first()
 
 
-@memo.batch_cached
+@memo.config_cached
 def team_for(*, tier: SupportTier, category: Category | None) -> Team | None:
     """The team a ticket of `category` lands in at `tier`: the category's own team when it sits
     at that tier, else a team of that tier with the category's specialty, else the tier's first."""

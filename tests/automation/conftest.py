@@ -1,4 +1,8 @@
+import contextlib
+
 import pytest
+
+from escala.tickets import events
 
 
 @pytest.fixture(autouse=True)
@@ -14,11 +18,19 @@ def fresh_trigger_memory():
     forget_caused()
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed(): action(...)` runs the after-commit listeners as a real commit would."""
+@pytest.fixture(params=["inline", "worker"])
+def committed(request, settings, django_capture_on_commit_callbacks):
+    """`with committed(): action(...)` runs the after-commit listeners (clocks, routing,
+    triggers) as a real commit would: right after it ("inline"), or through the worker's relay
+    of the queued events ("worker", the default outside tests). Each test runs both ways."""
+    settings.ESCALA_EVENT_RELAY = request.param
 
+    @contextlib.contextmanager
     def run():
-        return django_capture_on_commit_callbacks(execute=True)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+        if request.param == "worker":
+            with django_capture_on_commit_callbacks(execute=True):
+                events.relay_all()
 
     return run

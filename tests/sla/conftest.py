@@ -1,9 +1,11 @@
+import contextlib
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from escala.sla.models import BusinessCalendar, SlaPolicy, TierTarget, WorkingHours
+from escala.tickets import events
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -18,13 +20,20 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
+@pytest.fixture(params=["inline", "worker"])
+def committed(request, settings, django_capture_on_commit_callbacks):
     """`with committed(): action(...)` runs the after-commit listeners (clocks, routing,
-    triggers) as a real commit would."""
+    triggers) as a real commit would: right after it ("inline"), or through the worker's relay
+    of the queued events ("worker", the default outside tests). Each test runs both ways."""
+    settings.ESCALA_EVENT_RELAY = request.param
 
+    @contextlib.contextmanager
     def run():
-        return django_capture_on_commit_callbacks(execute=True)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+        if request.param == "worker":
+            with django_capture_on_commit_callbacks(execute=True):
+                events.relay_all()
 
     return run
 

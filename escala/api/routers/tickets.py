@@ -197,7 +197,9 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status:
         impact=payload.impact,
         urgency=payload.urgency,
     )
-    return Status(201, _fresh(request, ticket.pk))
+    # Its filer sees it whatever their tiers: answered from the rows just written, not re-read.
+    ticket.organization = requester.organization
+    return Status(201, present.ticket(ticket))
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **COMMON_ERRORS}, auth=auth.read)

@@ -27,6 +27,9 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 from escala.core import periodic
 
 log = logging.getLogger("escala.worker")
+# Events relayed per transaction: big enough for the listeners' batch queries (SLA clocks, report
+# facts) to pay off, small enough to keep locks and memory short.
+RELAY_BATCH = 200
 
 
 def max_attempts() -> int:
@@ -61,13 +64,14 @@ class EscalaWorker(Worker):
         return True, task_result
 
     def tick(self) -> int:
-        """Run due periodic jobs, then every ready task; return how many tasks ran."""
+        """Run due periodic jobs, relay committed ticket events, then run every ready task; return
+        how many events and tasks were handled (0: idle, the worker may sleep)."""
         self.refresh_connections()
         try:
             periodic.run_due(self.worker_id, tried=self.tried)
         except OperationalError:
             log.exception("Periodic jobs could not be claimed; trying again next tick")
-        ran = 0
+        ran = self.relay_events()
         while self.running:
             fetched, task_result = self.next_task()
             if task_result is None:
@@ -81,6 +85,22 @@ class EscalaWorker(Worker):
         self.refresh_connections()
         return ran
 
+    def relay_events(self) -> int:
+        """Run the listeners of the ticket events committed since the last tick, in batches."""
+        from escala.tickets import events
+
+        ran = 0
+        while self.running:
+            try:
+                done = events.relay(limit=RELAY_BATCH)
+            except OperationalError:
+                log.exception("Ticket events could not be relayed; trying again next tick")
+                break
+            ran += done
+            if done < RELAY_BATCH:
+                break
+        return ran
+
     @staticmethod
     def refresh_connections() -> None:
         # Drop dropped/expired connections between ticks, as Django does between requests;
@@ -91,10 +111,10 @@ class EscalaWorker(Worker):
     def run(self) -> None:
         log.info("Starting worker %s", self.worker_id)
         while self.running:
-            self.tick()
-            if self.batch:
-                return
-            if self.running:
+            busy = self.tick()
+            if self.batch and not busy:
+                return  # --batch: until nothing is left (tasks' events, events' tasks)
+            if self.running and not busy:
                 time.sleep(self.interval)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
