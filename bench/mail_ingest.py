@@ -64,6 +64,11 @@ def main() -> None:
             rows = dict(query(env, "SELECT status, count(*) FROM mail_inboundmail GROUP BY 1"))
             tickets = query(env, "SELECT count(*) FROM tickets_ticket")[0][0]
             outbox = query(env, "SELECT count(*) FROM mail_outbox")[0][0]
+            # What the events' listeners did (they run in the ingest process, after each batch's
+            # commit): nothing may be left queued for a worker that this benchmark never starts.
+            queued = query(env, "SELECT count(*) FROM tickets_queuedevent")[0][0]
+            clocks = query(env, "SELECT count(*) FROM sla_ticketclock")[0][0]
+            facts = query(env, "SELECT count(*) FROM reports_ticketfact")[0][0]
     print(f"mails: {args.mails} in {elapsed:.1f} s = {args.mails / elapsed:.0f} mails/s (1 worker)")
     print(
         f"worker CPU: {cpu:.1f} s = {cpu * 1000 / args.mails:.1f} ms per mail "
@@ -74,6 +79,9 @@ def main() -> None:
         + " / ".join(", ".join(f"{x:.2f}" for x in la) for la in (load_before, load_after))
     )
     print(f"outcomes: {rows}; tickets: {tickets}; notifications queued: {outbox}")
+    print(
+        f"listeners: {queued} events left queued; {clocks} SLA clocks, {facts} report facts"
+    )
     print(f"peak RSS of the worker: {peak / 1024:.0f} MiB")
     marks = [s for s in samples if s[0] > 0]
     step = max(1, len(marks) // 8)

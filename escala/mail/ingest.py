@@ -238,8 +238,15 @@ def process_batch(ids: list[int]) -> list[InboundMail]:
     the listeners of its ticket events run once for the whole batch, after the commit.
 
     Raises only when the database fails; the caller then falls back to `process` mail by mail."""
-    # The memo outlives the transaction: the listeners run after the commit share it too.
-    with memo.batch(), events.batched(), outbound.batched(), transaction.atomic():
+    # The memo outlives the transaction: the listeners run after the commit share it too. With
+    # the worker's relay, this process relays the batch's events itself, as one batch, at once.
+    with (
+        memo.batch(),
+        events.batched(),
+        events.relayed_now(),
+        outbound.batched(),
+        transaction.atomic(),
+    ):
         _relax_commit()
         mails = list(
             InboundMail.objects.select_for_update()

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.dispatch import Signal
 from django_tasks_db.utils import exclusive_transaction
 
@@ -121,6 +121,10 @@ def batched() -> Iterator[None]:
 # --- The worker's relay ------------------------------------------------------------------------
 
 
+class _BatchBroken(Exception):
+    pass
+
+
 def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
     """Run the committed-event listeners for up to `limit` queued events (oldest first, or those
     of `event_ids`); return how many. The rows are locked with SKIP LOCKED, so workers sharing
@@ -137,9 +141,18 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
             return 0
         QueuedEvent.objects.filter(event_id__in=ids).delete()
         events = list(TicketEvent.objects.filter(pk__in=ids).order_by("pk"))
-        for event in events:
-            _guarded(ticket_event_committed, event=event)
-        _guarded(ticket_events_committed, events=events)
+        try:
+            with transaction.atomic():  # one savepoint for the batch, if nothing breaks
+                _send(events)
+                if connection.needs_rollback:  # an inner block failed: roll the batch back
+                    raise _BatchBroken
+        except (DatabaseError, _BatchBroken):
+            # A listener left a database error (its own exception was caught and logged): again
+            # event by event, each in its own savepoint, so one bad event spoils no other.
+            log.warning("Relaying events %s again one by one", ids)
+            for event in events:
+                _guarded(ticket_event_committed, event=event)
+            _guarded(ticket_events_committed, events=events)
     return len(ids)
 
 

@@ -64,7 +64,9 @@ def create_ticket(
     tier = category.tier if category is not None else first_tier()
     team = team_for(tier=tier, category=category)
     now = clock.now()
-    with transaction.atomic():
+    # No savepoint of its own when nested: a caller that goes on after a failure (mail ingest,
+    # one savepoint per mail) rolls back its own. Mail files a hundred tickets a batch.
+    with transaction.atomic(savepoint=False):
         ticket = Ticket.objects.create(
             subject=subject,
             requester=requester,
