@@ -79,9 +79,7 @@ def main() -> None:
         + " / ".join(", ".join(f"{x:.2f}" for x in la) for la in (load_before, load_after))
     )
     print(f"outcomes: {rows}; tickets: {tickets}; notifications queued: {outbox}")
-    print(
-        f"listeners: {queued} events left queued; {clocks} SLA clocks, {facts} report facts"
-    )
+    print(f"listeners: {queued} events left queued; {clocks} SLA clocks, {facts} report facts")
     print(f"peak RSS of the worker: {peak / 1024:.0f} MiB")
     marks = [s for s in samples if s[0] > 0]
     step = max(1, len(marks) // 8)
