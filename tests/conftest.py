@@ -10,6 +10,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from escala.api.tokens import forget_tokens
 from escala.core import clock, memo
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Agent, Organization, Requester
@@ -99,8 +100,10 @@ def _fast_password_hashing(settings) -> None:
 def _fresh_configuration() -> Iterator[None]:
     # A test's rolled-back transaction sends no delete signals: forget the tiers and teams it read.
     memo.forget_config()
+    forget_tokens()
     yield
     memo.forget_config()
+    forget_tokens()
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,10 @@
 """Personal access tokens: issue, revoke, authenticate. The token is shown once, stored hashed."""
 
+import copy
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,12 +104,7 @@ def authenticate(raw: str) -> ApiToken | None:
     prefix, _sep, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     if not secret or len(prefix) != 12:
         return None
-    # The user's agent or requester profile comes in the same query: every operation asks.
-    token = (
-        ApiToken.objects.select_related("user", "user__agent", "user__requester__organization")
-        .filter(prefix=prefix)
-        .first()
-    )
+    token = _lookup(prefix)
     if token is None or not hmac.compare_digest(token.digest, _digest(raw)):
         return None
     if not token.is_active or not token.user.is_active:
@@ -116,4 +113,35 @@ def authenticate(raw: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        _recent.pop(prefix, None)  # the remembered copy has the old time
     return token
+
+
+# A burst of requests with one token reads it (and its user's profile) once per process every
+# CACHE_SECONDS. A change in this process (revocation, a deactivated user) forgets it at once,
+# through the models' signals (escala.api.apps); another server process within CACHE_SECONDS.
+CACHE_SECONDS = 2.0
+_recent: dict[str, tuple[float, ApiToken]] = {}
+
+
+def _lookup(prefix: str) -> ApiToken | None:
+    hit = _recent.get(prefix)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return copy.deepcopy(hit[1])  # each request its own objects: no state shared by threads
+    # The user's agent or requester profile comes in the same query: every operation asks.
+    token = (
+        ApiToken.objects.select_related("user", "user__agent", "user__requester__organization")
+        .filter(prefix=prefix)
+        .first()
+    )
+    if token is None:
+        _recent.pop(prefix, None)
+        return None
+    _recent[prefix] = (now + CACHE_SECONDS, copy.deepcopy(token))
+    return token
+
+
+def forget_tokens(*args: Any, **kwargs: Any) -> None:
+    """Signal receiver: a token, a user or a profile changed."""
+    _recent.clear()

@@ -71,12 +71,17 @@ def record(
         reason=reason,
         data=data or {},
     )
-    ticket_event_recorded.send(sender=TicketEvent, event=event)
     if not relays_in_worker():
+        ticket_event_recorded.send(sender=TicketEvent, event=event)
         transaction.on_commit(lambda: _committed(event), robust=True)
         return event
-    QueuedEvent.objects.create(event=event)
     mine = getattr(_local, "now", None)
+    # Outside a page, a mail batch or the relay itself (an API request), even the listeners of
+    # the event's own transaction wait for the relay: the request writes its rows and answers.
+    later = mine is None and not getattr(_local, "relaying", False)
+    if not later:
+        ticket_event_recorded.send(sender=TicketEvent, event=event)
+    QueuedEvent.objects.create(event=event, recorded_later=later)
     if mine is not None:
         mine.append(event.pk)
         transaction.on_commit(lambda: _relay_mine(mine), robust=True)
@@ -133,27 +138,38 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
     queued = QueuedEvent.objects.order_by("event_id")
     if event_ids is not None:
         queued = queued.filter(event_id__in=event_ids)
-    with exclusive_transaction():  # SQLite has no row locks: one relay (one writer) at a time
-        ids = list(
-            queued.select_for_update(skip_locked=True).values_list("event_id", flat=True)[:limit]
-        )
-        if not ids:
-            return 0
-        QueuedEvent.objects.filter(event_id__in=ids).delete()
-        events = list(TicketEvent.objects.filter(pk__in=ids).order_by("pk"))
-        try:
-            with transaction.atomic():  # one savepoint for the batch, if nothing breaks
-                _send(events)
-                if connection.needs_rollback:  # an inner block failed: roll the batch back
-                    raise _BatchBroken
-        except (DatabaseError, _BatchBroken):
-            # A listener left a database error (its own exception was caught and logged): again
-            # event by event, each in its own savepoint, so one bad event spoils no other.
-            log.warning("Relaying events %s again one by one", ids)
-            for event in events:
-                _guarded(ticket_event_committed, event=event)
-            _guarded(ticket_events_committed, events=events)
-    return len(ids)
+    outer, _local.relaying = getattr(_local, "relaying", False), True
+    try:
+        with exclusive_transaction():  # SQLite has no row locks: one relay (one writer) at once
+            rows = dict(
+                queued.select_for_update(skip_locked=True).values_list(
+                    "event_id", "recorded_later"
+                )[:limit]
+            )
+            if not rows:
+                return 0
+            QueuedEvent.objects.filter(event_id__in=list(rows)).delete()
+            events = list(TicketEvent.objects.filter(pk__in=list(rows)).order_by("pk"))
+            later = [e for e in events if rows[e.pk]]
+            try:
+                with transaction.atomic():  # one savepoint for the batch, if nothing breaks
+                    for event in later:
+                        ticket_event_recorded.send(sender=TicketEvent, event=event)
+                    _send(events)
+                    if connection.needs_rollback:  # an inner block failed: roll it all back
+                        raise _BatchBroken
+            except (DatabaseError, _BatchBroken):
+                # A listener left a database error (its own exception was caught and logged):
+                # again event by event, each in its own savepoint, so one spoils no other.
+                log.warning("Relaying events %s again one by one", list(rows))
+                for event in later:
+                    _guarded(ticket_event_recorded, event=event)
+                for event in events:
+                    _guarded(ticket_event_committed, event=event)
+                _guarded(ticket_events_committed, events=events)
+        return len(rows)
+    finally:
+        _local.relaying = outer
 
 
 def relay_all(*, batch: int = 200) -> int:

@@ -288,6 +288,9 @@ class QueuedEvent(models.Model):
     event = models.OneToOneField(
         TicketEvent, primary_key=True, on_delete=models.CASCADE, related_name="+"
     )
+    # Its in-transaction listeners (the mails it sends) were put off to the relay too: an API
+    # request only writes its rows (see events.record).
+    recorded_later = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("queued event")

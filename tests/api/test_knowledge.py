@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from escala.api.tokens import forget_tokens
 from escala.knowledge.actions import create_article
 from escala.knowledge.choices import Visibility
 from escala.tickets.actions import add_note
@@ -114,6 +115,7 @@ def test_the_article_list_costs_the_same_for_one_or_many_articles(api_as, l1_age
     lucia.get("articles")
 
     def count() -> int:
+        forget_tokens()  # the token's look-up counts each time, remembered or not
         with CaptureQueriesContext(connection) as captured:
             assert lucia.get("articles").status_code == 200
         return len(captured)

@@ -10,6 +10,8 @@ from django.db.models.functions import Concat
 from django.urls import reverse
 
 from escala.core.management.commands.worker import EscalaWorker
+from escala.mail.choices import NotificationKind
+from escala.mail.models import Outbox
 from escala.tickets import events
 from escala.tickets.choices import EventKind
 from escala.tickets.models import QueuedEvent, Ticket, TicketEvent
@@ -184,11 +186,15 @@ def test_a_page_relays_its_own_events_at_once_and_the_api_leaves_them_to_the_wor
     assert created.status_code == 201, created.content
     assert heard.one == []
     assert QueuedEvent.objects.count() == 1
+    # Even the receipt waits: the request wrote only the ticket's own rows.
+    assert not Outbox.objects.filter(kind=NotificationKind.RECEIVED).exists()
     new_id = QueuedEvent.objects.get().event_id
     # The worker relays it, then what its listeners recorded (routing assigns the new ticket).
     assert events.relay_all() >= 1
     assert heard.one[0] == new_id
     assert not QueuedEvent.objects.exists()
+    receipt = Outbox.objects.get(kind=NotificationKind.RECEIVED)
+    assert (receipt.event_id, receipt.to) == (new_id, employee.email)
 
 
 @pytest.mark.django_db(transaction=True)
