@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from escala.core import memo
 from escala.people.models import Agent
 from escala.tickets.actions import assign_ticket
 from escala.tickets.choices import OPEN_STATUSES
@@ -38,13 +39,24 @@ def candidates(ticket: Ticket) -> list[Agent]:
     return list(agents.order_by("load", "pk").distinct())
 
 
+def _routing_of(team_id: int) -> TeamRouting | None:
+    # A mail batch routes a hundred tickets of a few teams: each team's row is read once.
+    return memo.cached(
+        ("team_routing", team_id), lambda: TeamRouting.objects.filter(team_id=team_id).first()
+    )
+
+
 def choose(ticket: Ticket) -> Agent | None:
-    routing = TeamRouting.objects.filter(team_id=ticket.team_id).first()
+    routing = _routing_of(ticket.team_id)
     mode = routing.mode if routing else RoutingMode.LEAST_LOADED
     if mode == RoutingMode.MANUAL:
         return None
+    nobody = ("no_routing_candidates", ticket.team_id, ticket.category_id)
+    if memo.get(nobody):
+        return None  # earlier in this batch the team had no one to give it to
     pool = candidates(ticket)
     if not pool:
+        memo.remember(nobody, True)
         return None
     if mode == RoutingMode.ROUND_ROBIN:
         ordered = sorted(pool, key=lambda a: a.pk)
@@ -58,10 +70,16 @@ def route_ticket(ticket_id: int) -> Agent | None:
     ticket = Ticket.objects.select_related("category").get(pk=ticket_id)
     if ticket.assignee_id is not None or not ticket.is_open:
         return None
-    with transaction.atomic():
+    if ticket.team_id is None:
+        return None
+    # No savepoint of its own inside the relay's transaction (its batch has one).
+    with transaction.atomic(savepoint=False):
         agent = choose(ticket)
         if agent is None:
             return None
         assign_ticket(ticket=ticket.pk, by=None, assignee=agent)
-        TeamRouting.objects.update_or_create(team_id=ticket.team_id, defaults={"last_agent": agent})
+        routing, _created = TeamRouting.objects.update_or_create(
+            team_id=ticket.team_id, defaults={"last_agent": agent}
+        )
+        memo.remember(("team_routing", ticket.team_id), routing)
     return agent

@@ -29,7 +29,7 @@ from django.db import DatabaseError, connection, transaction
 from django.dispatch import Signal
 from django_tasks_db.utils import exclusive_transaction
 
-from escala.core import clock
+from escala.core import clock, memo
 
 from .models import QueuedEvent, Ticket, TicketEvent
 
@@ -140,7 +140,11 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
         queued = queued.filter(event_id__in=event_ids)
     outer, _local.relaying = getattr(_local, "relaying", False), True
     try:
-        with exclusive_transaction():  # SQLite has no row locks: one relay (one writer) at once
+        # The batch's listeners read each small row once (memo), as a mail batch's do.
+        with (
+            memo.batch(),
+            exclusive_transaction(),
+        ):  # SQLite has no row locks: one relay (one writer) at once
             rows = dict(
                 queued.select_for_update(skip_locked=True).values_list(
                     "event_id", "recorded_later"
