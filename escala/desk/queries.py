@@ -21,6 +21,8 @@ from escala.tickets.models import (
 from escala.tickets.permissions import access_ticket, tickets_visible_to
 from escala.tiers.choices import PRIORITY_RANK
 
+from .labels import Labels
+
 QUEUES = ("mine", "unassigned", "teams", "all")
 
 SORTS: dict[str, Order] = {
@@ -30,10 +32,20 @@ SORTS: dict[str, Order] = {
     "priority": [("priority_rank", False), ("created_at", True), ("id", True)],
 }
 
-# The few-row tables come joined; the big ones (requesters, organizations) and the assignee's
-# user in one small query each: joining them all cost more to plan than to run at 1M tickets.
-QUEUE_JOINED = ("tier", "team", "category")
-QUEUE_PREFETCHED = ("requester", "organization", "assignee__user")
+# A queue row names its tier, team, category, organization and assignee from desk.labels (in
+# memory); only the requester, from a big table, is read for the page, in one small query.
+QUEUE_PREFETCHED = ("requester",)
+
+
+def labelled(ticket: Ticket, names: Labels) -> bool:
+    """Whether the labels name everything a queue row of this ticket shows."""
+    return names.has(
+        tier=ticket.tier_id,
+        team=ticket.team_id,
+        category=ticket.category_id,
+        organization=ticket.organization_id,
+        agent=ticket.assignee_id,
+    )
 
 
 def is_supervisor(user: Any) -> bool:

@@ -39,7 +39,7 @@ from escala.tickets.permissions import access_ticket
 
 from . import actions as desk_actions
 from . import forms as f
-from . import presence, queries
+from . import labels, presence, present, queries
 from .models import SavedFilter
 
 # --- Access ------------------------------------------------------------------------------------
@@ -75,7 +75,8 @@ def _load(request: HttpRequest, pk: int) -> Ticket:
 def queue(request: HttpRequest) -> HttpResponse:
     agent = agent_of(request.user)
     default_queue = "mine" if agent is not None else "all"
-    form = f.QueueFilterForm(request.GET or None)
+    names = labels.labels()
+    form = f.QueueFilterForm(request.GET or None, labels=names)
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     name = data.get("queue") or request.GET.get("queue") or default_queue
     if name not in queries.QUEUES:
@@ -87,11 +88,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     if sort == "priority":
         tickets = queries.with_priority_rank(tickets)
     page = keyset_page(
-        tickets.select_related(*queries.QUEUE_JOINED).prefetch_related(*queries.QUEUE_PREFETCHED),
+        tickets.prefetch_related(*queries.QUEUE_PREFETCHED),
         order=order,
         cursor=request.GET.get("after"),
         size=size,
     )
+    if not all(queries.labelled(t, names) for t in page.rows):
+        names = labels.labels(fresh=True)  # a row names a team (or agent ...) created meanwhile
     params = request.GET.copy()
     params.pop("after", None)
     params["queue"] = name
@@ -110,9 +113,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             if key != "all" or queries.is_supervisor(request.user)
         ],
         "page": page,
+        "rows": present.queue_rows(page.rows, names),
         "first_url": "?" + params.urlencode(),
         "next_url": next_url,
-        "bulk_form": f.BulkForm(auto_id="bulk-%s"),
+        "bulk_form": f.BulkForm(auto_id="bulk-%s", labels=names),
         "saved_filters": list(SavedFilter.objects.filter(agent=agent)) if agent else [],
         "current_query": params.urlencode(),
         "status_choices": f.DIRECT_STATUS_CHOICES,
