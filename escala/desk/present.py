@@ -50,6 +50,7 @@ def queue_rows(tickets: list[Ticket], labels: Labels) -> list[QueueRow]:
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     short_datetime = get_format("SHORT_DATETIME_FORMAT")
+    select = _("Select %(ref)s")
     # The ticket URL reversed once, with a placeholder for the id, instead of once per row.
     url = reverse("desk:ticket", args=[_PLACEHOLDER])
     rows = []
@@ -76,7 +77,7 @@ def queue_rows(tickets: list[Ticket], labels: Labels) -> list[QueueRow]:
                 assignee=labels.agents.get(t.assignee_id, ""),
                 created_iso=created.isoformat(),
                 created=dateformat.format(created, short_datetime),
-                select_label=_("Select %(ref)s") % {"ref": reference},
+                select_label=select % {"ref": reference},
             )
         )
     return rows

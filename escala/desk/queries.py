@@ -66,12 +66,13 @@ def queue(user: Any, name: str) -> QuerySet[Ticket]:
     tickets = tickets_visible_to(user)
     if name == "mine":
         return tickets.filter(assignee=agent) if agent else tickets.none()
-    tier_ids, team_ids = agent_tiers_and_teams(agent)
     if name == "unassigned":
+        tier_ids, _team_ids = agent_tiers_and_teams(agent)
         if is_supervisor(user) and not tier_ids:
             return tickets.filter(assignee__isnull=True)
         return tickets.filter(assignee__isnull=True, tier_id__in=tier_ids)
     if name == "teams":
+        _tier_ids, team_ids = agent_tiers_and_teams(agent)
         return tickets.filter(team_id__in=team_ids)
     return tickets  # "all": everything the user may see (everything, for supervisors)
 
