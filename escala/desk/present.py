@@ -1,15 +1,19 @@
-"""What a queue row shows, computed in Python once per row: the template then only prints.
+"""The queue's table rows, written in Python.
 
-Each `{{ ticket.tier.name }}` in a template is a chain of lookups, a localized name and an escape;
-a queue page made thousands of them. Here each row's texts come from the ticket's own columns
-and desk.labels (the few-row tables' names, kept in memory), with the dates formatted once.
+The rows are the bulk of a queue page: in the template each of them cost about a hundred
+microseconds of lookups (`{{ ticket.tier.name }}`: a chain of attribute reads, a localized name,
+an escape), more than every query of the page together. Here each row's texts come from the
+ticket's own columns and desk.labels (the few-row tables' names, kept in memory), the dates are
+formatted once, and every text is escaped once. The markup is the one queue.html had; the
+template keeps the table around it.
 """
 
-from dataclasses import dataclass
+from html import escape
 
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from escala.tickets.choices import Status
@@ -19,65 +23,53 @@ from escala.tiers.choices import Priority
 from .labels import Labels
 
 _PLACEHOLDER = 987654321987
-_PLACEHOLDER_TEXT = str(_PLACEHOLDER)
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
-    pk: int
-    reference: str
-    url: str
-    subject: str
-    category: str
-    status: str
-    status_label: str
-    priority: str
-    priority_label: str
-    tier_short: str
-    tier_name: str
-    team: str
-    requester: str
-    organization: str
-    assignee: str
-    created_iso: str
-    created: str
-    select_label: str
+def _e(value: object) -> str:
+    """What {{ value }} prints: the text, HTML-escaped (as django.utils.html.escape)."""
+    return escape(str(value), quote=True)
 
 
-def queue_rows(tickets: list[Ticket], labels: Labels) -> list[QueueRow]:
-    """The rows of a queue page. Tickets come with their requester; every other name is a
-    label."""
-    statuses = {value: str(label) for value, label in Status.choices}
-    priorities = {value: str(label) for value, label in Priority.choices}
+def queue_rows(tickets: list[Ticket], labels: Labels) -> SafeString:
+    """The <tr> of each ticket of a queue page. Tickets come with their requester; every other
+    name is a label."""
+    statuses = {value: _e(label) for value, label in Status.choices}
+    priorities = {value: _e(label) for value, label in Priority.choices}
     short_datetime = get_format("SHORT_DATETIME_FORMAT")
     select = _("Select %(ref)s")
+    unassigned = f'<span class="muted">{_e(_("Unassigned"))}</span>'
     # The ticket URL reversed once, with a placeholder for the id, instead of once per row.
-    url = reverse("desk:ticket", args=[_PLACEHOLDER])
+    url = _e(reverse("desk:ticket", args=[_PLACEHOLDER]))
     rows = []
     for t in tickets:
-        tier = labels.tiers.get(t.tier_id)
-        created = timezone.localtime(t.created_at)
         reference = format_reference(t.pk)
+        tier = labels.tiers.get(t.tier_id)
+        category = labels.categories.get(t.category_id)
+        team = labels.teams.get(t.team_id)
+        assignee = labels.agents.get(t.assignee_id)
+        created = timezone.localtime(t.created_at)
         rows.append(
-            QueueRow(
-                pk=t.pk,
-                reference=reference,
-                url=url.replace(_PLACEHOLDER_TEXT, str(t.pk)),
-                subject=t.subject,
-                category=labels.categories.get(t.category_id, ""),
-                status=t.status,
-                status_label=statuses.get(t.status, t.status),
-                priority=t.priority,
-                priority_label=priorities.get(t.priority, t.priority),
-                tier_short=tier.short if tier else "",
-                tier_name=tier.name if tier else "",
-                team=labels.teams.get(t.team_id, ""),
-                requester=t.requester.name,
-                organization=labels.organizations.get(t.organization_id, ""),
-                assignee=labels.agents.get(t.assignee_id, ""),
-                created_iso=created.isoformat(),
-                created=dateformat.format(created, short_datetime),
-                select_label=select % {"ref": reference},
-            )
+            "<tr>\n"
+            f'<td><input type="checkbox" name="tickets" value="{t.pk}"'
+            f' aria-label="{_e(select % {"ref": reference})}"></td>\n'
+            f'<td class="subject"><span class="ref">{_e(reference)}</span><br>'
+            f'<a href="{url.replace(str(_PLACEHOLDER), str(t.pk))}">{_e(t.subject)}</a>'
+            + (f'<div class="muted small">{_e(category)}</div>' if category else "")
+            + "</td>\n"
+            f'<td><span class="badge status-{_e(t.status)}">'
+            f"{statuses.get(t.status) or _e(t.status)}</span></td>\n"
+            f'<td><span class="badge prio-{_e(t.priority)}">'
+            f"{priorities.get(t.priority) or _e(t.priority)}</span></td>\n"
+            f'<td><span class="tier-chip" title="{_e(tier.name if tier else "")}">'
+            f"{_e(tier.short if tier else '')}</span>"
+            + (f' <span class="muted small">{_e(team)}</span>' if team else "")
+            + "</td>\n"
+            f'<td class="hide-narrow">{_e(t.requester.name)}'
+            f'<div class="muted small">{_e(labels.organizations.get(t.organization_id, ""))}'
+            "</div></td>\n"
+            f'<td class="hide-narrow">{_e(assignee) if assignee else unassigned}</td>\n'
+            f'<td class="hide-narrow"><time datetime="{_e(created.isoformat())}">'
+            f"{_e(dateformat.format(created, short_datetime))}</time></td>\n"
+            "</tr>\n"
         )
-    return rows
+    return mark_safe("".join(rows))  # noqa: S308 - every text above is escaped
