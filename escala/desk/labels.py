@@ -29,6 +29,7 @@ class Tier:
 
 @dataclass(frozen=True)
 class Labels:
+    stamp: int | None  # None: not to be kept (a flushed table lost the stamp's row)
     tiers: dict[int, Tier]  # in level order, as the filter offers them
     teams: dict[int, str]  # in tier level, then name order
     categories: dict[int, str]  # in code order
@@ -61,12 +62,13 @@ def _read_stamp() -> int | None:
     return row[0] if row else None
 
 
-def _load() -> Labels:
+def _load(stamp: int | None) -> Labels:
     agents = list(Agent.objects.select_related("user").order_by("user__username"))
     by_first_name = Agent.objects.select_related("user").order_by(
         "user__first_name", "user__username"
     )
     return Labels(
+        stamp=stamp,
         tiers={
             t.pk: Tier(short=t.short, name=t.name, level=t.level, is_external=t.is_external)
             for t in SupportTier.objects.all()
@@ -85,7 +87,7 @@ def labels(*, fresh: bool = False) -> Labels:
     key = (stamp, get_language() or "")
     if stamp is not None and not fresh and (found := _cache.get(key)) is not None:
         return found
-    loaded = _load()
+    loaded = _load(stamp)
     if stamp is not None:
         with _lock:
             if any(cached_stamp != stamp for cached_stamp, _lang in _cache):

@@ -8,12 +8,17 @@ formatted once, and every text is escaped once. The markup is the one queue.html
 template keeps the table around it.
 """
 
+import threading
+from collections import OrderedDict
 from html import escape
+from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from escala.tickets.choices import Status
@@ -73,3 +78,26 @@ def queue_rows(tickets: list[Ticket], labels: Labels) -> SafeString:
             "</tr>\n"
         )
     return mark_safe("".join(rows))  # noqa: S308 - every text above is escaped
+
+
+_FILTERS_KEPT = 256
+_filters_lock = threading.Lock()
+_filters: OrderedDict[tuple, SafeString] = OrderedDict()
+
+
+def filter_fields(form: Any, labels: Labels) -> SafeString:
+    """The queue's filter fields, rendered. What they show depends only on the filters asked
+    for, the labels and the language, and agents ask for the same few filters over and over:
+    the last few hundred renderings are kept (per process), which saves a dozen fields' widgets
+    and templates on nearly every page."""
+    asked = tuple(sorted((k, tuple(v)) for k, v in form.data.lists() if k in form.fields))
+    key = (labels.stamp, get_language(), form.is_bound, asked)
+    if labels.stamp is not None and (found := _filters.get(key)) is not None:
+        return found
+    html = render_to_string("desk/_filter_fields.html", {"form": form})
+    if labels.stamp is not None:
+        with _filters_lock:
+            _filters[key] = html
+            while len(_filters) > _FILTERS_KEPT:
+                _filters.popitem(last=False)
+    return html

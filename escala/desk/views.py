@@ -8,7 +8,7 @@ htmx, the named partial of it that changed.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.contrib import messages
@@ -106,6 +106,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "queue",
         "form": form,
+        # Called by the template, so an htmx request for the results alone skips it.
+        "filter_fields": partial(present.filter_fields, form, names),
         "queue_name": name,
         "queues": [
             (key, label, "?" + urlencode({"queue": key}))

@@ -1,6 +1,7 @@
 """The console's queues: what each holds, filters, sort, keyset pages, bulk actions."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -268,3 +269,20 @@ def test_a_queue_row_shows_the_ticket_with_every_text_escaped(
     assert '<span class="badge status-open">Open</span>' in page
     assert other.reference in page
     assert '<span class="muted">Unassigned</span>' in page
+
+
+def test_the_filters_show_what_was_asked_each_time(login, supervisor, categories):
+    """desk.present keeps the rendered filters per set of filters asked for."""
+    client = login(supervisor.user)
+    url = reverse("desk:queue")
+    category = categories["erp"].pk
+    chosen = f'<option value="{category}" selected>ERP</option>'
+    for _ in range(2):
+        assert chosen in client.get(url, {"queue": "all", "category": category}).text
+        assert chosen not in client.get(url, {"queue": "all"}).text
+        page = client.get(url, {"queue": "all", "category": category, "priority": "high"}).text
+        assert chosen in page
+        assert '<option value="high" selected>' in page
+    assert ">Cualquiera</option>" not in client.get(url, {"queue": "all"}).text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    assert ">Cualquiera</option>" in client.get(url, {"queue": "all"}).text
