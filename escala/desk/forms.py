@@ -1,5 +1,6 @@
 """The console's forms. They only shape input; every rule is the actions' to check."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django import forms
@@ -104,6 +105,23 @@ class BulkForm(forms.Form):
             self.fields["assignee"].choices = [("", _("Nobody")), *labels.agents.items()]
 
 
+class OffersLabels:
+    """A form whose lists of tiers, teams, categories or vendors come from desk.labels (in
+    memory) when it is shown unbound, instead of one query per list on every ticket page; what
+    is posted is still checked against the field's queryset."""
+
+    offers: dict[str, Callable[[Labels], list[tuple[int, str]]]] = {}
+
+    def __init__(self, *args, labels: Labels | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if labels is None or self.is_bound:
+            return
+        for name, choices in self.offers.items():
+            field = self.fields[name]
+            empty = [] if field.empty_label is None else [("", field.empty_label)]
+            field.choices = empty + choices(labels)
+
+
 class ComposerForm(VersionedForm):
     kind = forms.ChoiceField(
         label=_("Write"),
@@ -145,7 +163,9 @@ class StatusForm(VersionedForm):
     reason = forms.CharField(label=_("Why (optional)"), required=False, max_length=500)
 
 
-class FieldsForm(VersionedForm):
+class FieldsForm(OffersLabels, VersionedForm):
+    offers = {"category": lambda labels: labels.active_categories}
+
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     category = ModelChoiceField(
         label=_("Category"),
@@ -155,7 +175,12 @@ class FieldsForm(VersionedForm):
     )
 
 
-class EscalateForm(VersionedForm):
+class EscalateForm(OffersLabels, VersionedForm):
+    offers = {
+        "to_tier": lambda labels: labels.internal_tiers(),
+        "to_team": lambda labels: labels.active_teams,
+    }
+
     to_tier = ModelChoiceField(
         label=_("To tier"),
         required=False,
@@ -179,7 +204,9 @@ class EscalateForm(VersionedForm):
     )
 
 
-class DeEscalateForm(VersionedForm):
+class DeEscalateForm(OffersLabels, VersionedForm):
+    offers = EscalateForm.offers
+
     to_tier = ModelChoiceField(
         label=_("To tier"),
         required=False,
@@ -199,7 +226,9 @@ class DeEscalateForm(VersionedForm):
     )
 
 
-class ReferForm(VersionedForm):
+class ReferForm(OffersLabels, VersionedForm):
+    offers = {"vendor": lambda labels: labels.active_vendors}
+
     vendor = ModelChoiceField(label=_("Vendor"), queryset=Vendor.objects.filter(is_active=True))
     case_number = forms.CharField(label=_("Vendor case number"), required=False, max_length=100)
     contact = forms.CharField(label=_("Vendor contact"), required=False, max_length=200)

@@ -1,5 +1,5 @@
 """The names of the few-row tables the console shows on every queue row and offers in every
-filter: tiers, teams, categories, organizations and agents.
+filter and action form: tiers, teams, categories, vendors, organizations and agents.
 
 Reading them per request cost six queries and a few hundred model instances on each queue page,
 more than the tickets themselves. They are read once per process, per language and per labels
@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils.translation import get_language
 
 from escala.people.models import Agent, Organization
-from escala.tiers.models import Category, SupportTier, Team
+from escala.tiers.models import Category, SupportTier, Team, Vendor
 
 from .models import LabelsStamp
 
@@ -36,6 +36,13 @@ class Labels:
     organizations: dict[int, str]  # in name order
     agents: dict[int, str]  # display names, by username
     agents_by_first_name: list[tuple[int, str]]
+    # What the ticket page's forms offer: active rows only (and tiers that are not a vendor).
+    active_teams: list[tuple[int, str]]
+    active_categories: list[tuple[int, str]]
+    active_vendors: list[tuple[int, str]]
+
+    def internal_tiers(self) -> list[tuple[int, str]]:
+        return [(pk, t.name) for pk, t in self.tiers.items() if not t.is_external]
 
     def has(self, *, tier: int | None, team: int | None, category: int | None,
             organization: int | None, agent: int | None) -> bool:  # fmt: skip
@@ -63,6 +70,13 @@ def _read_stamp() -> int | None:
 
 
 def _load(stamp: int | None) -> Labels:
+    teams = list(
+        Team.objects.order_by("tier__level", "name").values_list("pk", "name", "is_active")
+    )
+    categories = [
+        (c.pk, c.name, c.is_active)
+        for c in Category.objects.only("name_en", "name_es", "is_active")
+    ]
     agents = list(Agent.objects.select_related("user").order_by("user__username"))
     by_first_name = Agent.objects.select_related("user").order_by(
         "user__first_name", "user__username"
@@ -73,11 +87,14 @@ def _load(stamp: int | None) -> Labels:
             t.pk: Tier(short=t.short, name=t.name, level=t.level, is_external=t.is_external)
             for t in SupportTier.objects.all()
         },
-        teams=dict(Team.objects.order_by("tier__level", "name").values_list("pk", "name")),
-        categories={c.pk: c.name for c in Category.objects.only("pk", "name_en", "name_es")},
+        teams={pk: name for pk, name, _active in teams},
+        categories={pk: name for pk, name, _active in categories},
         organizations=dict(Organization.objects.values_list("pk", "name")),
         agents={a.pk: a.display_name for a in agents},
         agents_by_first_name=[(a.pk, a.display_name) for a in by_first_name],
+        active_teams=[(pk, name) for pk, name, active in teams if active],
+        active_categories=[(pk, name) for pk, name, active in categories if active],
+        active_vendors=list(Vendor.objects.filter(is_active=True).values_list("pk", "name")),
     )
 
 

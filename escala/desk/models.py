@@ -47,10 +47,11 @@ class Presence(models.Model):
 
 class LabelsStamp(models.Model):
     """One row whose stamp changes, by database triggers (migration 0005), in the same
-    transaction as any change to the few-row tables every queue row and filter names: tiers,
-    teams, categories, organizations, agents and their users' names. desk.labels keeps those
-    names in memory per stamp, so a page reads them with one tiny query instead of five, and a
-    change made by any process (the admin, a bulk load, another server) shows at once."""
+    transaction as any change to the few-row tables that queue rows, filters and action forms
+    name: tiers, teams, categories, vendors, organizations, agents and their users' names.
+    desk.labels keeps those names in memory per stamp, so a page reads them with one tiny query
+    instead of several, and a change made by any process (the admin, a bulk load, another
+    server) shows at once."""
 
     stamp = models.BigIntegerField(default=0)
 

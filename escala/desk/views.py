@@ -403,11 +403,15 @@ def _link(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Any:
 
 def _forms(ticket: Ticket, agents: Any, bound: dict[str, Any]) -> dict[str, Any]:
     built = {}
+    # The forms offering tiers, teams, categories or vendors show only while the ticket is open.
+    names = labels.labels() if ticket.is_open else None
     for name, action in ACTIONS.items():
         if name in bound:
             built[name] = bound[name]
             continue
         kwargs: dict[str, Any] = {"ticket": ticket, "prefix": name}
+        if names is not None and issubclass(action.form, f.OffersLabels):
+            kwargs["labels"] = names
         if name == "assign":
             kwargs["agents"] = agents
             kwargs["initial"] = {"assignee": ticket.assignee_id}

@@ -9,7 +9,7 @@ from escala.desk import labels
 from escala.desk.models import LabelsStamp
 from escala.people.models import Agent, Organization
 from escala.tickets.models import Ticket
-from escala.tiers.models import Category, Team
+from escala.tiers.models import Category, Team, Vendor
 from tests.tickets.factories import open_ticket
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +22,11 @@ def stamp() -> int | None:
 @pytest.mark.parametrize(
     "change",
     [
-        lambda: Team.objects.filter(name="Networks").update(
-            name="Nets"
-        ),  # a bulk update: no signal
+        # Bulk updates and deletes send no signal; the triggers see them all the same.
+        lambda: Team.objects.filter(name="Networks").update(name="Nets"),
         lambda: Category.objects.filter(code="password-reset").update(name_en="Passwords"),
         lambda: Organization.objects.create(name="New customer"),
+        lambda: Vendor.objects.create(name="New vendor", support_email="v@example.com"),
         lambda: Team.objects.filter(name="Engineering").delete(),
         lambda: get_user_model().objects.filter(username="lucia").update(first_name="Anita"),
         lambda: Agent.objects.filter(user__username="lucia").delete(),
@@ -90,3 +90,19 @@ def test_a_row_naming_a_team_unknown_to_the_labels_reads_them_again(
     page = client.get(reverse("desk:queue"), {"queue": "all"}).text
 
     assert "Brand new team" in page
+
+
+def test_the_ticket_page_offers_active_rows_only_and_sees_changes_at_once(
+    login, frozen_clock, supervisor, employee, categories, vendor
+):
+    ticket = open_ticket(employee, category=categories["password"], subject="Printer")
+    client = login(supervisor.user)
+    url = reverse("desk:ticket", args=[ticket.pk])
+    page = client.get(url).text
+    assert ">ERP Vendor S.A.</option>" in page
+    assert ">ERP</option>" in page
+    Category.objects.filter(code="erp").update(is_active=False)
+    Vendor.objects.create(name="Fibre Works", support_email="noc@fibre.example")
+    page = client.get(url).text
+    assert ">ERP</option>" not in page
+    assert ">Fibre Works</option>" in page

@@ -1,6 +1,6 @@
 """The labels stamp (desk.models.LabelsStamp) and the triggers that change it.
 
-Any insert, delete or update of a tier, team, category, organization or agent, or a change of a
+Any insert, delete or update of a tier, team, category, vendor, organization or agent, or a change of a
 user's names, writes a new random stamp in the same transaction, so desk.labels knows its copy of
 those names is stale however the change was made (admin, bulk load, raw SQL, another process).
 Random, not a counter: after a test run's TRUNCATE a counter would start again at a value some
@@ -9,7 +9,13 @@ process has already cached. The trigger inserts the row when a flush removed it.
 
 from django.db import migrations, models
 
-WATCHED = ["tiers_supporttier", "tiers_team", "tiers_category", "people_organization"]
+WATCHED = [
+    "tiers_supporttier",
+    "tiers_team",
+    "tiers_category",
+    "tiers_vendor",
+    "people_organization",
+]
 # Agents: who they are (their user); the other columns (away, supervisor) name nothing.
 AGENT_COLUMNS = "user_id"
 USER_COLUMNS = "username, first_name, last_name"
