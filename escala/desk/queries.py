@@ -35,6 +35,20 @@ SORTS: dict[str, Order] = {
 # A queue row names its tier, team, category, organization and assignee from desk.labels (in
 # memory); only the requester, from a big table, is read for the page, in one small query.
 QUEUE_PREFETCHED = ("requester",)
+# The columns a row shows or pages by; the rest of a ticket is not read.
+QUEUE_COLUMNS = (
+    "subject",
+    "status",
+    "priority",
+    "tier_id",
+    "team_id",
+    "category_id",
+    "organization_id",
+    "assignee_id",
+    "requester_id",
+    "created_at",
+    "updated_at",
+)
 
 
 def labelled(ticket: Ticket, names: Labels) -> bool:

@@ -88,7 +88,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if sort == "priority":
         tickets = queries.with_priority_rank(tickets)
     page = keyset_page(
-        tickets.prefetch_related(*queries.QUEUE_PREFETCHED),
+        tickets.only(*queries.QUEUE_COLUMNS).prefetch_related(*queries.QUEUE_PREFETCHED),
         order=order,
         cursor=request.GET.get("after"),
         size=size,
