@@ -153,9 +153,7 @@ TICKET_RELATED = (
     "assignee__user",
     "category",
     "vendor",
-    "merged_into",
-    "parent",
-)
+)  # not merged_into: the page shows only its reference, from merged_into_id
 
 
 def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:
