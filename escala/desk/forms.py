@@ -1,5 +1,6 @@
 """The console's forms. They only shape input; every rule is the actions' to check."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django import forms
@@ -12,6 +13,8 @@ from escala.people.models import Agent, Organization, Requester
 from escala.tickets.choices import Channel, LinkKind, MessageKind, Status
 from escala.tiers.choices import Impact, Priority, Urgency
 from escala.tiers.models import Category, SupportTier, Team, Vendor
+
+from .labels import Labels
 
 QUEUE_CHOICES = [
     ("mine", _("My tickets")),
@@ -37,6 +40,11 @@ def _any(choices) -> list:  # noqa: ANN001
     return [("", _("Any"))] + list(choices)
 
 
+def _labelled(label) -> forms.TypedChoiceField:  # noqa: ANN001
+    """A filter over one of the few-row tables: its choices come from desk.labels, not a query."""
+    return forms.TypedChoiceField(label=label, required=False, coerce=int, empty_value=None)
+
+
 class QueueFilterForm(forms.Form):
     queue = forms.ChoiceField(label=_("Queue"), choices=QUEUE_CHOICES, required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
@@ -48,38 +56,27 @@ class QueueFilterForm(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"), required=False, choices=_any(Priority.choices)
     )
-    category = ModelChoiceField(
-        label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("Any")
-    )
-    tier = ModelChoiceField(
-        label=_("Tier"), required=False, queryset=SupportTier.objects.all(), empty_label=_("Any")
-    )
-    team = ModelChoiceField(
-        label=_("Team"),
-        required=False,
-        queryset=Team.objects.select_related("tier"),
-        empty_label=_("Any"),
-    )
+    category = _labelled(_("Category"))
+    tier = _labelled(_("Tier"))
+    team = _labelled(_("Team"))
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
-    organization = ModelChoiceField(
-        label=_("Organization"),
-        required=False,
-        queryset=Organization.objects.all(),
-        empty_label=_("Any"),
-    )
+    organization = _labelled(_("Organization"))
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_any(Channel.choices))
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
     size = forms.TypedChoiceField(
         label=_("Per page"), required=False, choices=PAGE_SIZES, coerce=int, empty_value=25
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, labels: Labels, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
-        agents = Agent.objects.select_related("user").order_by("user__first_name")
+        self.fields["category"].choices = _any(labels.categories.items())
+        self.fields["tier"].choices = _any((pk, t.name) for pk, t in labels.tiers.items())
+        self.fields["team"].choices = _any(labels.teams.items())
+        self.fields["organization"].choices = _any(labels.organizations.items())
         self.fields["assignee"].choices = [
             ("", _("Anyone")),
             ("none", _("Nobody")),
-        ] + [(str(a.pk), a.display_name) for a in agents]
+        ] + [(str(pk), name) for pk, name in labels.agents_by_first_name]
 
 
 class BulkForm(forms.Form):
@@ -101,9 +98,28 @@ class BulkForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=DIRECT_STATUS_CHOICES)
     priority = forms.ChoiceField(label=_("Priority"), required=False, choices=Priority.choices)
 
-    def __init__(self, *args, ticket_ids=(), **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, *args, ticket_ids=(), labels: Labels | None = None, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.fields["tickets"].choices = [(pk, pk) for pk in ticket_ids]
+        if labels is not None:  # the queue page shows the agents without querying them
+            self.fields["assignee"].choices = [("", _("Nobody")), *labels.agents.items()]
+
+
+class OffersLabels:
+    """A form whose lists of tiers, teams, categories or vendors come from desk.labels (in
+    memory) when it is shown unbound, instead of one query per list on every ticket page; what
+    is posted is still checked against the field's queryset."""
+
+    offers: dict[str, Callable[[Labels], list[tuple[int, str]]]] = {}
+
+    def __init__(self, *args, labels: Labels | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if labels is None or self.is_bound:
+            return
+        for name, choices in self.offers.items():
+            field = self.fields[name]
+            empty = [] if field.empty_label is None else [("", field.empty_label)]
+            field.choices = empty + choices(labels)
 
 
 class ComposerForm(VersionedForm):
@@ -147,7 +163,9 @@ class StatusForm(VersionedForm):
     reason = forms.CharField(label=_("Why (optional)"), required=False, max_length=500)
 
 
-class FieldsForm(VersionedForm):
+class FieldsForm(OffersLabels, VersionedForm):
+    offers = {"category": lambda labels: labels.active_categories}
+
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     category = ModelChoiceField(
         label=_("Category"),
@@ -157,7 +175,12 @@ class FieldsForm(VersionedForm):
     )
 
 
-class EscalateForm(VersionedForm):
+class EscalateForm(OffersLabels, VersionedForm):
+    offers = {
+        "to_tier": lambda labels: labels.internal_tiers(),
+        "to_team": lambda labels: labels.active_teams,
+    }
+
     to_tier = ModelChoiceField(
         label=_("To tier"),
         required=False,
@@ -181,7 +204,9 @@ class EscalateForm(VersionedForm):
     )
 
 
-class DeEscalateForm(VersionedForm):
+class DeEscalateForm(OffersLabels, VersionedForm):
+    offers = EscalateForm.offers
+
     to_tier = ModelChoiceField(
         label=_("To tier"),
         required=False,
@@ -201,7 +226,9 @@ class DeEscalateForm(VersionedForm):
     )
 
 
-class ReferForm(VersionedForm):
+class ReferForm(OffersLabels, VersionedForm):
+    offers = {"vendor": lambda labels: labels.active_vendors}
+
     vendor = ModelChoiceField(label=_("Vendor"), queryset=Vendor.objects.filter(is_active=True))
     case_number = forms.CharField(label=_("Vendor case number"), required=False, max_length=100)
     contact = forms.CharField(label=_("Vendor contact"), required=False, max_length=200)

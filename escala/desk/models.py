@@ -43,3 +43,17 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.ticket_id}"
+
+
+class LabelsStamp(models.Model):
+    """One row whose stamp changes, by database triggers (migration 0005), in the same
+    transaction as any change to the few-row tables that queue rows, filters and action forms
+    name: tiers, teams, categories, vendors, organizations, agents and their users' names.
+    desk.labels keeps those names in memory per stamp, so a page reads them with one tiny query
+    instead of several, and a change made by any process (the admin, a bulk load, another
+    server) shows at once."""
+
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.stamp)

@@ -21,6 +21,8 @@ from escala.tickets.models import (
 from escala.tickets.permissions import access_ticket, tickets_visible_to
 from escala.tiers.choices import PRIORITY_RANK
 
+from .labels import Labels
+
 QUEUES = ("mine", "unassigned", "teams", "all")
 
 SORTS: dict[str, Order] = {
@@ -30,10 +32,34 @@ SORTS: dict[str, Order] = {
     "priority": [("priority_rank", False), ("created_at", True), ("id", True)],
 }
 
-# The few-row tables come joined; the big ones (requesters, organizations) and the assignee's
-# user in one small query each: joining them all cost more to plan than to run at 1M tickets.
-QUEUE_JOINED = ("tier", "team", "category")
-QUEUE_PREFETCHED = ("requester", "organization", "assignee__user")
+# A queue row names its tier, team, category, organization and assignee from desk.labels (in
+# memory); only the requester, from a big table, is read for the page, in one small query.
+QUEUE_PREFETCHED = ("requester",)
+# The columns a row shows or pages by; the rest of a ticket is not read.
+QUEUE_COLUMNS = (
+    "subject",
+    "status",
+    "priority",
+    "tier_id",
+    "team_id",
+    "category_id",
+    "organization_id",
+    "assignee_id",
+    "requester_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def labelled(ticket: Ticket, names: Labels) -> bool:
+    """Whether the labels name everything a queue row of this ticket shows."""
+    return names.has(
+        tier=ticket.tier_id,
+        team=ticket.team_id,
+        category=ticket.category_id,
+        organization=ticket.organization_id,
+        agent=ticket.assignee_id,
+    )
 
 
 def is_supervisor(user: Any) -> bool:
@@ -54,12 +80,13 @@ def queue(user: Any, name: str) -> QuerySet[Ticket]:
     tickets = tickets_visible_to(user)
     if name == "mine":
         return tickets.filter(assignee=agent) if agent else tickets.none()
-    tier_ids, team_ids = agent_tiers_and_teams(agent)
     if name == "unassigned":
+        tier_ids, _team_ids = agent_tiers_and_teams(agent)
         if is_supervisor(user) and not tier_ids:
             return tickets.filter(assignee__isnull=True)
         return tickets.filter(assignee__isnull=True, tier_id__in=tier_ids)
     if name == "teams":
+        _tier_ids, team_ids = agent_tiers_and_teams(agent)
         return tickets.filter(team_id__in=team_ids)
     return tickets  # "all": everything the user may see (everything, for supervisors)
 
@@ -126,9 +153,7 @@ TICKET_RELATED = (
     "assignee__user",
     "category",
     "vendor",
-    "merged_into",
-    "parent",
-)
+)  # not merged_into: the page shows only its reference, from merged_into_id
 
 
 def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:

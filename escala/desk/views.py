@@ -8,7 +8,7 @@ htmx, the named partial of it that changed.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.contrib import messages
@@ -39,7 +39,7 @@ from escala.tickets.permissions import access_ticket
 
 from . import actions as desk_actions
 from . import forms as f
-from . import presence, queries
+from . import labels, presence, present, queries
 from .models import SavedFilter
 
 # --- Access ------------------------------------------------------------------------------------
@@ -75,7 +75,8 @@ def _load(request: HttpRequest, pk: int) -> Ticket:
 def queue(request: HttpRequest) -> HttpResponse:
     agent = agent_of(request.user)
     default_queue = "mine" if agent is not None else "all"
-    form = f.QueueFilterForm(request.GET or None)
+    names = labels.labels()
+    form = f.QueueFilterForm(request.GET or None, labels=names)
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     name = data.get("queue") or request.GET.get("queue") or default_queue
     if name not in queries.QUEUES:
@@ -87,11 +88,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     if sort == "priority":
         tickets = queries.with_priority_rank(tickets)
     page = keyset_page(
-        tickets.select_related(*queries.QUEUE_JOINED).prefetch_related(*queries.QUEUE_PREFETCHED),
+        tickets.only(*queries.QUEUE_COLUMNS).prefetch_related(*queries.QUEUE_PREFETCHED),
         order=order,
         cursor=request.GET.get("after"),
         size=size,
     )
+    if not all(queries.labelled(t, names) for t in page.rows):
+        names = labels.labels(fresh=True)  # a row names a team (or agent ...) created meanwhile
     params = request.GET.copy()
     params.pop("after", None)
     params["queue"] = name
@@ -103,6 +106,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "queue",
         "form": form,
+        # Called by the template, so an htmx request for the results alone skips it.
+        "filter_fields": partial(present.filter_fields, form, names),
         "queue_name": name,
         "queues": [
             (key, label, "?" + urlencode({"queue": key}))
@@ -110,9 +115,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             if key != "all" or queries.is_supervisor(request.user)
         ],
         "page": page,
+        "rows": present.queue_rows(page.rows, names),
         "first_url": "?" + params.urlencode(),
         "next_url": next_url,
-        "bulk_form": f.BulkForm(auto_id="bulk-%s"),
+        "bulk_form": f.BulkForm(auto_id="bulk-%s", labels=names),
         "saved_filters": list(SavedFilter.objects.filter(agent=agent)) if agent else [],
         "current_query": params.urlencode(),
         "status_choices": f.DIRECT_STATUS_CHOICES,
@@ -397,11 +403,15 @@ def _link(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Any:
 
 def _forms(ticket: Ticket, agents: Any, bound: dict[str, Any]) -> dict[str, Any]:
     built = {}
+    # The forms offering tiers, teams, categories or vendors show only while the ticket is open.
+    names = labels.labels() if ticket.is_open else None
     for name, action in ACTIONS.items():
         if name in bound:
             built[name] = bound[name]
             continue
         kwargs: dict[str, Any] = {"ticket": ticket, "prefix": name}
+        if names is not None and issubclass(action.form, f.OffersLabels):
+            kwargs["labels"] = names
         if name == "assign":
             kwargs["agents"] = agents
             kwargs["initial"] = {"assignee": ticket.assignee_id}

@@ -28,6 +28,11 @@ def is_admin(user: AbstractBaseUser | AnonymousUser | None) -> bool:
 
 
 def team_and_tier_ids(agent: Agent) -> tuple[list[int], list[int]]:
-    """The agent's team ids and the ids of those teams' tiers, in one query."""
+    """The agent's team ids and the ids of those teams' tiers, in one query, kept on the agent
+    object: a page asks more than once (visibility, then the queue), and lives one request."""
+    if (known := getattr(agent, "_team_and_tier_ids", None)) is not None:
+        return known
     pairs = list(agent.teams.values_list("pk", "tier_id"))
-    return [team for team, _tier in pairs], sorted({tier for _team, tier in pairs})
+    known = [team for team, _tier in pairs], sorted({tier for _team, tier in pairs})
+    agent._team_and_tier_ids = known  # type: ignore[attr-defined]
+    return known

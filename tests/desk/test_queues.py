@@ -1,6 +1,7 @@
 """The console's queues: what each holds, filters, sort, keyset pages, bulk actions."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -239,3 +240,49 @@ def test_the_open_queue_sorts_can_read_their_index_on_postgresql(
         cursor.execute("EXPLAIN " + page_sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert index in plan
+
+
+def test_a_queue_row_shows_the_ticket_with_every_text_escaped(
+    login, frozen_clock, supervisor, l1_agent, employee, categories
+):
+    """The rows are written in Python (desk.present), not by the template: nothing there may
+    reach the page unescaped."""
+    employee.name = 'Marta "<b>" Gómez'
+    employee.save()
+    ticket = open_ticket(
+        employee, category=categories["password"], subject="<script>alert(1)</script> & co"
+    )
+    assign_ticket(ticket=ticket, by=supervisor.user, assignee=l1_agent)
+    other = open_ticket(employee, category=categories["password"], subject="Nobody's")
+
+    page = login(supervisor.user).get(reverse("desk:queue"), {"queue": "all"}).text
+
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+    assert "Marta &quot;&lt;b&gt;&quot; Gómez" in page
+    assert f'href="{reverse("desk:ticket", args=[ticket.pk])}"' in page
+    assert f'aria-label="Select {ticket.reference}"' in page
+    assert '<div class="muted small">Password reset</div>' in page
+    assert '<span class="tier-chip" title="Level 1' in page
+    assert '<span class="muted small">Service Desk</span>' in page
+    assert ">Lucia</td>" in page
+    assert '<span class="badge status-open">Open</span>' in page
+    assert other.reference in page
+    assert '<span class="muted">Unassigned</span>' in page
+
+
+def test_the_filters_show_what_was_asked_each_time(login, supervisor, categories):
+    """desk.present keeps the rendered filters per set of filters asked for."""
+    client = login(supervisor.user)
+    url = reverse("desk:queue")
+    category = categories["erp"].pk
+    chosen = f'<option value="{category}" selected>ERP</option>'
+    for _ in range(2):
+        assert chosen in client.get(url, {"queue": "all", "category": category}).text
+        assert chosen not in client.get(url, {"queue": "all"}).text
+        page = client.get(url, {"queue": "all", "category": category, "priority": "high"}).text
+        assert chosen in page
+        assert '<option value="high" selected>' in page
+    assert ">Cualquiera</option>" not in client.get(url, {"queue": "all"}).text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    assert ">Cualquiera</option>" in client.get(url, {"queue": "all"}).text

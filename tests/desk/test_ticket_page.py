@@ -197,6 +197,9 @@ def test_merge_and_link(login, frozen_clock, ticket, l1_agent, employee, categor
     dup.refresh_from_db()
     assert dup.merged_into == ticket
     assert response.url == reverse("desk:ticket", args=[ticket.pk])
+    merged = client.get(reverse("desk:ticket", args=[dup.pk])).text
+    assert "This ticket was merged into" in merged
+    assert f'<a href="{reverse("desk:ticket", args=[ticket.pk])}">{ticket.reference}</a>' in merged
 
 
 def test_merge_target_outside_sight_is_refused_at_the_field(

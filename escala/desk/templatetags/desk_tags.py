@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from escala.tickets.choices import Status
+from escala.tickets.models import format_reference
 
 register = template.Library()
 
@@ -14,6 +15,12 @@ def minutes(value: timedelta | None) -> int:
     if not value:
         return 0
     return int(value.total_seconds() // 60)
+
+
+@register.filter
+def reference(number: int) -> str:
+    """A ticket's reference from its id alone ("ESC-000123"), without reading the ticket."""
+    return format_reference(number)
 
 
 @register.filter

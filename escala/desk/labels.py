@@ -1,0 +1,113 @@
+"""The names of the few-row tables the console shows on every queue row and offers in every
+filter and action form: tiers, teams, categories, vendors, organizations and agents.
+
+Reading them per request cost six queries and a few hundred model instances on each queue page,
+more than the tickets themselves. They are read once per process, per language and per labels
+stamp instead (desk.models.LabelsStamp, changed by database triggers in the same transaction as
+any change to those tables), so one tiny query tells whether the copy in memory still holds.
+"""
+
+import threading
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils.translation import get_language
+
+from escala.people.models import Agent, Organization
+from escala.tiers.models import Category, SupportTier, Team, Vendor
+
+from .models import LabelsStamp
+
+
+@dataclass(frozen=True)
+class Tier:
+    short: str  # "L2"
+    name: str
+    level: int
+    is_external: bool
+
+
+@dataclass(frozen=True)
+class Labels:
+    stamp: int | None  # None: not to be kept (a flushed table lost the stamp's row)
+    tiers: dict[int, Tier]  # in level order, as the filter offers them
+    teams: dict[int, str]  # in tier level, then name order
+    categories: dict[int, str]  # in code order
+    organizations: dict[int, str]  # in name order
+    agents: dict[int, str]  # display names, by username
+    agents_by_first_name: list[tuple[int, str]]
+    # What the ticket page's forms offer: active rows only (and tiers that are not a vendor).
+    active_teams: list[tuple[int, str]]
+    active_categories: list[tuple[int, str]]
+    active_vendors: list[tuple[int, str]]
+
+    def internal_tiers(self) -> list[tuple[int, str]]:
+        return [(pk, t.name) for pk, t in self.tiers.items() if not t.is_external]
+
+    def has(self, *, tier: int | None, team: int | None, category: int | None,
+            organization: int | None, agent: int | None) -> bool:  # fmt: skip
+        """Whether every id a row refers to is known (a row read after the labels may name a
+        team created meanwhile)."""
+        return (
+            (tier is None or tier in self.tiers)
+            and (team is None or team in self.teams)
+            and (category is None or category in self.categories)
+            and (organization is None or organization in self.organizations)
+            and (agent is None or agent in self.agents)
+        )
+
+
+_lock = threading.Lock()
+_cache: dict[tuple[int, str], Labels] = {}
+
+
+def _read_stamp() -> int | None:
+    # A plain cursor: the ORM's compiler would cost more than the query.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT stamp FROM {LabelsStamp._meta.db_table} WHERE id = 1")  # noqa: S608 - a table name, no input
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _load(stamp: int | None) -> Labels:
+    teams = list(
+        Team.objects.order_by("tier__level", "name").values_list("pk", "name", "is_active")
+    )
+    categories = [
+        (c.pk, c.name, c.is_active)
+        for c in Category.objects.only("name_en", "name_es", "is_active")
+    ]
+    agents = list(Agent.objects.select_related("user").order_by("user__username"))
+    by_first_name = Agent.objects.select_related("user").order_by(
+        "user__first_name", "user__username"
+    )
+    return Labels(
+        stamp=stamp,
+        tiers={
+            t.pk: Tier(short=t.short, name=t.name, level=t.level, is_external=t.is_external)
+            for t in SupportTier.objects.all()
+        },
+        teams={pk: name for pk, name, _active in teams},
+        categories={pk: name for pk, name, _active in categories},
+        organizations=dict(Organization.objects.values_list("pk", "name")),
+        agents={a.pk: a.display_name for a in agents},
+        agents_by_first_name=[(a.pk, a.display_name) for a in by_first_name],
+        active_teams=[(pk, name) for pk, name, active in teams if active],
+        active_categories=[(pk, name) for pk, name, active in categories if active],
+        active_vendors=list(Vendor.objects.filter(is_active=True).values_list("pk", "name")),
+    )
+
+
+def labels(*, fresh: bool = False) -> Labels:
+    """The labels in the active language, from memory while the stamp has not changed."""
+    stamp = _read_stamp()
+    key = (stamp, get_language() or "")
+    if stamp is not None and not fresh and (found := _cache.get(key)) is not None:
+        return found
+    loaded = _load(stamp)
+    if stamp is not None:
+        with _lock:
+            if any(cached_stamp != stamp for cached_stamp, _lang in _cache):
+                _cache.clear()  # keep the current stamp's copies only
+            _cache[key] = loaded
+    return loaded
