@@ -78,8 +78,11 @@ def route_ticket(ticket_id: int) -> Agent | None:
         if agent is None:
             return None
         assign_ticket(ticket=ticket.pk, by=None, assignee=agent)
-        routing, _created = TeamRouting.objects.update_or_create(
-            team_id=ticket.team_id, defaults={"last_agent": agent}
-        )
+        routing = _routing_of(ticket.team_id)
+        if routing is None:
+            routing = TeamRouting.objects.create(team_id=ticket.team_id, last_agent=agent)
+        else:
+            TeamRouting.objects.filter(pk=routing.pk).update(last_agent=agent)
+            routing.last_agent = agent
         memo.remember(("team_routing", ticket.team_id), routing)
     return agent

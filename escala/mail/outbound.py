@@ -321,6 +321,8 @@ def _to_team(ticket: Ticket, event: TicketEvent, team: Team) -> list[Outbox | No
 def _on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
     if not settings.ESCALA_MAIL_NOTIFY or event.kind not in NOTIFIED_KINDS:
         return
+    if event.kind == EventKind.STATUS_CHANGED and event.new_value in SILENT_STATUSES:
+        return  # sends nothing (every routed ticket becomes open): not even a savepoint
     try:
         # A savepoint: a bug here never breaks (nor rolls back) the action that caused it.
         with transaction.atomic():

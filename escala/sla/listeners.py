@@ -47,11 +47,18 @@ def recompute_clocks(sender, events, **kwargs) -> None:  # noqa: ANN001
                 clocks.rebuild(new, ctx=ctx)
         except Exception:
             log.exception("Could not build the clocks of tickets %s", new)
-    for ticket_id in todo:
-        if ticket_id in created:
-            continue
+    changed = [t for t in todo if t not in created]
+    if len(changed) > 1:
         try:
             # A savepoint: a failure here never poisons the caller's transaction.
+            with transaction.atomic():
+                ctx = ctx or clocks.Context.load()
+                clocks.recompute_many(changed, ctx=ctx)
+            changed = []
+        except Exception:
+            log.exception("Could not recompute the clocks of tickets %s together", changed)
+    for ticket_id in changed:  # one ticket, or again one by one after a failure
+        try:
             with transaction.atomic():
                 ctx = ctx or clocks.Context.load()
                 clocks.recompute(ticket_id, ctx=ctx)

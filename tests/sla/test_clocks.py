@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from escala.sla.choices import ClockKind
-from escala.sla.clocks import recompute
+from escala.sla.clocks import recompute, recompute_many
 from escala.sla.models import SlaPolicy, TicketClock
 from escala.sla.sweep import sweep
 from escala.tickets.actions import (
@@ -227,3 +227,42 @@ def test_the_warning_comes_at_the_policys_share_of_the_target(monday_ticket, sta
     # 50 % of the 2-hour first response target, from Monday 09:00.
     assert clock_of(monday_ticket, ClockKind.FIRST_RESPONSE).warn_at == madrid(2026, 3, 2, 10, 0)
     assert clock_of(monday_ticket, ClockKind.RESOLUTION).warn_at == madrid(2026, 3, 2, 17, 0)
+
+
+def test_a_batch_recompute_stores_what_one_by_one_stores_and_keeps_the_sweeps_flags(
+    frozen_clock, committed, customer, categories, madrid_8x5, standard_policy, l1_agent
+):
+    frozen_clock.current = madrid(2026, 3, 2, 9, 0)
+    with committed():
+        tickets = [
+            create_ticket(
+                requester=customer,
+                subject=f"VPN down {n}",
+                body="The VPN does not connect.",
+                channel=Channel.EMAIL,
+                by=None,
+                category=categories["connectivity"],
+            )
+            for n in range(3)
+        ]
+    frozen_clock.advance(hours=3)  # past the first response target of two of them
+    with committed():
+        claim_ticket(ticket=tickets[0], by=l1_agent.user)
+        add_reply(ticket=tickets[0], by=l1_agent.user, body="On it.")
+        change_status(ticket=tickets[1], by=l1_agent.user, to="pending_customer")
+    sweep()  # marks the running, overdue first-response clock of tickets[2] breached
+    fields = ("kind", "cycle", "target", "elapsed", "stopped_at", "paused", "due_at", "warn_at")
+
+    def stored() -> list[tuple]:
+        rows = TicketClock.objects.filter(ticket__in=tickets).order_by("ticket_id", "kind")
+        return [(r.ticket_id, *(getattr(r, f) for f in fields), r.warned, r.breached) for r in rows]
+
+    frozen_clock.advance(hours=1)
+    for ticket in tickets:
+        recompute(ticket.pk)
+    one_by_one = stored()
+    assert any(row[-1] for row in one_by_one)  # the sweep's breach is among them
+    TicketClock.objects.filter(ticket=tickets[0], kind=ClockKind.RESOLUTION).delete()
+    TicketClock.objects.filter(ticket=tickets[1]).update(elapsed=timedelta(0))
+    recompute_many([t.pk for t in tickets])
+    assert stored() == one_by_one
