@@ -101,13 +101,11 @@ def find_ticket(mail: ParsedMail, envelope_to: list[str] | None = None) -> Match
 
 
 def _found(ticket_id: int, how: str) -> Match:
-    ticket = Ticket.objects.select_related("requester", "merged_into").filter(pk=ticket_id).first()
+    ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
     # A merged ticket lives on in the one it was merged into.
     hops = 0
     while ticket is not None and ticket.merged_into_id and hops < 10:
-        ticket = Ticket.objects.select_related("requester", "merged_into").get(
-            pk=ticket.merged_into_id
-        )
+        ticket = Ticket.objects.select_related("requester").get(pk=ticket.merged_into_id)
         hops += 1
     return Match(ticket, how if ticket is not None else "")
 
