@@ -2,8 +2,12 @@
 the escala_es and escala_en configurations (Spanish/English stemmers after unaccent)."""
 
 from functools import lru_cache
+from typing import Any
 
 from django.db import connection
+
+from escala.tickets.choices import DONE_STATUSES, OPEN_STATUSES
+from escala.tickets.permissions import TicketScope
 
 from .text import START, STOP
 
@@ -53,9 +57,73 @@ def _headline(text_sql: str, title: bool = False) -> str:
 # match. A window that holds fewer than CANDIDATES matches widens; the last one is unbounded,
 # so the answer is always the newest CANDIDATES matches, as without windows. The order is on
 # `ticket_id + 0` so that the planner never walks the id index backwards testing each row
-# against the query: when the user's scope rejects most matches (a Level 1 agent searching for
-# what only Level 2 handled) that walk read the whole index. The GIN index finds the matches.
+# against the query. The GIN index finds the matches.
 WINDOWS = (20_000, 250_000, None)
+
+
+def _key(name: str, value: object) -> str:
+    """One of the index's `keys` (migration 0004 writes them: 'tier:3', 'status:open')."""
+    return f"{name}:{value}"
+
+
+def _scope_arms(visibility: TicketScope) -> list[tuple[str, list]] | None:
+    """The user's visibility as conditions on the index row, any of which admits a ticket; None
+    when every ticket is visible. Each is answered by the (keys, document) GIN index together
+    with the words, so matches out of scope are never read (they were the cost of a Level 1
+    search for what Level 2 handled)."""
+    if visibility.everything:
+        return None
+    keys = [_key("tier", pk) for pk in visibility.tier_ids]
+    keys += [_key("team", pk) for pk in visibility.team_ids]
+    if visibility.assignee_id:
+        keys.append(_key("assignee", visibility.assignee_id))
+    if visibility.organization_id:
+        keys.append(_key("org", visibility.organization_id))
+    if visibility.requester_id:
+        keys.append(_key("req", visibility.requester_id))
+    arms: list[tuple[str, list]] = []
+    if keys:
+        arms.append(("s.keys && %s::text[]", [keys]))
+    if visibility.participant_id:
+        from escala.tickets.models import TicketParticipant
+
+        pulled_in = list(
+            TicketParticipant.objects.filter(agent_id=visibility.participant_id)
+            .values_list("ticket_id", flat=True)
+            .distinct()
+        )
+        if pulled_in:
+            arms.append(("s.ticket_id = ANY(%s)", [pulled_in]))
+    return arms
+
+
+def _filter_conditions(filters: dict[str, Any]) -> tuple[list[str], list]:
+    """`filter_tickets` (search/__init__.py) on the index's own columns."""
+    conds: list[str] = []
+    params: list = []
+    status = filters.get("status")
+    if status in ("open", "done"):
+        statuses = OPEN_STATUSES if status == "open" else DONE_STATUSES
+        conds.append("s.keys && %s::text[]")
+        params.append(sorted(_key("status", value) for value in statuses))
+    elif status:
+        conds.append("s.keys @> %s::text[]")
+        params.append([_key("status", status)])
+    for name, key in (("tier", "tier"), ("team", "team"), ("category", "cat")):
+        if filters.get(name):
+            conds.append("s.keys @> %s::text[]")
+            params.append([_key(key, filters[name])])
+    if filters.get("requester"):
+        conds.append("s.keys @> %s::text[]")
+        params.append([_key("req", filters["requester"])])
+    if filters.get("created_after"):
+        conds.append("s.created_at >= %s")
+        params.append(filters["created_after"])
+    if filters.get("open_or_since"):
+        conds.append("(s.keys && %s::text[] OR s.created_at >= %s)")
+        params += [sorted(_key("status", value) for value in OPEN_STATUSES)]
+        params.append(filters["open_or_since"])
+    return conds, params
 
 
 def ticket_candidates(
@@ -64,23 +132,34 @@ def ticket_candidates(
     match: str,
     include_notes: bool,
     scope: tuple[str, list] | None,
+    visibility: TicketScope,
+    filters: dict[str, Any],
     exclude: list[int],
     limit: int,
 ) -> list[tuple[int, float]]:
+    """`scope` (the visible tickets as a subquery) is for SQLite; here `visibility` and
+    `filters` are read from the index row itself. search_tickets still loads the hits through
+    the visible tickets' queryset, so a row here can never show a ticket the user may not see."""
     q = _tsquery_text(terms, match)
-    if not q:
+    arms = _scope_arms(visibility)
+    if not q or arms == []:
         return []
-    cond = "s.public_doc @@ " + _QUERY
-    params: list = [q]
-    if include_notes:
-        cond = f"({cond} OR s.note_doc @@ {_QUERY})"
-        params += [q]
-    if scope is not None:
-        cond += f" AND s.ticket_id IN ({scope[0]})"
-        params += list(scope[1])
+    docs = ["s.public_doc", "s.note_doc"] if include_notes else ["s.public_doc"]
+    # A flat OR of (scope AND words) pairs: the planner answers each with one index scan.
+    either: list[str] = []
+    params: list = []
+    for arm_sql, arm_params in arms or [("", [])]:
+        for doc in docs:
+            either.append(f"({doc} @@ {_QUERY} AND {arm_sql})" if arm_sql else f"{doc} @@ {_QUERY}")
+            params += [q, *arm_params]
+    conds = ["(" + " OR ".join(either) + ")"]
+    more, more_params = _filter_conditions(filters)
+    conds += more
+    params += more_params
     if exclude:
-        cond += " AND NOT (s.ticket_id = ANY(%s))"
+        conds.append("NOT (s.ticket_id = ANY(%s))")
         params.append(list(exclude))
+    cond = " AND ".join(conds)
     doc = "(c.public_doc || c.note_doc)" if include_notes else "c.public_doc"
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(ticket_id) FROM knowledge_ticket_search")
