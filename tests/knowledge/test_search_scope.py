@@ -75,7 +75,7 @@ def index_out_of_step() -> list[int]:
               LEFT JOIN knowledge_ticket_search s ON s.ticket_id = t.id
              WHERE s.keys IS DISTINCT FROM knowledge_ticket_keys(
                        t.tier_id, t.team_id, t.assignee_id, t.organization_id, t.requester_id,
-                       t.category_id, t.status)
+                       t.category_id, t.status, t.id)
                 OR s.created_at IS DISTINCT FROM t.created_at
             """
         )

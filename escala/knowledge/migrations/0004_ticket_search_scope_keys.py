@@ -3,11 +3,11 @@
 A Level 1 agent searching for a word that fifty thousand Level 2 tickets contain made every one
 of those matches be joined to its ticket to learn it was out of scope: most of a second at a
 million tickets. Each index row now carries `keys`, its ticket's tier, team, assignee,
-organization, requester, category and status as text ('tier:3', 'status:open', ...), and each
-document's GIN index is on (keys, document): "in these tiers or teams or assigned to me" is one
-overlap (&&) condition the index answers together with the words, so rows out of scope are never
-read. The ticket triggers keep `keys` current when a ticket moves tier or team, is reassigned,
-changes status or is merged. SQLite keeps filtering FTS5 rows by the ticket subquery.
+organization, requester, category, status and participating agents as text ('tier:3',
+'status:open', 'part:7', ...), and each document's GIN index is on (keys, document): "in these
+tiers or teams, assigned to me or pulled in" is one overlap (&&) condition the index answers
+together with the words, so rows out of scope are never read. Triggers keep `keys` current when
+a ticket moves tier or team, is reassigned, changes status, is merged or gains a participant. SQLite keeps filtering FTS5 rows by the ticket subquery.
 """
 
 from django.db import migrations
@@ -15,13 +15,54 @@ from django.db import migrations
 KEYS_FUNCTION = """
     CREATE OR REPLACE FUNCTION knowledge_ticket_keys(
         tier bigint, team bigint, assignee bigint, org bigint, req bigint, cat bigint,
-        status text
-    ) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        status text, ticket bigint
+    ) RETURNS text[] LANGUAGE sql STABLE PARALLEL SAFE AS $$
       SELECT array_remove(ARRAY['tier:' || tier, 'team:' || team, 'assignee:' || assignee,
                                 'org:' || org, 'req:' || req, 'cat:' || cat,
                                 'status:' || status], NULL)
+          || ARRAY(SELECT 'part:' || p.agent_id FROM tickets_ticketparticipant p
+                    WHERE p.ticket_id = ticket AND p.agent_id IS NOT NULL
+                    ORDER BY p.agent_id)
     $$
 """
+
+# The keys of these tickets, from their rows and participants (documents untouched).
+REFRESH_KEYS = """
+    CREATE OR REPLACE FUNCTION knowledge_refresh_keys(ids bigint[]) RETURNS void
+    LANGUAGE sql AS $$
+      UPDATE knowledge_ticket_search s
+         SET keys = k.keys
+        FROM (SELECT t.id,
+                     knowledge_ticket_keys(t.tier_id, t.team_id, t.assignee_id,
+                                           t.organization_id, t.requester_id, t.category_id,
+                                           t.status, t.id) AS keys
+                FROM tickets_ticket t
+               WHERE t.id = ANY(ids)) k
+       WHERE s.ticket_id = k.id AND s.keys IS DISTINCT FROM k.keys;
+    $$
+"""
+
+# An agent pulled into a ticket sees it: the ticket's keys gain 'part:<agent>'. Row level:
+# participants are added one at a time.
+PARTICIPANT_TRIGGER = [
+    """
+    CREATE OR REPLACE FUNCTION knowledge_participant_changed() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        PERFORM knowledge_refresh_keys(ARRAY[NEW.ticket_id]);
+      ELSIF TG_OP = 'DELETE' THEN
+        PERFORM knowledge_refresh_keys(ARRAY[OLD.ticket_id]);
+      ELSE
+        PERFORM knowledge_refresh_keys(ARRAY[NEW.ticket_id, OLD.ticket_id]);
+      END IF;
+      RETURN NULL;
+    END $$
+    """,
+    """CREATE TRIGGER knowledge_participant_aiud
+         AFTER INSERT OR UPDATE OR DELETE ON tickets_ticketparticipant
+         FOR EACH ROW EXECUTE FUNCTION knowledge_participant_changed()""",
+]
 
 REFRESH_WITH_KEYS = """
     CREATE OR REPLACE FUNCTION knowledge_refresh_tickets(ids bigint[]) RETURNS void
@@ -34,7 +75,7 @@ REFRESH_WITH_KEYS = """
              knowledge_bilingual(t.subject, 'A') || knowledge_bilingual(m.pub, 'B'),
              knowledge_bilingual(m.notes, 'C'),
              knowledge_ticket_keys(t.tier_id, t.team_id, t.assignee_id, t.organization_id,
-                                   t.requester_id, t.category_id, t.status),
+                                   t.requester_id, t.category_id, t.status, t.id),
              t.created_at
         FROM tickets_ticket t
         LEFT JOIN (
@@ -59,19 +100,13 @@ UPDATED_WITH_KEYS = """
         SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
          WHERE n.subject IS DISTINCT FROM o.subject));
       -- Only the keys: the documents are not rewritten when a ticket moves or changes status.
-      UPDATE knowledge_ticket_search s
-         SET keys = k.keys
-        FROM (SELECT n.id,
-                     knowledge_ticket_keys(n.tier_id, n.team_id, n.assignee_id,
-                                           n.organization_id, n.requester_id, n.category_id,
-                                           n.status) AS keys
-                FROM new_rows n JOIN old_rows o ON o.id = n.id
-               WHERE (n.tier_id, n.team_id, n.assignee_id, n.organization_id, n.requester_id,
-                      n.category_id, n.status)
-                     IS DISTINCT FROM
-                     (o.tier_id, o.team_id, o.assignee_id, o.organization_id, o.requester_id,
-                      o.category_id, o.status)) k
-       WHERE s.ticket_id = k.id AND s.keys IS DISTINCT FROM k.keys;
+      PERFORM knowledge_refresh_keys(ARRAY(
+        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+         WHERE (n.tier_id, n.team_id, n.assignee_id, n.organization_id, n.requester_id,
+                n.category_id, n.status)
+               IS DISTINCT FROM
+               (o.tier_id, o.team_id, o.assignee_id, o.organization_id, o.requester_id,
+                o.category_id, o.status)));
       RETURN NULL;
     END $$
 """
@@ -86,7 +121,7 @@ PG_FORWARD = [
     CREATE TABLE knowledge_ticket_search_next AS
     SELECT s.ticket_id, s.public_doc, s.note_doc,
            knowledge_ticket_keys(t.tier_id, t.team_id, t.assignee_id, t.organization_id,
-                                 t.requester_id, t.category_id, t.status) AS keys,
+                                 t.requester_id, t.category_id, t.status, t.id) AS keys,
            t.created_at
       FROM knowledge_ticket_search s
       JOIN tickets_ticket t ON t.id = s.ticket_id
@@ -103,13 +138,17 @@ PG_FORWARD = [
          USING gin (keys, public_doc) WITH (fastupdate = off)""",
     """CREATE INDEX knowledge_ticket_search_note ON knowledge_ticket_search
          USING gin (keys, note_doc) WITH (fastupdate = off)""",
+    REFRESH_KEYS,
     REFRESH_WITH_KEYS,
     UPDATED_WITH_KEYS,
+    *PARTICIPANT_TRIGGER,
     "ANALYZE knowledge_ticket_search",
 ]
 
 # Back to migration 0002's table, functions and indexes (with 0003's fastupdate = off).
 PG_BACKWARD = [
+    "DROP TRIGGER knowledge_participant_aiud ON tickets_ticketparticipant",
+    "DROP FUNCTION knowledge_participant_changed()",
     """
     CREATE OR REPLACE FUNCTION knowledge_ticket_updated() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -150,7 +189,8 @@ PG_BACKWARD = [
          USING gin (public_doc) WITH (fastupdate = off)""",
     """CREATE INDEX knowledge_ticket_search_note ON knowledge_ticket_search
          USING gin (note_doc) WITH (fastupdate = off)""",
-    "DROP FUNCTION knowledge_ticket_keys(bigint, bigint, bigint, bigint, bigint, bigint, text)",
+    "DROP FUNCTION knowledge_refresh_keys(bigint[])",
+    "DROP FUNCTION knowledge_ticket_keys(bigint, bigint, bigint, bigint, bigint, bigint, text, bigint)",
 ]
 
 

@@ -67,10 +67,10 @@ def _key(name: str, value: object) -> str:
 
 
 def _scope_arms(visibility: TicketScope) -> list[tuple[str, list]] | None:
-    """The user's visibility as conditions on the index row, any of which admits a ticket; None
-    when every ticket is visible. Each is answered by the (keys, document) GIN index together
-    with the words, so matches out of scope are never read (they were the cost of a Level 1
-    search for what Level 2 handled)."""
+    """The user's visibility as conditions on the index row, any of which admits a ticket (one
+    overlap of keys, in fact); None when every ticket is visible, [] when none is. The
+    (keys, document) GIN index answers it together with the words, so matches out of scope are
+    never read: they were the cost of a Level 1 search for what Level 2 handled."""
     if visibility.everything:
         return None
     keys = [_key("tier", pk) for pk in visibility.tier_ids]
@@ -81,20 +81,9 @@ def _scope_arms(visibility: TicketScope) -> list[tuple[str, list]] | None:
         keys.append(_key("org", visibility.organization_id))
     if visibility.requester_id:
         keys.append(_key("req", visibility.requester_id))
-    arms: list[tuple[str, list]] = []
-    if keys:
-        arms.append(("s.keys && %s::text[]", [keys]))
     if visibility.participant_id:
-        from escala.tickets.models import TicketParticipant
-
-        pulled_in = list(
-            TicketParticipant.objects.filter(agent_id=visibility.participant_id)
-            .values_list("ticket_id", flat=True)
-            .distinct()
-        )
-        if pulled_in:
-            arms.append(("s.ticket_id = ANY(%s)", [pulled_in]))
-    return arms
+        keys.append(_key("part", visibility.participant_id))
+    return [("s.keys && %s::text[]", [keys])] if keys else []
 
 
 def _filter_conditions(filters: dict[str, Any]) -> tuple[list[str], list]:
