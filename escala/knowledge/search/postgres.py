@@ -1,6 +1,7 @@
 """PostgreSQL backend: tsvector documents with GIN indexes (see migration 0002), queried with
 the escala_es and escala_en configurations (Spanish/English stemmers after unaccent)."""
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +41,36 @@ def _build(raw: str) -> str:
 
 
 _BUILD = "SELECT (to_tsquery('escala_es', %s::text) || to_tsquery('escala_en', %s::text))::text"
+
+# A prefix standing for more words than this stays a prefix (a letter or two typed so far).
+EXPANSION_LIMIT = 64
+_PREFIX = re.compile(r"'([^']+)':\*")
+
+
+def _expanded(query: str) -> str:
+    """`query` with each prefix ('bloqu':*) replaced by the index's words under it ('bloqu' |
+    'bloqueo' | ...), the same matches (migration 0005 keeps the word list complete) but each
+    word an entry the GIN index can intersect with the others instead of a bitmap it gathers
+    in full first. Lexemes are letters and digits only (text.terms), so no quoting is needed."""
+
+    def words(found: re.Match) -> str:
+        prefix = found.group(1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word FROM knowledge_ticket_lexeme WHERE word >= %s AND word < %s"
+                " ORDER BY word LIMIT %s",
+                [prefix, prefix + "\U0010ffff", EXPANSION_LIMIT + 1],
+            )
+            under = [row[0] for row in cursor.fetchall()]
+        if len(under) > EXPANSION_LIMIT or any("'" in word for word in under):
+            return found.group(0)
+        if not under:
+            return f"'{prefix}'"  # matches nothing, as the prefix would
+        return "( " + " | ".join(f"'{word}'" for word in under) + " )"
+
+    return _PREFIX.sub(words, query)
+
+
 # The query is built once per search (see _tsquery_text) and passed as a constant.
 _QUERY = "%s::tsquery"
 
@@ -133,6 +164,7 @@ def ticket_candidates(
     arms = _scope_arms(visibility)
     if not q or arms == []:
         return []
+    found = _expanded(q)  # selects the rows; `q` ranks them (the same words match either way)
     docs = ["s.public_doc", "s.note_doc"] if include_notes else ["s.public_doc"]
     # A flat OR of (scope AND words) pairs: the planner answers each with one index scan.
     either: list[str] = []
@@ -140,7 +172,7 @@ def ticket_candidates(
     for arm_sql, arm_params in arms or [("", [])]:
         for doc in docs:
             either.append(f"({doc} @@ {_QUERY} AND {arm_sql})" if arm_sql else f"{doc} @@ {_QUERY}")
-            params += [q, *arm_params]
+            params += [found, *arm_params]
     conds = ["(" + " OR ".join(either) + ")"]
     more, more_params = _filter_conditions(filters)
     conds += more
