@@ -1,5 +1,6 @@
-"""Search latency over N tickets on PostgreSQL: prints p50/p95/max of search_tickets() and
-search_articles() as an agent, a Level 1 agent and a requester.
+"""Search latency over N tickets on PostgreSQL: prints p50/p95/max of search_tickets() as a
+supervisor (all tickets, then open ones only), a Level 1 agent, a customer manager (the whole
+organization) and a requester, and of search_articles() as an agent.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/escala_bench \
         .venv/bin/python bench/search_p95.py --tickets 1000000
@@ -258,6 +259,7 @@ def main() -> None:
     User = get_user_model()
     supervisor = User.objects.get(username="sara")
     level1 = User.objects.get(username="lucia")
+    manager = User.objects.get(username="carlos")
     rng = random.Random(7)
     busiest = (
         Requester.objects.exclude(user=None)
@@ -268,27 +270,23 @@ def main() -> None:
     requester = User.objects.get(pk=busiest)
     for query in QUERIES:  # warm the cache once, as a running server would be
         search_tickets(supervisor, query)
-    for label, user in (("supervisor (all tickets)", supervisor), ("Level 1 agent", level1)):
+    roles = [
+        ("search_tickets, supervisor (all tickets)", lambda q: search_tickets(supervisor, q)),
+        (
+            "search_tickets, supervisor, open only",
+            lambda q: search_tickets(supervisor, q, {"status": "open"}),
+        ),
+        ("search_tickets, Level 1 agent", lambda q: search_tickets(level1, q)),
+        ("search_tickets, customer manager (org)", lambda q: search_tickets(manager, q)),
+        ("search_tickets, requester (own tickets)", lambda q: search_tickets(requester, q)),
+        ("search_articles, agent", lambda q: search_articles(supervisor, q)),
+    ]
+    for label, run in roles:
         samples = []
         for _ in range(args.rounds):
             for query in rng.sample(QUERIES, len(QUERIES)):
-                samples += timed(lambda u=user, q=query: search_tickets(u, q), 1)
-        report(f"search_tickets, {label}", samples)
-    samples = []
-    for _ in range(args.rounds):
-        for query in QUERIES:
-            samples += timed(lambda q=query: search_tickets(requester, q), 1)
-    report("search_tickets, requester (own tickets)", samples)
-    samples = []
-    for _ in range(args.rounds):
-        for query in QUERIES:
-            samples += timed(lambda q=query: search_tickets(supervisor, q, {"status": "open"}), 1)
-    report("search_tickets, supervisor, open only", samples)
-    samples = []
-    for _ in range(args.rounds):
-        for query in QUERIES:
-            samples += timed(lambda q=query: search_articles(supervisor, q), 1)
-    report("search_articles, agent", samples)
+                samples += timed(lambda q=query, run=run: run(q), 1)
+        report(label, samples)
 
 
 if __name__ == "__main__":

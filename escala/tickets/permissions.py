@@ -1,10 +1,15 @@
 """The one policy: who may see and work which ticket.
 
-`tickets_visible_to` is the only definition of visibility. Detail access goes through the same
-queryset (`access_ticket`), so a list and a detail page can never disagree. Anything an agent can
+`ticket_scope` is the only definition of visibility; `tickets_visible_to` is its queryset. Detail
+access goes through the same queryset (`access_ticket`), so a list and a detail page can never
+disagree. Anything an agent can
 see, the agent can work; requesters can see and answer their own tickets (managers: their whole
 organization's) but never work them.
 """
+
+import operator
+from dataclasses import dataclass
+from functools import reduce
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -19,30 +24,97 @@ from .models import Ticket, TicketParticipant
 User = AbstractBaseUser | AnonymousUser
 
 
-def agent_scope(agent: Agent) -> Q:
+@dataclass(frozen=True)
+class TicketScope:
+    """The tickets a user may see, as data: every ticket, or the union of the parts set here.
+
+    `tickets_visible_to` turns it into the queryset; the search index, which keeps copies of
+    these ticket columns, turns the same data into its own conditions. No parts: no tickets."""
+
+    everything: bool = False
+    tier_ids: tuple[int, ...] = ()
+    team_ids: tuple[int, ...] = ()
+    assignee_id: int | None = None  # an agent: the tickets assigned to them...
+    participant_id: int | None = None  # ...and those they were pulled into
+    organization_id: int | None = None  # a customer manager: the whole organization
+    requester_id: int | None = None  # a requester: their own
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.everything
+            or self.tier_ids
+            or self.team_ids
+            or self.assignee_id
+            or self.participant_id
+            or self.organization_id
+            or self.requester_id
+        )
+
+    def q(self) -> Q:
+        """The condition on Ticket (only meaningful when neither everything nor empty)."""
+        parts = []
+        if self.tier_ids:
+            parts.append(Q(tier_id__in=self.tier_ids))
+        if self.team_ids:
+            parts.append(Q(team_id__in=self.team_ids))
+        if self.assignee_id:
+            parts.append(Q(assignee_id=self.assignee_id))
+        if self.participant_id:
+            pulled_in = TicketParticipant.objects.filter(
+                ticket=OuterRef("pk"), agent_id=self.participant_id
+            )
+            parts.append(Q(Exists(pulled_in)))
+        if self.organization_id:
+            parts.append(Q(organization_id=self.organization_id))
+        if self.requester_id:
+            parts.append(Q(requester_id=self.requester_id))
+        return reduce(operator.or_, parts) if parts else Q(pk__in=[])
+
+
+def _agent_ticket_scope(agent: Agent) -> TicketScope:
     """The tickets an agent works: their tiers, their teams, assigned to them, or pulled in."""
     team_ids, tier_ids = team_and_tier_ids(agent)
-    pulled_in = TicketParticipant.objects.filter(ticket=OuterRef("pk"), agent=agent)
-    return (
-        Q(tier_id__in=tier_ids) | Q(team_id__in=team_ids) | Q(assignee=agent) | Q(Exists(pulled_in))
+    return TicketScope(
+        tier_ids=tuple(tier_ids),
+        team_ids=tuple(team_ids),
+        assignee_id=agent.pk,
+        participant_id=agent.pk,
     )
 
 
-def tickets_visible_to(user: User | None) -> QuerySet[Ticket]:
-    tickets = Ticket.objects.all()
+def agent_scope(agent: Agent) -> Q:
+    return _agent_ticket_scope(agent).q()
+
+
+def ticket_scope(user: User | None) -> TicketScope:
+    """Who sees what: the one visibility rule."""
     if user is None or not user.is_authenticated:
-        return tickets.none()
+        return TicketScope()
     if is_admin(user):
-        return tickets
+        return TicketScope(everything=True)
     if (agent := agent_of(user)) is not None:
         if agent.is_supervisor:
-            return tickets
-        return tickets.filter(agent_scope(agent))
+            return TicketScope(everything=True)
+        return _agent_ticket_scope(agent)
     if (requester := requester_of(user)) is not None:
         if requester.is_manager:
-            return tickets.filter(organization_id=requester.organization_id)
-        return tickets.filter(requester=requester)
-    return tickets.none()
+            return TicketScope(organization_id=requester.organization_id)
+        return TicketScope(requester_id=requester.pk)
+    return TicketScope()
+
+
+def tickets_visible_to(user: User | None) -> QuerySet[Ticket]:
+    return tickets_for_scope(ticket_scope(user))
+
+
+def tickets_for_scope(scope: TicketScope) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.all()
+    if scope.everything:
+        return tickets
+    if scope.is_empty:
+        return tickets.none()
+    return tickets.filter(scope.q())
 
 
 def is_staff_member(user: User | None) -> bool:

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 
 from escala.tickets.choices import DONE_STATUSES, OPEN_STATUSES
 from escala.tickets.models import Ticket
-from escala.tickets.permissions import is_staff_member, tickets_visible_to
+from escala.tickets.permissions import is_staff_member, ticket_scope, tickets_for_scope
 
 from ..models import Article, ArticleTranslation
 from ..permissions import articles_visible_to
@@ -71,7 +71,8 @@ def _scope(queryset: QuerySet) -> tuple[str, list] | None:
 def filter_tickets(tickets: QuerySet[Ticket], filters: dict[str, Any] | None) -> QuerySet[Ticket]:
     """Console and portal filters: status ("open", "done" or one status), tier, team, category
     (ids), requester (id), created_after (datetime), open_or_since (datetime: open tickets and
-    any created since then)."""
+    any created since then). PostgreSQL's search applies the same filters to its index rows
+    (postgres._filter_conditions): a filter added here belongs there too."""
     filters = filters or {}
     status = filters.get("status")
     if status == "open":
@@ -109,13 +110,18 @@ def search_tickets(
     if not words:
         return []
     include_notes = is_staff_member(user)
-    visible = filter_tickets(tickets_visible_to(user), filters)
+    visibility = ticket_scope(user)
+    if visibility.is_empty:
+        return []
+    visible = filter_tickets(tickets_for_scope(visibility), filters)
     engine = backend()
     ranked = engine.ticket_candidates(
         words,
         match=match,
         include_notes=include_notes,
         scope=_scope(visible),
+        visibility=visibility,
+        filters=filters or {},
         exclude=list(exclude),
         limit=limit,
     )

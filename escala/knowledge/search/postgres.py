@@ -1,9 +1,14 @@
 """PostgreSQL backend: tsvector documents with GIN indexes (see migration 0002), queried with
 the escala_es and escala_en configurations (Spanish/English stemmers after unaccent)."""
 
+import re
 from functools import lru_cache
+from typing import Any
 
 from django.db import connection
+
+from escala.tickets.choices import DONE_STATUSES, OPEN_STATUSES
+from escala.tickets.permissions import TicketScope
 
 from .text import START, STOP
 
@@ -36,6 +41,36 @@ def _build(raw: str) -> str:
 
 
 _BUILD = "SELECT (to_tsquery('escala_es', %s::text) || to_tsquery('escala_en', %s::text))::text"
+
+# A prefix standing for more words than this stays a prefix (a letter or two typed so far).
+EXPANSION_LIMIT = 64
+_PREFIX = re.compile(r"'([^']+)':\*")
+
+
+def _expanded(query: str) -> str:
+    """`query` with each prefix ('bloqu':*) replaced by the index's words under it ('bloqu' |
+    'bloqueo' | ...), the same matches (migration 0005 keeps the word list complete) but each
+    word an entry the GIN index can intersect with the others instead of a bitmap it gathers
+    in full first. Lexemes are letters and digits only (text.terms), so no quoting is needed."""
+
+    def words(found: re.Match) -> str:
+        prefix = found.group(1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word FROM knowledge_ticket_lexeme WHERE word >= %s AND word < %s"
+                " ORDER BY word LIMIT %s",
+                [prefix, prefix + "\U0010ffff", EXPANSION_LIMIT + 1],
+            )
+            under = [row[0] for row in cursor.fetchall()]
+        if len(under) > EXPANSION_LIMIT or any("'" in word for word in under):
+            return found.group(0)
+        if not under:
+            return f"'{prefix}'"  # matches nothing, as the prefix would
+        return "( " + " | ".join(f"'{word}'" for word in under) + " )"
+
+    return _PREFIX.sub(words, query)
+
+
 # The query is built once per search (see _tsquery_text) and passed as a constant.
 _QUERY = "%s::tsquery"
 
@@ -53,9 +88,62 @@ def _headline(text_sql: str, title: bool = False) -> str:
 # match. A window that holds fewer than CANDIDATES matches widens; the last one is unbounded,
 # so the answer is always the newest CANDIDATES matches, as without windows. The order is on
 # `ticket_id + 0` so that the planner never walks the id index backwards testing each row
-# against the query: when the user's scope rejects most matches (a Level 1 agent searching for
-# what only Level 2 handled) that walk read the whole index. The GIN index finds the matches.
+# against the query. The GIN index finds the matches.
 WINDOWS = (20_000, 250_000, None)
+
+
+def _key(name: str, value: object) -> str:
+    """One of the index's `keys` (migration 0004 writes them: 'tier:3', 'status:open')."""
+    return f"{name}:{value}"
+
+
+def _scope_arms(visibility: TicketScope) -> list[tuple[str, list]] | None:
+    """The user's visibility as conditions on the index row, any of which admits a ticket (one
+    overlap of keys, in fact); None when every ticket is visible, [] when none is. The
+    (keys, document) GIN index answers it together with the words, so matches out of scope are
+    never read: they were the cost of a Level 1 search for what Level 2 handled."""
+    if visibility.everything:
+        return None
+    keys = [_key("tier", pk) for pk in visibility.tier_ids]
+    keys += [_key("team", pk) for pk in visibility.team_ids]
+    if visibility.assignee_id:
+        keys.append(_key("assignee", visibility.assignee_id))
+    if visibility.organization_id:
+        keys.append(_key("org", visibility.organization_id))
+    if visibility.requester_id:
+        keys.append(_key("req", visibility.requester_id))
+    if visibility.participant_id:
+        keys.append(_key("part", visibility.participant_id))
+    return [("s.keys && %s::text[]", [keys])] if keys else []
+
+
+def _filter_conditions(filters: dict[str, Any]) -> tuple[list[str], list]:
+    """`filter_tickets` (search/__init__.py) on the index's own columns."""
+    conds: list[str] = []
+    params: list = []
+    status = filters.get("status")
+    if status in ("open", "done"):
+        statuses = OPEN_STATUSES if status == "open" else DONE_STATUSES
+        conds.append("s.keys && %s::text[]")
+        params.append(sorted(_key("status", value) for value in statuses))
+    elif status:
+        conds.append("s.keys @> %s::text[]")
+        params.append([_key("status", status)])
+    for name, key in (("tier", "tier"), ("team", "team"), ("category", "cat")):
+        if filters.get(name):
+            conds.append("s.keys @> %s::text[]")
+            params.append([_key(key, filters[name])])
+    if filters.get("requester"):
+        conds.append("s.keys @> %s::text[]")
+        params.append([_key("req", filters["requester"])])
+    if filters.get("created_after"):
+        conds.append("s.created_at >= %s")
+        params.append(filters["created_after"])
+    if filters.get("open_or_since"):
+        conds.append("(s.keys && %s::text[] OR s.created_at >= %s)")
+        params += [sorted(_key("status", value) for value in OPEN_STATUSES)]
+        params.append(filters["open_or_since"])
+    return conds, params
 
 
 def ticket_candidates(
@@ -64,23 +152,35 @@ def ticket_candidates(
     match: str,
     include_notes: bool,
     scope: tuple[str, list] | None,
+    visibility: TicketScope,
+    filters: dict[str, Any],
     exclude: list[int],
     limit: int,
 ) -> list[tuple[int, float]]:
+    """`scope` (the visible tickets as a subquery) is for SQLite; here `visibility` and
+    `filters` are read from the index row itself. search_tickets still loads the hits through
+    the visible tickets' queryset, so a row here can never show a ticket the user may not see."""
     q = _tsquery_text(terms, match)
-    if not q:
+    arms = _scope_arms(visibility)
+    if not q or arms == []:
         return []
-    cond = "s.public_doc @@ " + _QUERY
-    params: list = [q]
-    if include_notes:
-        cond = f"({cond} OR s.note_doc @@ {_QUERY})"
-        params += [q]
-    if scope is not None:
-        cond += f" AND s.ticket_id IN ({scope[0]})"
-        params += list(scope[1])
+    found = _expanded(q)  # selects the rows; `q` ranks them (the same words match either way)
+    docs = ["s.public_doc", "s.note_doc"] if include_notes else ["s.public_doc"]
+    # A flat OR of (scope AND words) pairs: the planner answers each with one index scan.
+    either: list[str] = []
+    params: list = []
+    for arm_sql, arm_params in arms or [("", [])]:
+        for doc in docs:
+            either.append(f"({doc} @@ {_QUERY} AND {arm_sql})" if arm_sql else f"{doc} @@ {_QUERY}")
+            params += [found, *arm_params]
+    conds = ["(" + " OR ".join(either) + ")"]
+    more, more_params = _filter_conditions(filters)
+    conds += more
+    params += more_params
     if exclude:
-        cond += " AND NOT (s.ticket_id = ANY(%s))"
+        conds.append("NOT (s.ticket_id = ANY(%s))")
         params.append(list(exclude))
+    cond = " AND ".join(conds)
     doc = "(c.public_doc || c.note_doc)" if include_notes else "c.public_doc"
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(ticket_id) FROM knowledge_ticket_search")

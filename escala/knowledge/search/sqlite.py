@@ -1,6 +1,8 @@
 """SQLite backend: FTS5 tables (unicode61 tokenizer, diacritics removed; see migration 0002),
 ranked with bm25. Terms match as prefixes, which stands in for stemming."""
 
+from typing import Any
+
 from django.db import connection
 
 from .text import START, STOP
@@ -22,7 +24,10 @@ def ticket_candidates(
     scope: tuple[str, list] | None,
     exclude: list[int],
     limit: int,
+    **_index_side: Any,
 ) -> list[tuple[int, float]]:
+    """`scope`: the visible, filtered tickets as a subquery (PostgreSQL's `visibility` and
+    `filters`, read from its own index rows, are not needed at SQLite's sizes)."""
     expr = _expression(terms, match, None if include_notes else "subject public_text")
     cond = "knowledge_ticket_fts MATCH %s"
     params: list = [expr]
