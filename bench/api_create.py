@@ -173,6 +173,22 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on this machine (the server is local)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" not in text:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def list_latencies(port: int, token: str, path: str, n: int) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}"}
@@ -294,11 +310,13 @@ def main() -> None:
             load_with_processes(port, tokens["marta"], 3, 4)
             warm = ticket_count(env)
             cpu = server_cpu_seconds(server.pid)
+            pg_cpu = postgres_cpu_seconds()
             started = time.monotonic()
             runner = load_with_wrk if shutil.which("wrk") else load_with_processes
             result = runner(port, tokens["marta"], args.seconds, args.connections)
             elapsed = time.monotonic() - started
             cpu = server_cpu_seconds(server.pid) - cpu
+            pg_cpu = postgres_cpu_seconds() - pg_cpu
             created = ticket_count(env) - warm
             print(
                 f"create: {created} tickets in {elapsed:.1f}s = {created / elapsed:.0f} tickets/s"
@@ -307,7 +325,8 @@ def main() -> None:
             )
             print(
                 f"server CPU (gunicorn processes, user+system): {cpu / max(created, 1) * 1000:.1f}"
-                f" ms per created ticket; load average now {os.getloadavg()}"
+                f" ms per created ticket; PostgreSQL: {pg_cpu / max(created, 1) * 1000:.1f} ms;"
+                f" load average now {os.getloadavg()}"
             )
             if result["raw"]:
                 latency = re.search(r"Latency Distribution\n((?:.*\n){4})", result["raw"])

@@ -42,6 +42,21 @@ def main() -> None:
 
         subprocess.run([ESCALA, "mail", "ingest", *files], env=env, check=True)
         subprocess.run([ESCALA, "mail", "retry"], env=env, check=True)
+        # Events the killed process committed but did not relay wait in the queue: the worker
+        # relays them (each once: the queue row goes with the listeners' writes).
+        left_queued = query(env, "SELECT count(*) FROM tickets_queuedevent")[0][0]
+        subprocess.run([ESCALA, "worker", "--batch"], env=env, check=True)
+        queued = query(env, "SELECT count(*) FROM tickets_queuedevent")[0][0]
+        without_facts = query(
+            env,
+            "SELECT count(*) FROM tickets_ticket t WHERE NOT EXISTS"
+            " (SELECT 1 FROM reports_ticketfact f WHERE f.ticket_id = t.id)",
+        )[0][0]
+        without_clocks = query(
+            env,
+            "SELECT count(*) FROM tickets_ticket t WHERE NOT EXISTS"
+            " (SELECT 1 FROM sla_ticketclock c WHERE c.ticket_id = t.id)",
+        )[0][0]
 
         status = dict(query(env, "SELECT status, count(*) FROM mail_inboundmail GROUP BY 1"))
         total = query(env, "SELECT count(*) FROM mail_inboundmail")[0][0]
@@ -63,8 +78,13 @@ def main() -> None:
         f"messages from mail: {email_messages}; mails filed with a message: {filed}; "
         f"tickets: {new_tickets} (new-ticket outcomes: {by_outcome.get('new_ticket', 0)})"
     )
+    print(
+        f"listeners: {left_queued} events were left queued, {queued} after the worker;"
+        f" tickets without report facts: {without_facts}, without SLA clocks: {without_clocks}"
+    )
     ok = (
-        total == distinct == args.mails
+        queued == without_facts == without_clocks == 0
+        and total == distinct == args.mails
         and status.get("received", 0) == 0
         and email_messages == filed == processed
         and new_tickets == by_outcome.get("new_ticket", 0)
