@@ -1,5 +1,6 @@
 """Personas shared by every test: the desk of SCENARIOS.md in miniature."""
 
+import contextlib
 import importlib
 import os
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from escala.api.tokens import forget_tokens
 from escala.core import clock, memo
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Agent, Organization, Requester
+from escala.tickets import events
 from escala.tiers.models import Category, Specialty, SupportTier, Team, Vendor
 
 User = get_user_model()
@@ -111,6 +113,24 @@ def _events_inline(settings) -> None:
     # Listeners run right after each commit, as with ESCALA_EVENT_RELAY=inline: a test of a
     # service sees its consequences. tests/tickets/test_relay.py covers the worker's relay.
     settings.ESCALA_EVENT_RELAY = "inline"
+
+
+@pytest.fixture(params=["inline", "worker"])
+def committed(request, settings, django_capture_on_commit_callbacks):
+    """`with committed(): action(...)` runs the after-commit listeners (clocks, routing,
+    triggers) as a real commit would: right after it ("inline"), or through the worker's relay
+    of the queued events ("worker", the default outside tests). Each test runs both ways."""
+    settings.ESCALA_EVENT_RELAY = request.param
+
+    @contextlib.contextmanager
+    def run():
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+        if request.param == "worker":
+            with django_capture_on_commit_callbacks(execute=True):
+                events.relay_all()
+
+    return run
 
 
 @pytest.fixture(autouse=True)

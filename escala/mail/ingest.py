@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock, memo
 from escala.core.errors import DomainError
+from escala.core.rows import update_rows
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Organization, Requester
 from escala.tickets import actions, events
@@ -282,20 +283,7 @@ def process_batch(ids: list[int]) -> list[InboundMail]:
 
 
 def _save_all(mails: list[InboundMail]) -> None:
-    """One UPDATE statement sent for every mail of the batch (executemany). `bulk_update` would
-    build a CASE expression per field and row, which costs more than the mails themselves."""
-    if not mails:
-        return
-    fields = [InboundMail._meta.get_field(name) for name in BATCH_FIELDS]
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    table = connection.ops.quote_name(InboundMail._meta.db_table)
-    sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608  (names from the model)
-    rows = [
-        [f.get_db_prep_save(getattr(mail, f.attname), connection) for f in fields] + [mail.pk]
-        for mail in mails
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    update_rows(mails, BATCH_FIELDS)
 
 
 def _parse_or_error(mail: InboundMail) -> ParsedMail | Exception | None:

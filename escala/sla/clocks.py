@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from escala.core import clock as core_clock
+from escala.core.rows import update_rows
 from escala.tickets.models import Ticket, TicketEvent
 from escala.tiers.models import Vendor
 
@@ -261,22 +262,7 @@ def recompute_many(
         if new:
             TicketClock.objects.bulk_create(new)
         if changed:
-            _update_rows(changed)
-
-
-def _update_rows(rows: list[TicketClock]) -> None:
-    """One UPDATE statement sent for every row (executemany): `bulk_update` would build a CASE
-    expression per field and row."""
-    fields = [TicketClock._meta.get_field(name) for name in SAVED_FIELDS]
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    table = connection.ops.quote_name(TicketClock._meta.db_table)
-    sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608  (names from the model)
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+            update_rows(changed, SAVED_FIELDS)
 
 
 def rebuild(

@@ -1,8 +1,4 @@
-import contextlib
-
 import pytest
-
-from escala.tickets import events
 
 
 @pytest.fixture(autouse=True)
@@ -16,21 +12,3 @@ def fresh_trigger_memory():
     from escala.automation.triggers import forget_caused
 
     forget_caused()
-
-
-@pytest.fixture(params=["inline", "worker"])
-def committed(request, settings, django_capture_on_commit_callbacks):
-    """`with committed(): action(...)` runs the after-commit listeners (clocks, routing,
-    triggers) as a real commit would: right after it ("inline"), or through the worker's relay
-    of the queued events ("worker", the default outside tests). Each test runs both ways."""
-    settings.ESCALA_EVENT_RELAY = request.param
-
-    @contextlib.contextmanager
-    def run():
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            yield callbacks
-        if request.param == "worker":
-            with django_capture_on_commit_callbacks(execute=True):
-                events.relay_all()
-
-    return run

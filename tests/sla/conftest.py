@@ -1,11 +1,9 @@
-import contextlib
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from escala.sla.models import BusinessCalendar, SlaPolicy, TierTarget, WorkingHours
-from escala.tickets import events
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -18,24 +16,6 @@ def madrid(*args: int) -> datetime:
 def fast_passwords(settings):
     """The personas' passwords need no strong hashing here; it made each test seconds slower."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(params=["inline", "worker"])
-def committed(request, settings, django_capture_on_commit_callbacks):
-    """`with committed(): action(...)` runs the after-commit listeners (clocks, routing,
-    triggers) as a real commit would: right after it ("inline"), or through the worker's relay
-    of the queued events ("worker", the default outside tests). Each test runs both ways."""
-    settings.ESCALA_EVENT_RELAY = request.param
-
-    @contextlib.contextmanager
-    def run():
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            yield callbacks
-        if request.param == "worker":
-            with django_capture_on_commit_callbacks(execute=True):
-                events.relay_all()
-
-    return run
 
 
 @pytest.fixture

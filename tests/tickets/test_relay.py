@@ -16,6 +16,7 @@ from escala.tickets import events
 from escala.tickets.choices import EventKind
 from escala.tickets.models import QueuedEvent, Ticket, TicketEvent
 from tests.api.conftest import Api
+from tests.sla.test_worker import make_worker as worker_for_tests
 
 from .factories import open_ticket
 
@@ -53,16 +54,7 @@ def worker_mode(settings):
 
 
 def make_worker() -> EscalaWorker:
-    return EscalaWorker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="relay-test",
-        excluded_queue_names=[],
-    )
+    return worker_for_tests("relay-test")
 
 
 def test_the_event_is_queued_in_its_transaction_and_heard_only_when_relayed(
