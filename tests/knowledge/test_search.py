@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from escala.core import clock
 from escala.knowledge.search import search_articles, search_tickets
 from escala.tickets.actions import add_note, add_reply, merge_tickets, update_ticket_fields
-from escala.tickets.models import Message
+from escala.tickets.models import Message, Ticket
 from tests.tickets.factories import open_ticket
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +244,23 @@ def test_searching_the_newest_tickets_first_finds_what_a_full_search_finds(
         # Equal ranks: the newest CANDIDATES matches, newest first, whatever the windows.
         assert refs(search_tickets(supervisor.user, "impresora atascada", limit=30)) == refs(whole)
     assert refs(whole) == newest_first[:5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_written_without_a_message_is_found_by_its_subject_once_committed(
+    employee, supervisor, tiers
+):
+    # Every ticket the app creates comes with its first message, which indexes it; on
+    # PostgreSQL a ticket written alone (an import, a bulk load) is indexed at its commit.
+    ticket = Ticket.objects.create(
+        subject="Proyector averiado en la sala Alhambra",
+        requester=employee,
+        organization=employee.organization,
+        channel="api",
+        tier=tiers[1],
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    assert refs(search_tickets(supervisor.user, "proyector alhambra")) == [ticket.pk]
+    add_reply(ticket=ticket, by=employee.user, body="La lámpara parpadea y se apaga.")
+    assert refs(search_tickets(supervisor.user, "lámpara")) == [ticket.pk]
