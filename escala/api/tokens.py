@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from escala.core import clock
@@ -128,7 +129,7 @@ def _lookup(prefix: str) -> ApiToken | None:
     hit = _recent.get(prefix)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
-        return copy.deepcopy(hit[1])  # each request its own objects: no state shared by threads
+        return _clone(hit[1])  # each request its own objects: no state shared by threads
     # The user's agent or requester profile comes in the same query: every operation asks.
     token = (
         ApiToken.objects.select_related("user", "user__agent", "user__requester__organization")
@@ -138,8 +139,23 @@ def _lookup(prefix: str) -> ApiToken | None:
     if token is None:
         _recent.pop(prefix, None)
         return None
-    _recent[prefix] = (now + CACHE_SECONDS, copy.deepcopy(token))
+    _recent[prefix] = (now + CACHE_SECONDS, _clone(token))
     return token
+
+
+def _clone(obj: Model, seen: dict[int, Model] | None = None) -> Model:
+    """A copy of a model instance and of the related instances it holds (the user, their profile
+    and organization, which point back at each other): a fraction of what deepcopy costs."""
+    seen = {} if seen is None else seen
+    if id(obj) in seen:
+        return seen[id(obj)]
+    new = copy.copy(obj)  # Django's __getstate__ gives the copy its own state and cache dict
+    seen[id(obj)] = new
+    cache = new._state.fields_cache
+    for name, value in cache.items():
+        if isinstance(value, Model):
+            cache[name] = _clone(value, seen)
+    return new
 
 
 def forget_tokens(*args: Any, **kwargs: Any) -> None:
