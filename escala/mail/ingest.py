@@ -563,7 +563,7 @@ def _new_ticket(
             attachments=_files(parsed),
             **impact_urgency,
         )
-    message = ticket.messages.first()
+    message = ticket.opening_message
     if related_to is not None:
         actions.link_tickets(source=ticket, target=related_to, by=None, kind=LinkKind.RELATED)
     _after(mail, parsed, ticket, message)

@@ -118,8 +118,12 @@ def queue_mail(
     auto: bool = True,
     vendor=None,
     new_ticket: bool = False,
+    fresh: bool = False,
 ) -> Outbox | None:
-    """Put one mail in the outbox (in the caller's transaction) and send it after commit."""
+    """Put one mail in the outbox (in the caller's transaction) and send it after commit.
+    `fresh`: the event is being notified for the first time (its own signal), and its
+    recipients are listed once each, so no duplicate can meet the (event, kind, to) constraint:
+    no savepoint to catch one."""
     message_id = thread_match.new_message_id()
     in_reply_to, references = (
         _thread_headers(ticket, new_ticket=new_ticket) if ticket is not None else ("", "")
@@ -133,7 +137,7 @@ def queue_mail(
         headers["X-Escala-Ticket"] = ticket.reference
     now = clock.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not fresh):
             outbox = Outbox.objects.create(
                 ticket=ticket,
                 kind=kind,
@@ -155,6 +159,8 @@ def queue_mail(
                     message_id=message_id, ticket=ticket, vendor=vendor, created_at=now
                 )
     except IntegrityError:
+        if fresh:
+            raise  # no savepoint of its own: the caller's rolls back
         return None  # this event already queued this mail to this address
     if event_id is None or not relays_in_worker():
         transaction.on_commit(lambda: _committed(outbox.pk))
@@ -204,7 +210,7 @@ def _requester_recipients(ticket: Ticket, *, new: bool = False) -> list[tuple[st
     return out
 
 
-def notify(event: TicketEvent) -> list[Outbox]:
+def notify(event: TicketEvent, *, fresh: bool = False) -> list[Outbox]:
     """The mails one ticket event sends, queued in the event's transaction. The event is
     recorded before the action finishes changing the ticket, so what the event itself says (new
     status, summary, receiving team) is taken from the event, not from the ticket row."""
@@ -216,7 +222,9 @@ def notify(event: TicketEvent) -> list[Outbox]:
         origin = _answering.get()
         if origin and origin[1]:  # a mail that asked for no automatic answer gets none
             return []
-        queued = _to_requesters(event.ticket, event, NotificationKind.RECEIVED, None, new=True)
+        queued = _to_requesters(
+            event.ticket, event, NotificationKind.RECEIVED, None, new=True, fresh=fresh
+        )
         return [q for q in queued if q is not None]
     ticket = (
         Ticket.objects.select_related("requester", "team", "tier")
@@ -232,12 +240,12 @@ def notify(event: TicketEvent) -> list[Outbox]:
         ).first()
         if message is not None:
             queued += _to_requesters(
-                ticket, event, NotificationKind.AGENT_REPLY, message, auto=False
+                ticket, event, NotificationKind.AGENT_REPLY, message, auto=False, fresh=fresh
             )
     elif event.kind == EventKind.STATUS_CHANGED and event.new_value not in SILENT_STATUSES:
-        queued += _to_requesters(ticket, event, NotificationKind.STATUS_CHANGED, None)
+        queued += _to_requesters(ticket, event, NotificationKind.STATUS_CHANGED, None, fresh=fresh)
     elif event.kind == EventKind.RESOLVED:
-        queued += _to_requesters(ticket, event, NotificationKind.RESOLVED, None)
+        queued += _to_requesters(ticket, event, NotificationKind.RESOLVED, None, fresh=fresh)
     elif event.kind == EventKind.ESCALATED:
         team_id = (event.data or {}).get("to_team_id")
         team = Team.objects.filter(pk=team_id).first() if team_id else None
@@ -253,6 +261,7 @@ def _to_requesters(
     message: Message | None,
     auto: bool = True,
     new: bool = False,
+    fresh: bool = False,
 ) -> list[Outbox | None]:
     out = []
     for email, name, language in _requester_recipients(ticket, new=new):
@@ -286,6 +295,7 @@ def _to_requesters(
                 event_id=event.pk,
                 auto=auto,
                 new_ticket=new,
+                fresh=fresh,  # the recipients are listed once each, by lower-case address
             )  # fmt: skip
         )
     return out
@@ -326,7 +336,7 @@ def _on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
     try:
         # A savepoint: a bug here never breaks (nor rolls back) the action that caused it.
         with transaction.atomic():
-            notify(event)
+            notify(event, fresh=True)
     except Exception:
         log.exception("notifications for event %s failed", event.pk)
 

@@ -111,4 +111,5 @@ def create_ticket(
                 "message_id": message.pk,
             },
         )
+    ticket.opening_message = message  # the caller's (mail threading) without a query
     return ticket
