@@ -181,6 +181,9 @@ class TriggerForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # What the rows stood for before this edit: parts the form has no field for (an
+        # escalation's handover text, written through the API or a fixture) are kept.
+        self.stored_actions = list(self.instance.actions or [])
         if self.instance.pk is None:
             return
         for i, cond in enumerate(self.instance.conditions or []):
@@ -240,7 +243,11 @@ class TriggerForm(forms.ModelForm):
             self.add_error(f"action_{i}_action", _("Choose what to do with this value."))
             return None
         if kind == ActionKind.ESCALATE:
-            return {"action": kind, "reason": raw} if raw else {"action": kind}
+            action = {"action": kind, "reason": raw} if raw else {"action": kind}
+            before = self.stored_actions[i] if i < len(self.stored_actions) else {}
+            if before.get("action") == ActionKind.ESCALATE and before.get("handover"):
+                action["handover"] = before["handover"]
+            return action
         if not raw:
             self.add_error(f"action_{i}_value", _("This action needs a value."))
             return None

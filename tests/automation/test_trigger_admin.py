@@ -96,6 +96,26 @@ def test_editing_shows_the_rows_by_name_and_keeps_them(admin_client, teams):
     assert trigger.actions[-1] == {"action": "add_tag", "value": "red"}
 
 
+def test_editing_an_escalation_keeps_the_handover_text_the_form_does_not_show(admin_client):
+    trigger = Trigger.objects.create(
+        name="Outage",
+        event=EventKind.CREATED,
+        conditions=[{"field": "priority", "op": "is", "value": "critical"}],
+        actions=[{"action": "escalate", "reason": "Critical", "handover": "Call the on-call DBA."}],
+    )
+    url = f"/admin/automation/trigger/{trigger.pk}/change/"
+    data = rows(
+        name="Outage (renamed)",
+        conditions=[("priority", "is", "critical")],
+        actions=[("escalate", "Critical outage")],
+    )
+    assert admin_client.post(url, data).status_code == 302
+    trigger.refresh_from_db()
+    assert trigger.actions == [
+        {"action": "escalate", "reason": "Critical outage", "handover": "Call the on-call DBA."}
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
