@@ -45,10 +45,15 @@ format: $(VENV)/.dev-installed
 
 # Rebuild every catalogue (one per app, plus escala/locale for the shared templates) after
 # changing strings; fill in the Spanish, then `make compile-messages`.
+# The shared catalogue leaves out the apps that keep their own (it would copy all their strings).
 messages: $(VENV)/.installed
-	@for dir in escala/*/ escala/; do \
-		if [ -d "$$dir/locale" ]; then (cd "$$dir" && $(CURDIR)/$(BIN)/escala makemessages -l es -l en --no-obsolete >/dev/null); fi; \
-	done
+	@ignores=""; for dir in escala/*/; do \
+		if [ -d "$$dir/locale" ]; then \
+			(cd "$$dir" && $(CURDIR)/$(BIN)/escala makemessages -l es -l en --no-obsolete >/dev/null); \
+			ignores="$$ignores --ignore=$$(basename $$dir)"; \
+		fi; \
+	done; \
+	cd escala && $(CURDIR)/$(BIN)/escala makemessages -l es -l en --no-obsolete $$ignores >/dev/null
 
 compile-messages: $(VENV)/.installed
 	@for dir in escala/*/ escala/; do \
