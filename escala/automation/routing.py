@@ -35,7 +35,7 @@ def candidates(ticket: Ticket) -> list[Agent]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    agents = agents.annotate(load=Coalesce(Subquery(open_load), 0))
+    agents = agents.annotate(load=Coalesce(Subquery(open_load), 0)).select_related("user")
     return list(agents.order_by("load", "pk").distinct())
 
 
