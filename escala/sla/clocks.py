@@ -1,7 +1,8 @@
 """Each ticket's clocks, recomputed from its own history and stored for the sweep and queues.
 
-`recompute(ticket_id)` is the one writer of TicketClock rows. It reads the ticket's events, picks
-the policy that applies now, and measures every clock with `clock.measure`. Because counted time
+`recompute_many(ticket_ids)` (`recompute(ticket_id)` for one) writes TicketClock rows, as
+`rebuild` does for tickets without any. It reads the ticket's events, picks the policy that
+applies now, and measures every clock with `clock.measure`. Because counted time
 always comes from the history, changing a policy or a target re-targets the clock without losing
 a second; only `warned`/`breached` survive a recompute, and only within the same run (cycle).
 """
@@ -175,26 +176,9 @@ def _fill(row: TicketClock, view: ClockView, now: datetime) -> TicketClock:
 def recompute(
     ticket: Ticket | int, *, ctx: Context | None = None, now: datetime | None = None
 ) -> list[TicketClock]:
-    """Rebuild the stored clocks of one ticket from its history."""
-    ctx = ctx or Context.load()
-    now = now or core_clock.now()
-    if not isinstance(ticket, Ticket):
-        ticket = Ticket.objects.get(pk=ticket)
-    views = measure_ticket(ticket, load_events(ticket.pk), ctx, now)
-    with transaction.atomic():
-        existing = {
-            c.kind: c for c in TicketClock.objects.select_for_update().filter(ticket=ticket)
-        }
-        kept = []
-        for view in views:
-            row = existing.pop(view.run.kind, None) or TicketClock(
-                ticket=ticket, kind=view.run.kind
-            )
-            _fill(row, view, now).save()
-            kept.append(row)
-        if existing:
-            TicketClock.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
-    return kept
+    """Rebuild the stored clocks of one ticket from its history; return them."""
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return recompute_many([pk], ctx=ctx, now=now).get(pk, [])
 
 
 TICKET_FIELDS = ("id", "priority", "category_id", "organization_id", "team_id", "status")
@@ -233,10 +217,11 @@ def _histories(ticket_ids: list[int]) -> tuple[list[SimpleNamespace], dict[int, 
 
 def recompute_many(
     ticket_ids: list[int], *, ctx: Context | None = None, now: datetime | None = None
-) -> None:
-    """`recompute` for a batch of tickets (the worker's relay): their histories and stored
-    clocks are read in two queries, and the changed rows written in one statement. Like
-    `recompute`, it keeps what the sweep did to a clock of the same cycle (warned, breached)."""
+) -> dict[int, list[TicketClock]]:
+    """Rebuild the stored clocks of tickets from their histories (one ticket for `recompute`,
+    a batch for the worker's relay): histories and stored clocks are read in three queries, and
+    the changed rows written in one statement. It keeps what the sweep did to a clock of the
+    same cycle (warned, breached). Returns each ticket's clocks."""
     ctx = ctx or Context.load()
     now = now or core_clock.now()
     tickets, by_ticket = _histories(ticket_ids)
@@ -245,16 +230,17 @@ def recompute_many(
         for row in TicketClock.objects.select_for_update().filter(ticket_id__in=ticket_ids):
             existing.setdefault(row.ticket_id, {})[row.kind] = row
         new, changed, gone = [], [], []
+        kept: dict[int, list[TicketClock]] = {}
         for ticket in tickets:
             mine = existing.pop(ticket.id, {})
             for view in measure_ticket(ticket, by_ticket[ticket.id], ctx, now):
                 row = mine.pop(view.run.kind, None)
                 if row is None:
-                    new.append(
-                        _fill(TicketClock(ticket_id=ticket.id, kind=view.run.kind), view, now)
-                    )
+                    row = TicketClock(ticket_id=ticket.id, kind=view.run.kind)
+                    new.append(row)
                 else:
-                    changed.append(_fill(row, view, now))
+                    changed.append(row)
+                kept.setdefault(ticket.id, []).append(_fill(row, view, now))
             gone += [c.pk for c in mine.values()]
         gone += [c.pk for rows in existing.values() for c in rows.values()]  # tickets gone
         if gone:
@@ -263,6 +249,7 @@ def recompute_many(
             TicketClock.objects.bulk_create(new)
         if changed:
             update_rows(changed, SAVED_FIELDS)
+    return kept
 
 
 def rebuild(

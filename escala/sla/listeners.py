@@ -48,7 +48,7 @@ def recompute_clocks(sender, events, **kwargs) -> None:  # noqa: ANN001
         except Exception:
             log.exception("Could not build the clocks of tickets %s", new)
     changed = [t for t in todo if t not in created]
-    if len(changed) > 1:
+    if changed:
         try:
             # A savepoint: a failure here never poisons the caller's transaction.
             with transaction.atomic():
@@ -57,7 +57,7 @@ def recompute_clocks(sender, events, **kwargs) -> None:  # noqa: ANN001
             changed = []
         except Exception:
             log.exception("Could not recompute the clocks of tickets %s together", changed)
-    for ticket_id in changed:  # one ticket, or again one by one after a failure
+    for ticket_id in changed:  # again one by one after a failure: one ticket spoils no other
         try:
             with transaction.atomic():
                 ctx = ctx or clocks.Context.load()
