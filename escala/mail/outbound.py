@@ -79,10 +79,7 @@ def batched() -> Iterator[None]:
         ids = _batch.get() or []
         _batch.reset(token)
         if ids:
-            try:
-                deliver_outbox_many.enqueue(ids)
-            except Exception:
-                log.exception("could not enqueue the delivery of %d outbox rows", len(ids))
+            _enqueue_many(ids)
 
 
 # --- building mails -----------------------------------------------------------------------------
