@@ -16,4 +16,6 @@ class TiersConfig(AppConfig):
         for model in self.get_models():
             post_save.connect(forget_config, sender=model, dispatch_uid=f"config.{model}.save")
             post_delete.connect(forget_config, sender=model, dispatch_uid=f"config.{model}.del")
-        m2m_changed.connect(forget_config, dispatch_uid="config.m2m")
+            for m2m in model._meta.local_many_to_many:  # e.g. a team's specialties
+                through = m2m.remote_field.through
+                m2m_changed.connect(forget_config, sender=through, dispatch_uid=f"config.{through}")
