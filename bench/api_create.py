@@ -156,37 +156,32 @@ def load_with_processes(port: int, token: str, seconds: int, connections: int) -
     return {"tool": "python processes", "raw": "", "errors": sum(e for _d, e in results)}
 
 
+def _cpu_seconds(stat: Path, command: str | None = None) -> float:
+    """User + system CPU of one process from /proc/<pid>/stat (0 when gone or, with `command`,
+    when it is another program)."""
+    try:
+        text = stat.read_text()
+    except OSError:
+        return 0.0
+    name, _sep, rest = text.rpartition(")")
+    if command is not None and not name.endswith(f"({command}"):
+        return 0.0
+    fields = rest.split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def server_cpu_seconds(pid: int) -> float:
     """User + system CPU of the gunicorn master and its workers, from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
     pids = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
         pids += [int(c) for c in children.read_text().split()]
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
+    return sum(_cpu_seconds(Path(f"/proc/{p}/stat")) for p in pids)
 
 
 def postgres_cpu_seconds() -> float:
     """User + system CPU of every PostgreSQL process on this machine (the server is local)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if "(postgres)" not in text:
-            continue
-        fields = text.rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return sum(_cpu_seconds(stat, "postgres") for stat in Path("/proc").glob("[0-9]*/stat"))
 
 
 def list_latencies(port: int, token: str, path: str, n: int) -> list[float]:
