@@ -9,7 +9,11 @@ deferred check: at commit, a ticket whose row the message trigger has not writte
 without a message) is indexed then.
 """
 
+from importlib import import_module
+
 from django.db import migrations
+
+_run = import_module("escala.knowledge.migrations.0005_ticket_lexemes")._run  # PostgreSQL only
 
 PG_FORWARD = [
     "DROP TRIGGER IF EXISTS knowledge_ticket_ai ON tickets_ticket",
@@ -33,16 +37,6 @@ PG_BACKWARD = [
        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
        EXECUTE FUNCTION knowledge_ticket_inserted()""",
 ]
-
-
-def _run(statements):
-    def run(apps, schema_editor) -> None:  # noqa: ANN001
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql, params=None)
-
-    return run
 
 
 class Migration(migrations.Migration):
