@@ -91,7 +91,8 @@ def config_cached(func: Callable) -> Callable:
     """Remember a read of small configuration tables (tiers, teams, the priority matrix) in this
     process for CONFIG_SECONDS: an API burst then files each ticket without reading them again.
     A save or delete in this process forgets everything at once (`forget_config`, connected to
-    the models' signals by their app); another server process sees it within CONFIG_SECONDS."""
+    the models' signals by their app); another server process sees it within CONFIG_SECONDS.
+    The rows it returns are shared by every request of the process: read them, never change them."""
     name = f"{func.__module__}.{func.__qualname__}"
 
     @functools.wraps(func)
