@@ -30,6 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _cpu import postgres_cpu_seconds, server_cpu_seconds  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BODY = {
@@ -154,34 +157,6 @@ def load_with_processes(port: int, token: str, seconds: int, connections: int) -
     for p in procs:
         p.join()
     return {"tool": "python processes", "raw": "", "errors": sum(e for _d, e in results)}
-
-
-def _cpu_seconds(stat: Path, command: str | None = None) -> float:
-    """User + system CPU of one process from /proc/<pid>/stat (0 when gone or, with `command`,
-    when it is another program)."""
-    try:
-        text = stat.read_text()
-    except OSError:
-        return 0.0
-    name, _sep, rest = text.rpartition(")")
-    if command is not None and not name.endswith(f"({command}"):
-        return 0.0
-    fields = rest.split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
-
-
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU of the gunicorn master and its workers, from /proc."""
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(c) for c in children.read_text().split()]
-    return sum(_cpu_seconds(Path(f"/proc/{p}/stat")) for p in pids)
-
-
-def postgres_cpu_seconds() -> float:
-    """User + system CPU of every PostgreSQL process on this machine (the server is local)."""
-    return sum(_cpu_seconds(stat, "postgres") for stat in Path("/proc").glob("[0-9]*/stat"))
 
 
 def list_latencies(port: int, token: str, path: str, n: int) -> list[float]:
