@@ -1,8 +1,19 @@
-"""Writing many rows of one model at once."""
+"""Writing many rows of one model at once.
 
-from collections.abc import Sequence
+`update_rows` saves fields of many rows with one statement. `buffered()` holds back the inserts
+of rows that nothing reads before the commit (queued events, the outbox, mail thread ids, tier
+stays) so a batch of work (a hundred mails in one transaction) writes them with one INSERT per
+model at its end instead of one per row.
+"""
 
-from django.db import connection
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import connection, transaction
 from django.db.models import Model
 
 
@@ -24,3 +35,134 @@ def update_rows(rows: Sequence[Model], field_names: Sequence[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def insert_unless_taken(row: Model) -> bool:
+    """Insert `row` unless one of its unique constraints is already taken (another worker filed
+    the same sender a moment ago): INSERT ... ON CONFLICT DO NOTHING RETURNING, one statement
+    where a savepoint around a plain INSERT costs three. True, and the primary key set, when
+    the row was inserted. Like `bulk_create`, it sends no `post_save` signal."""
+    meta = row._meta
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and row.pk is None)]
+    values = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(meta.db_table)
+    pk = connection.ops.quote_name(meta.pk.column)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING {pk}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    row.pk = inserted[0]
+    row._state.adding = False
+    row._state.db = connection.alias
+    return True
+
+
+# --- Inserts held back to the end of a batch --------------------------------------------------
+
+
+class _Marker:
+    """Registered with `transaction.on_commit` beside each held row: Django drops it when the
+    savepoint the row was added in rolls back, and then the row is dropped too."""
+
+    __slots__ = ()
+
+    def __call__(self) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class _Held:
+    row: Model
+    ignore_conflicts: bool
+    marker: _Marker
+
+
+_held: ContextVar[list[_Held] | None] = ContextVar("escala_rows_held", default=None)
+
+
+@contextlib.contextmanager
+def buffered() -> Iterator[None]:
+    """Inside a transaction: rows given to `insert_later` in the block are inserted when it
+    ends (still inside the transaction), one statement per model. Only for rows that nothing
+    reads before the commit; a reader in the block that could need them calls `flush()` first,
+    or looks at `held()`. If the block raises, its held rows are dropped with the transaction."""
+    if _held.get() is not None:
+        yield  # the outer block writes them
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("rows.buffered() needs a transaction")
+    token = _held.set([])
+    try:
+        yield
+        flush()
+    finally:
+        _held.reset(token)
+
+
+def insert_later(row: Model, *, ignore_conflicts: bool = False) -> None:
+    """Insert `row` now, or at the end of the `buffered()` block around this call. Its primary
+    key is set once it is written. `ignore_conflicts`: a row that breaks a unique constraint is
+    skipped, silently (a held row must never fail the batch at its end)."""
+    held = _held.get()
+    if held is None:
+        if ignore_conflicts:
+            type(row).objects.bulk_create([row], ignore_conflicts=True)
+        else:
+            row.save(force_insert=True)
+        return
+    marker = _Marker()
+    transaction.on_commit(marker)
+    held.append(_Held(row, ignore_conflicts, marker))
+
+
+def is_buffered() -> bool:
+    return _held.get() is not None
+
+
+def mark() -> int:
+    """Where the held rows end now; `forget_since(mark)` drops the rows held after it (a block
+    that failed without a savepoint of its own)."""
+    pending = _held.get()
+    return 0 if pending is None else len(pending)
+
+
+def forget_since(position: int) -> None:
+    pending = _held.get()
+    if pending is not None:
+        del pending[position:]
+
+
+def held(model: type[Model]) -> list[Model]:
+    """The rows of `model` waiting to be inserted (those of rolled-back savepoints left out)."""
+    pending = _held.get()
+    if not pending:
+        return []
+    alive = _alive_markers()
+    return [h.row for h in pending if type(h.row) is model and id(h.marker) in alive]
+
+
+def flush() -> None:
+    """Insert the held rows now (one statement per model and kind), keeping their order."""
+    pending = _held.get()
+    if not pending:
+        return
+    rows, pending[:] = list(pending), []
+    if connection.needs_rollback:
+        return  # the transaction can only roll back: nothing to write
+    alive = _alive_markers()
+    groups: dict[tuple[type[Model], bool], list[Model]] = {}
+    for h in rows:
+        if id(h.marker) in alive:
+            groups.setdefault((type(h.row), h.ignore_conflicts), []).append(h.row)
+    for (model, ignore_conflicts), objs in groups.items():
+        model.objects.bulk_create(objs, ignore_conflicts=ignore_conflicts)
+
+
+def _alive_markers() -> set[int]:
+    # Django keeps (savepoint ids, callback, robust) per on_commit callback and drops those of a
+    # savepoint when it rolls back; tests/core/test_rows.py holds it to that.
+    return {id(func) for _sids, func, _robust in connection.run_on_commit}

@@ -28,9 +28,10 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from escala.core import clock, memo
+from escala.core import clock, memo, rows
 from escala.core.errors import DomainError
 from escala.core.rows import update_rows
+from escala.knowledge import search
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Organization, Requester
 from escala.tickets import actions, events
@@ -196,8 +197,12 @@ def process(
 def _relax_commit() -> None:
     """On PostgreSQL, processing commits without waiting for the disk: the raw mail was already
     stored with a full commit, so if the server crashed and lost this transaction the mail would
-    simply be `received` again and `escala mail retry` would process it, once."""
-    if connection.vendor == "postgresql" and settings.ESCALA_MAIL_ASYNC_COMMIT:
+    simply be `received` again and `escala mail retry` would process it, once. The tickets the
+    transaction files are indexed for search together, at its commit."""
+    if connection.vendor != "postgresql":
+        return
+    search.index_at_commit()
+    if settings.ESCALA_MAIL_ASYNC_COMMIT:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
@@ -247,6 +252,7 @@ def process_batch(ids: list[int]) -> list[InboundMail]:
         events.relayed_now(),
         outbound.batched(),
         transaction.atomic(),
+        rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end
     ):
         _relax_commit()
         mails = list(
@@ -515,10 +521,7 @@ def _requester_for(parsed: ParsedMail, *, checked: bool = False) -> Requester:
         kind=kind,
         organization=org,
     )
-    try:
-        with transaction.atomic():
-            requester.save()
-    except IntegrityError:  # the same sender, filed a moment ago by another worker
+    if not rows.insert_unless_taken(requester):  # filed a moment ago by another worker
         requester = Requester.objects.get(email__iexact=address)
     memo.remember(("requester", address.lower()), requester)
     return requester
@@ -662,16 +665,14 @@ def _after(mail: InboundMail, parsed: ParsedMail, ticket: Ticket, message: Messa
     if message is not None and parsed.html and any(a.content_id for a in parsed.kept):
         mail.body_html = link_inline_images(parsed.html, _inline_urls(parsed, message))
     if parsed.message_id:
-        # One INSERT ... ON CONFLICT DO NOTHING: the first ticket filed with a Message-ID keeps it.
-        ThreadId.objects.bulk_create(
-            [
-                ThreadId(
-                    message_id=parsed.message_id[:255],
-                    ticket=ticket,
-                    outgoing=False,
-                    created_at=clock.now(),
-                )
-            ],
+        # INSERT ... ON CONFLICT DO NOTHING: the first ticket filed with a Message-ID keeps it.
+        rows.insert_later(
+            ThreadId(
+                message_id=parsed.message_id[:255],
+                ticket=ticket,
+                outgoing=False,
+                created_at=clock.now(),
+            ),
             ignore_conflicts=True,
         )
     if parsed.dropped:

@@ -17,14 +17,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.dispatch import receiver
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from escala.core import clock
+from escala.core import clock, rows
 from escala.core.errors import InvalidTransition, ValidationFailed
 from escala.people.models import Agent
 from escala.tickets import actions
@@ -94,6 +94,7 @@ def _thread_headers(ticket: Ticket, *, new_ticket: bool = False) -> tuple[str, s
             .order_by("created_at", "id")
             .values_list("message_id", flat=True)
         )
+        + [t.message_id for t in rows.held(ThreadId) if t.ticket_id == ticket.pk]
     )
     if not ids and (origin := _answering.get()) and origin[0]:
         ids = [origin[0]]  # the receipt answers the mail that opened the ticket
@@ -120,7 +121,8 @@ def queue_mail(
     """Put one mail in the outbox (in the caller's transaction) and send it after commit.
     `fresh`: the event is being notified for the first time (its own signal), and its
     recipients are listed once each, so no duplicate can meet the (event, kind, to) constraint:
-    no savepoint to catch one."""
+    no savepoint to catch one, and inside `rows.buffered()` (a mail batch) the rows are written
+    with the batch's others, at its end."""
     message_id = thread_match.new_message_id()
     in_reply_to, references = (
         _thread_headers(ticket, new_ticket=new_ticket) if ticket is not None else ("", "")
@@ -133,32 +135,40 @@ def queue_mail(
     if ticket is not None:
         headers["X-Escala-Ticket"] = ticket.reference
     now = clock.now()
-    try:
-        with transaction.atomic(savepoint=not fresh):
-            outbox = Outbox.objects.create(
-                ticket=ticket,
-                kind=kind,
-                event_id=event_id,
-                to=to,
-                subject=subject[:998],
-                body=body,
-                message_id=message_id,
-                in_reply_to=in_reply_to,
-                references=references,
-                reply_to=thread_match.reply_address(ticket.pk) if ticket is not None else "",
-                headers=headers,
-                created_at=now,
-                next_attempt_at=now,
-                created_by=by,
-            )
-            if ticket is not None:
-                ThreadId.objects.create(
-                    message_id=message_id, ticket=ticket, vendor=vendor, created_at=now
-                )
-    except IntegrityError:
-        if fresh:
-            raise  # no savepoint of its own: the caller's rolls back
-        return None  # this event already queued this mail to this address
+    outbox = Outbox(
+        ticket=ticket,
+        kind=kind,
+        event_id=event_id,
+        to=to,
+        subject=subject[:998],
+        body=body,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        reply_to=thread_match.reply_address(ticket.pk) if ticket is not None else "",
+        headers=headers,
+        created_at=now,
+        next_attempt_at=now,
+        created_by=by,
+    )
+    thread_id = (
+        ThreadId(message_id=message_id, ticket=ticket, vendor=vendor, created_at=now)
+        if ticket is not None
+        else None
+    )
+    if fresh:
+        # Nothing can conflict: held, and written with the batch's others at its end.
+        rows.insert_later(outbox)
+        if thread_id is not None:
+            rows.insert_later(thread_id)
+    else:
+        try:
+            with transaction.atomic():
+                outbox.save(force_insert=True)
+                if thread_id is not None:
+                    thread_id.save(force_insert=True)
+        except IntegrityError:
+            return None  # this event already queued this mail to this address
     if event_id is None or not relays_in_worker():
         transaction.on_commit(lambda: _committed(outbox.pk))
     # else: the worker's relay of the event enqueues it with the batch (`_deliver_relayed`).
@@ -330,6 +340,19 @@ def _on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
         return
     if event.kind == EventKind.STATUS_CHANGED and event.new_value in SILENT_STATUSES:
         return  # sends nothing (every routed ticket becomes open): not even a savepoint
+    if event.kind == EventKind.CREATED and rows.is_buffered():
+        # A mail batch's new ticket: the receipt reads nothing and only holds its rows, so no
+        # savepoint. A Python error drops what it held; a database error fails the mail, whose
+        # own savepoint rolls back (it is quarantined, to be retried).
+        position = rows.mark()
+        try:
+            notify(event, fresh=True)
+        except DatabaseError:
+            raise
+        except Exception:
+            rows.forget_since(position)
+            log.exception("notifications for event %s failed", event.pk)
+        return
     try:
         # A savepoint: a bug here never breaks (nor rolls back) the action that caused it.
         with transaction.atomic():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models.functions import Lower
 
-from escala.core import memo
+from escala.core import memo, rows
 from escala.people.models import Agent, Requester
 from escala.tickets.models import Ticket, TicketParticipant
 from escala.tiers.models import Vendor
@@ -83,9 +83,14 @@ class Match:
 def find_ticket(mail: ParsedMail, envelope_to: list[str] | None = None) -> Match:
     ids = list(dict.fromkeys(mail.in_reply_to + list(reversed(mail.references))))
     if ids:
-        known = {
-            row.message_id: row.ticket_id
-            for row in ThreadId.objects.filter(message_id__in=[i[:255] for i in ids])
+        wanted = [i[:255] for i in ids]
+        # A mail filed earlier in this batch: its id is still held (the first one keeps it).
+        known = {}
+        for row in reversed(rows.held(ThreadId)):
+            if row.message_id in wanted:
+                known[row.message_id] = row.ticket_id
+        known |= {
+            row.message_id: row.ticket_id for row in ThreadId.objects.filter(message_id__in=wanted)
         }
         for message_id in ids:
             if message_id in known:

@@ -10,7 +10,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from escala.core import clock
+from escala.core import clock, rows
 from escala.core.errors import InvalidTransition, NotFound, ValidationFailed
 from escala.people.models import Agent
 from escala.tickets.choices import EventKind
@@ -32,6 +32,7 @@ def create_survey(*, resolution: TicketEvent) -> Survey:
     existing = Survey.objects.filter(resolution=resolution).first()
     if existing is not None:
         return existing
+    rows.flush()  # a stay opened earlier in this batch
     stays = list(
         TierStay.objects.filter(
             ticket_id=resolution.ticket_id, entered_at__lte=resolution.created_at

@@ -29,7 +29,7 @@ from django.db import DatabaseError, connection, transaction
 from django.dispatch import Signal
 from django_tasks_db.utils import exclusive_transaction
 
-from escala.core import clock, memo
+from escala.core import clock, memo, rows
 
 from .models import QueuedEvent, Ticket, TicketEvent
 
@@ -81,7 +81,7 @@ def record(
     later = mine is None and not getattr(_local, "relaying", False)
     if not later:
         ticket_event_recorded.send(sender=TicketEvent, event=event)
-    QueuedEvent.objects.create(event=event, recorded_later=later)
+    rows.insert_later(QueuedEvent(event=event, recorded_later=later))  # read after commit only
     if mine is not None:
         mine.append(event.pk)
         transaction.on_commit(lambda: _relay_mine(mine), robust=True)
@@ -145,16 +145,16 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
             memo.batch(),
             exclusive_transaction(),
         ):  # SQLite has no row locks: one relay (one writer) at once
-            rows = dict(
+            queued_rows = dict(
                 queued.select_for_update(skip_locked=True).values_list(
                     "event_id", "recorded_later"
                 )[:limit]
             )
-            if not rows:
+            if not queued_rows:
                 return 0
-            QueuedEvent.objects.filter(event_id__in=list(rows)).delete()
-            events = list(TicketEvent.objects.filter(pk__in=list(rows)).order_by("pk"))
-            later = [e for e in events if rows[e.pk]]
+            QueuedEvent.objects.filter(event_id__in=list(queued_rows)).delete()
+            events = list(TicketEvent.objects.filter(pk__in=list(queued_rows)).order_by("pk"))
+            later = [e for e in events if queued_rows[e.pk]]
             try:
                 with transaction.atomic():  # one savepoint for the batch, if nothing breaks
                     for event in later:
@@ -165,13 +165,13 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
             except (DatabaseError, _BatchBroken):
                 # A listener left a database error (its own exception was caught and logged):
                 # again event by event, each in its own savepoint, so one spoils no other.
-                log.warning("Relaying events %s again one by one", list(rows))
+                log.warning("Relaying events %s again one by one", list(queued_rows))
                 for event in later:
                     _guarded(ticket_event_recorded, event=event)
                 for event in events:
                     _guarded(ticket_event_committed, event=event)
                 _guarded(ticket_events_committed, events=events)
-        return len(rows)
+        return len(queued_rows)
     finally:
         _local.relaying = outer
 

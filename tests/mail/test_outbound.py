@@ -5,9 +5,10 @@ import pytest
 from django.core import mail as django_mail
 from django.db import transaction
 
+from escala.core import rows
 from escala.core.errors import InvalidTransition
 from escala.mail import ingest, outbound, thread_match
-from escala.mail.choices import OutboxStatus, Outcome
+from escala.mail.choices import NotificationKind, OutboxStatus, Outcome
 from escala.mail.models import Outbox, ThreadId
 from escala.tickets.actions import (
     add_note,
@@ -281,3 +282,23 @@ def test_the_status_mail_says_the_new_status_and_the_resolution_mail_the_summary
     resolve_ticket(ticket=ticket, by=l1_agent.user, summary="Cambiado el tóner.")
     resolved = Outbox.objects.get(kind="resolved")
     assert "Cambiado el tóner." in resolved.body
+
+
+def test_a_mail_queued_after_a_held_one_of_the_same_ticket_answers_it(customer):
+    """Inside a mail batch the outbox and thread ids wait for its end; a second mail of the same
+    ticket still threads under the first."""
+    filed = ingest.ingest(compose(sender=customer.email))
+    ticket = filed.ticket
+    with transaction.atomic(), rows.buffered():
+        first = outbound.queue_mail(
+            ticket=ticket, kind=NotificationKind.STATUS_CHANGED, to=customer.email,
+            subject="a", body="b", fresh=True,
+        )  # fmt: skip
+        second = outbound.queue_mail(
+            ticket=ticket, kind=NotificationKind.RESOLVED, to=customer.email,
+            subject="c", body="d", fresh=True,
+        )  # fmt: skip
+        assert first.pk is None  # held
+    assert second.in_reply_to == f"<{first.message_id}>"
+    assert f"<{first.message_id}>" in second.references
+    assert ThreadId.objects.filter(message_id=second.message_id, ticket=ticket).exists()

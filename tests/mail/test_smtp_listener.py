@@ -10,7 +10,7 @@ from escala.mail.smtp_server import make_controller
 
 from .conftest import compose, free_port
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

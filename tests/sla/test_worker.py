@@ -65,7 +65,7 @@ def test_a_periodic_job_runs_once_per_period_in_one_worker(db, counting_job):
     assert PeriodicJobRun.objects.filter(job="test.count").count() == 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_worker_loops_on_one_database_run_each_periodic_job_once_per_period(counting_job):
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     ticks = [start + timedelta(seconds=20 * i) for i in range(12)]  # 4 minutes
@@ -120,7 +120,7 @@ def test_backoff_doubles_and_is_capped():
     assert backoff(40) == timedelta(hours=6)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_run_each_task_once_and_each_periodic_job_once_per_period():
     results = [worker_tasks.note_call.enqueue(f"call {n}") for n in range(40)]
     env = {

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from escala.core import clock, memo
+from escala.core import clock, memo, rows
 from escala.core.errors import InvalidTransition, NotFound, StaleObject, ValidationFailed
 from escala.people.models import Agent
 from escala.people.queries import agent_of
@@ -123,7 +123,7 @@ def open_stay(
     handover: str = "",
     vendor: Vendor | None = None,
 ) -> TierStay:
-    return TierStay.objects.create(
+    stay = TierStay(
         ticket=ticket,
         tier=tier,
         team=team,
@@ -134,9 +134,12 @@ def open_stay(
         entry_note=note,
         handover=handover,
     )
+    rows.insert_later(stay)  # a mail batch writes its new tickets' stays together
+    return stay
 
 
 def close_stay(ticket: Ticket, *, by: Any, reason: str) -> TierStay | None:
+    rows.flush()  # a stay opened earlier in this batch
     stay = TierStay.objects.filter(ticket=ticket, left_at__isnull=True).first()
     if stay is not None:
         stay.left_at = clock.now()

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from escala.core import clock
+from escala.core import clock, rows
 from escala.core.errors import InvalidTransition, ValidationFailed
 from escala.people.queries import agent_of
 from escala.tiers.models import SupportTier, Team, Vendor
@@ -223,6 +223,7 @@ def de_escalate_ticket(
 
 
 def _previous_internal_stay(ticket: Ticket, *, below: int) -> TierStay | None:
+    rows.flush()  # a stay opened earlier in this batch
     return (
         TierStay.objects.filter(ticket=ticket, tier__level__lt=below, tier__is_external=False)
         .select_related("tier", "team")

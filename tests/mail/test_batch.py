@@ -1,0 +1,115 @@
+"""A batch of mails in one transaction: its rows written together, its mails still threaded to
+each other, its tickets indexed for search at its commit."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from escala.knowledge.search import search_tickets
+from escala.mail import ingest
+from escala.mail.choices import InboundStatus, Outcome
+from escala.mail.models import Outbox, ThreadId
+from escala.tickets.models import Ticket, TierStay
+
+from .conftest import compose
+
+pytestmark = pytest.mark.django_db
+
+
+def _inserts(queries: CaptureQueriesContext, table: str) -> int:
+    # SQLite spells an insert that skips conflicts "INSERT OR IGNORE INTO".
+    heads = (f'INSERT INTO "{table}"', f'INSERT OR IGNORE INTO "{table}"')
+    return sum(1 for q in queries.captured_queries if q["sql"].startswith(heads))
+
+
+@pytest.fixture
+def relay_in_worker(settings):
+    """As in production: the batch writes its queued events, and relays them after commit."""
+    settings.ESCALA_EVENT_RELAY = "worker"
+
+
+def test_a_batch_writes_receipts_thread_ids_stays_and_queued_events_once_per_table(
+    customer, relay_in_worker, django_capture_on_commit_callbacks
+):
+    raws = [compose(sender=f"cliente{i}@nuevo.example", subject=f"Petición {i}") for i in range(4)]
+    raws.append(compose(sender=customer.email, subject="Otra petición"))
+    ids = ingest.store_many(raws)
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks():
+        mails = ingest.process_batch(ids)
+
+    assert {m.outcome for m in mails} == {Outcome.NEW_TICKET}
+    assert Ticket.objects.count() == 5
+    assert Outbox.objects.count() == 5  # one receipt each
+    assert TierStay.objects.count() == 5
+    assert ThreadId.objects.filter(outgoing=True).count() == 5
+    assert ThreadId.objects.filter(outgoing=False).count() == 5
+    for table in ("mail_outbox", "tickets_tierstay", "tickets_queuedevent"):
+        assert _inserts(queries, table) == 1, table
+    # Receipts' ids, then the filed mails' ids (which skip an id some ticket already holds).
+    assert _inserts(queries, "mail_threadid") == 2
+    # Four new senders, each filed as a requester with one statement and no savepoint.
+    assert _inserts(queries, "people_requester") == 4
+
+
+def test_a_reply_in_the_same_batch_threads_to_the_ticket_the_first_mail_opened(customer):
+    first = compose(sender=customer.email, message_id="<first@client.example>")
+    reply = compose(
+        sender=customer.email,
+        subject="Re: No funciona la impresora",
+        body="Ya la he reiniciado y sigue igual.",
+        in_reply_to="<first@client.example>",
+        references="<first@client.example>",
+    )
+    mails = ingest.process_batch(ingest.store_many([first, reply]))
+
+    assert [m.outcome for m in mails] == [Outcome.NEW_TICKET, Outcome.REPLY]
+    assert mails[1].ticket_id == mails[0].ticket_id
+    assert Ticket.objects.count() == 1
+
+
+def test_a_failed_mail_holds_nothing_for_the_batch_to_write(customer, monkeypatch):
+    """The failed mail's savepoint rolls back, and its held receipt and stay go with it."""
+    real = ingest._after
+
+    def failing_after(mail, parsed, ticket, message):
+        if parsed.subject == "Falla":
+            raise RuntimeError("bug after the ticket was filed")
+        return real(mail, parsed, ticket, message)
+
+    monkeypatch.setattr(ingest, "_after", failing_after)
+    raws = [compose(sender=customer.email, subject=s) for s in ("Bien", "Falla", "También")]
+    mails = ingest.process_batch(ingest.store_many(raws))
+
+    assert [m.status for m in mails] == [
+        InboundStatus.PROCESSED,
+        InboundStatus.QUARANTINED,
+        InboundStatus.PROCESSED,
+    ]
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["Bien", "También"]
+    assert Outbox.objects.count() == 2
+    assert TierStay.objects.count() == 2
+    assert set(ThreadId.objects.values_list("ticket__subject", flat=True)) == {"Bien", "También"}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's search index is written at once"
+)
+def test_the_batch_tickets_are_indexed_together_at_its_commit(customer, supervisor):
+    raws = [
+        compose(sender=customer.email, subject="Escáner atascado", body="El escáner no va."),
+        compose(sender=customer.email, subject="Pantalla negra", body="El monitor parpadea."),
+    ]
+    ingest.process_batch(ingest.store_many(raws))
+    # Not yet: the test's own transaction has not committed.
+    assert search_tickets(supervisor.user, "escáner") == []
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit runs
+        cursor.execute("SELECT count(*) FROM knowledge_ticket_dirty")
+        assert cursor.fetchone()[0] == 0
+    assert [h.ticket.subject for h in search_tickets(supervisor.user, "escáner")] == [
+        "Escáner atascado"
+    ]
+    assert [h.ticket.subject for h in search_tickets(supervisor.user, "monitor")] == [
+        "Pantalla negra"
+    ]
