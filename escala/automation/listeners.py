@@ -17,7 +17,7 @@ def route_new_ticket(sender, event, **kwargs) -> None:  # noqa: ANN001
     if event.kind != EventKind.CREATED:
         return
     try:
-        routing.route_ticket(event.ticket_id)
+        routing.route_ticket(event.ticket_id, seen=event.ticket)
     except Exception:
         # The ticket is safe in its team's queue; routing is a convenience, never a blocker.
         log.exception("Could not route ticket %s", event.ticket_id)

@@ -65,12 +65,18 @@ def choose(ticket: Ticket) -> Agent | None:
     return pool[0]
 
 
-def route_ticket(ticket_id: int) -> Agent | None:
-    """Give a new, unassigned ticket to the agent its team's routing picks (as the system)."""
-    ticket = Ticket.objects.select_related("category").get(pk=ticket_id)
-    if ticket.assignee_id is not None or not ticket.is_open:
+def _nothing_to_route(ticket: Ticket) -> bool:
+    return ticket.assignee_id is not None or not ticket.is_open or ticket.team_id is None
+
+
+def route_ticket(ticket_id: int, *, seen: Ticket | None = None) -> Agent | None:
+    """Give a new, unassigned ticket to the agent its team's routing picks (as the system).
+    `seen`: the ticket as its committed event found it; one with nothing to route (no team,
+    an assignee, closed) is left without reading it again."""
+    if seen is not None and _nothing_to_route(seen):
         return None
-    if ticket.team_id is None:
+    ticket = Ticket.objects.select_related("category").get(pk=ticket_id)
+    if _nothing_to_route(ticket):
         return None
     # No savepoint of its own inside the relay's transaction (its batch has one).
     with transaction.atomic(savepoint=False):

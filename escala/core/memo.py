@@ -68,6 +68,12 @@ def get(key: tuple, default: Any = None) -> Any:
     return default if memo is None else memo.get(key, default)
 
 
+def take(key: tuple, default: Any = None) -> Any:
+    """Remove and return what the batch remembered under `key` (a row good for one use)."""
+    memo = _memo.get()
+    return default if memo is None else memo.pop(key, default)
+
+
 def snapshot() -> dict | None:
     memo = _memo.get()
     return None if memo is None else dict(memo)

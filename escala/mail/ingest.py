@@ -70,13 +70,16 @@ def store(
 ) -> tuple[InboundMail, bool]:
     """Keep the raw bytes. Returns (mail, created); a second delivery of the same mail is not
     stored twice. Raises only when the database itself fails (the caller retries later)."""
-    key = dedup_key(raw)
+    message_id = header_message_id(raw)
+    key = dedup_key(raw, message_id)
     existing = InboundMail.objects.filter(dedup_key=key).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            mail = _inbound(raw, key, source, mailbox, envelope_from, envelope_to, clock.now())
+            mail = _inbound(
+                raw, key, message_id, source, mailbox, envelope_from, envelope_to, clock.now()
+            )
             mail.save(force_insert=True)
     except IntegrityError:
         # Another process stored the same mail between our check and our insert.
@@ -84,10 +87,10 @@ def store(
     return mail, True
 
 
-def _inbound(raw, key, source, mailbox, envelope_from, envelope_to, now) -> InboundMail:  # noqa: ANN001, PLR0913
+def _inbound(raw, key, message_id, source, mailbox, envelope_from, envelope_to, now) -> InboundMail:  # noqa: ANN001, PLR0913
     return InboundMail(
         dedup_key=key,
-        message_id=header_message_id(raw)[:998],
+        message_id=message_id[:998],
         raw=raw,
         size=len(raw),
         source=source,
@@ -108,14 +111,15 @@ def store_many(
 ) -> list[int]:
     """Store a batch in one transaction and one INSERT (one disk flush for the lot); returns the
     mails' ids in order. Used by the pipe when an MTA or a script hands over many files at once."""
-    keys = [dedup_key(raw) for raw in raws]
+    message_ids = [header_message_id(raw) for raw in raws]
+    keys = [dedup_key(raw, mid) for raw, mid in zip(raws, message_ids, strict=True)]
     now = clock.now()
     with transaction.atomic():
         known = dict(InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
         new: dict[str, InboundMail] = {}
-        for raw, key in zip(raws, keys, strict=True):
+        for raw, key, mid in zip(raws, keys, message_ids, strict=True):
             if key not in known and key not in new:
-                new[key] = _inbound(raw, key, source, mailbox, envelope_from, envelope_to, now)
+                new[key] = _inbound(raw, key, mid, source, mailbox, envelope_from, envelope_to, now)
         try:
             with transaction.atomic():
                 InboundMail.objects.bulk_create(new.values())
@@ -261,8 +265,10 @@ def process_batch(ids: list[int]) -> list[InboundMail]:
             .order_by("pk")
         )
         parsed = {mail.pk: _parse_or_error(mail) for mail in mails}
-        senders = [p.from_addr for p in parsed.values() if isinstance(p, ParsedMail)]
+        readable = [p for p in parsed.values() if isinstance(p, ParsedMail)]
+        senders = [p.from_addr for p in readable]
         thread_match.prefetch_senders(senders)
+        thread_match.prefetch_threads(readable)
         _prefetch_rates(senders)
         for mail in mails:
             mail.attempts += 1

@@ -186,9 +186,10 @@ def header_message_id(raw: bytes) -> str:
     return ids[0] if ids else ""
 
 
-def dedup_key(raw: bytes) -> str:
-    """What makes two deliveries the same mail: the Message-ID, else the bytes themselves."""
-    mid = header_message_id(raw)
+def dedup_key(raw: bytes, message_id: str | None = None) -> str:
+    """What makes two deliveries the same mail: the Message-ID (`header_message_id`, when the
+    caller has it already), else the bytes themselves."""
+    mid = header_message_id(raw) if message_id is None else message_id
     if mid:
         return hashlib.sha256(b"mid:" + mid.encode("utf-8", "replace")).hexdigest()
     return hashlib.sha256(b"raw:" + raw).hexdigest()

@@ -153,7 +153,13 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
             if not queued_rows:
                 return 0
             QueuedEvent.objects.filter(event_id__in=list(queued_rows)).delete()
-            events = list(TicketEvent.objects.filter(pk__in=list(queued_rows)).order_by("pk"))
+            # With their tickets as the relay found them: the receipt of an API-created ticket
+            # and routing's first look need no query of their own.
+            events = list(
+                TicketEvent.objects.filter(pk__in=list(queued_rows))
+                .select_related("ticket", "ticket__requester")
+                .order_by("pk")
+            )
             later = [e for e in events if queued_rows[e.pk]]
             try:
                 with transaction.atomic():  # one savepoint for the batch, if nothing breaks

@@ -113,3 +113,35 @@ def test_the_batch_tickets_are_indexed_together_at_its_commit(customer, supervis
     assert [h.ticket.subject for h in search_tickets(supervisor.user, "monitor")] == [
         "Pantalla negra"
     ]
+
+
+def test_a_batch_reads_the_tickets_its_replies_point_at_once(customer):
+    opened = [ingest.ingest(compose(sender=customer.email, subject=f"Caso {i}")) for i in range(3)]
+    replies = [
+        compose(sender=customer.email, subject=f"Re: [{m.ticket.reference}] Caso", body="Sigue.")
+        for m in opened
+    ]
+    # The first ticket twice: the second reply reads it again, after the first one's change.
+    replies.append(
+        compose(
+            sender=customer.email,
+            subject="Re: otra vez",
+            body="Y otra cosa.",
+            in_reply_to=f"<{opened[0].message_id}>",
+        )
+    )
+    ids = ingest.store_many(replies)
+    with CaptureQueriesContext(connection) as queries:
+        mails = ingest.process_batch(ids)
+
+    assert [m.outcome for m in mails] == [Outcome.REPLY] * 4
+    assert [m.ticket_id for m in mails] == [m.ticket_id for m in opened] + [opened[0].ticket_id]
+    assert Ticket.objects.get(pk=opened[0].ticket_id).messages.count() == 3
+    with_requester = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "tickets_ticket" INNER JOIN "people_requester"' in q["sql"]
+        and '"people_agent"' not in q["sql"]  # the actions' locks join the assignee too
+    ]
+    # One read for the batch's three tickets, and one more for the ticket answered twice.
+    assert len(with_requester) == 2, with_requester
