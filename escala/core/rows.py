@@ -79,6 +79,7 @@ class _Held:
     row: Model
     ignore_conflicts: bool
     marker: _Marker
+    ids: dict[str, Model] | None  # column -> the held row whose id it takes
 
 
 _held: ContextVar[list[_Held] | None] = ContextVar("escala_rows_held", default=None)
@@ -103,12 +104,18 @@ def buffered() -> Iterator[None]:
         _held.reset(token)
 
 
-def insert_later(row: Model, *, ignore_conflicts: bool = False) -> None:
+def insert_later(
+    row: Model, *, ignore_conflicts: bool = False, ids: dict[str, Model] | None = None
+) -> None:
     """Insert `row` now, or at the end of the `buffered()` block around this call. Its primary
     key is set once it is written. `ignore_conflicts`: a row that breaks a unique constraint is
-    skipped, silently (a held row must never fail the batch at its end)."""
+    skipped, silently (a held row must never fail the batch at its end). `ids`: plain id
+    columns to fill in from rows held before this one (a foreign key to a held row needs none:
+    it is filled in from the row itself)."""
     held = _held.get()
     if held is None:
+        for column, target in (ids or {}).items():
+            setattr(row, column, target.pk)
         if ignore_conflicts:
             type(row).objects.bulk_create([row], ignore_conflicts=True)
         else:
@@ -116,7 +123,7 @@ def insert_later(row: Model, *, ignore_conflicts: bool = False) -> None:
         return
     marker = _Marker()
     transaction.on_commit(marker)
-    held.append(_Held(row, ignore_conflicts, marker))
+    held.append(_Held(row, ignore_conflicts, marker, ids))
 
 
 def is_buffered() -> bool:
@@ -154,12 +161,16 @@ def flush() -> None:
     if connection.needs_rollback:
         return  # the transaction can only roll back: nothing to write
     alive = _alive_markers()
-    groups: dict[tuple[type[Model], bool], list[Model]] = {}
+    groups: dict[tuple[type[Model], bool], list[_Held]] = {}
     for h in rows:
         if id(h.marker) in alive:
-            groups.setdefault((type(h.row), h.ignore_conflicts), []).append(h.row)
-    for (model, ignore_conflicts), objs in groups.items():
-        model.objects.bulk_create(objs, ignore_conflicts=ignore_conflicts)
+            groups.setdefault((type(h.row), h.ignore_conflicts), []).append(h)
+    # In the order each model was first held: a row's targets are written before it.
+    for (model, ignore_conflicts), group in groups.items():
+        for h in group:
+            for column, target in (h.ids or {}).items():
+                setattr(h.row, column, target.pk)
+        model.objects.bulk_create([h.row for h in group], ignore_conflicts=ignore_conflicts)
 
 
 def _alive_markers() -> set[int]:

@@ -25,6 +25,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import Count
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -101,22 +102,41 @@ def _inbound(raw, key, message_id, source, mailbox, envelope_from, envelope_to, 
     )
 
 
-def store_many(
+def store_many(raws: list[bytes], **store_kwargs) -> list[int]:
+    """Store a batch in one transaction and one INSERT (one disk flush for the lot); returns the
+    mails' ids in order. Used by the pipe when an MTA or a script hands over many files at once."""
+    return _store_many(raws, **store_kwargs)[0]
+
+
+def store_and_parse(
+    raws: list[bytes], **store_kwargs
+) -> tuple[list[int], dict[int, ParsedMail | Exception | None]]:
+    """`store_many`, then parse the mails it stored (for `process_batch`). A mail that was
+    already stored is left out: it is filed from the bytes stored first, read back."""
+    ids, created = _store_many(raws, **store_kwargs)
+    parsed: dict[int, ParsedMail | Exception | None] = {}
+    for pk, raw in zip(ids, raws, strict=True):
+        if pk in created and pk not in parsed:
+            parsed[pk] = parse_stored(raw, len(raw))
+    return ids, parsed
+
+
+def _store_many(
     raws: list[bytes],
     *,
     source: str = Source.PIPE,
     mailbox: Mailbox | None = None,
     envelope_from: str = "",
     envelope_to: list[str] | tuple[str, ...] = (),
-) -> list[int]:
-    """Store a batch in one transaction and one INSERT (one disk flush for the lot); returns the
-    mails' ids in order. Used by the pipe when an MTA or a script hands over many files at once."""
+) -> tuple[list[int], set[int]]:
+    """The ids of `raws` in order, and those of the mails this call stored."""
     message_ids = [header_message_id(raw) for raw in raws]
     keys = [dedup_key(raw, mid) for raw, mid in zip(raws, message_ids, strict=True)]
     now = clock.now()
     with transaction.atomic():
         known = dict(InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
         new: dict[str, InboundMail] = {}
+        created: set[int] = set()
         for raw, key, mid in zip(raws, keys, message_ids, strict=True):
             if key not in known and key not in new:
                 new[key] = _inbound(raw, key, mid, source, mailbox, envelope_from, envelope_to, now)
@@ -126,20 +146,25 @@ def store_many(
         except IntegrityError:
             # Another process stored some of them meanwhile: one by one, as `store` does.
             for key, mail in new.items():
-                known[key] = store(
+                stored, was_new = store(
                     bytes(mail.raw),
                     source=source,
                     mailbox=mailbox,
                     envelope_from=envelope_from,
                     envelope_to=envelope_to,
-                )[0].pk
+                )
+                known[key] = stored.pk
+                if was_new:
+                    created.add(stored.pk)
             new = {}
         known.update((key, mail.pk) for key, mail in new.items())
+        created.update(mail.pk for mail in new.values())
         if any(pk is None for pk in known.values()):  # a backend that returns no ids
             known = dict(
                 InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk")
             )
-    return [known[key] for key in keys]
+            created = {known[key] for key in new}
+    return [known[key] for key in keys], created
 
 
 # --- 2. process -----------------------------------------------------------------------------------
@@ -241,11 +266,15 @@ BATCH_FIELDS = [
 ]
 
 
-def process_batch(ids: list[int]) -> list[InboundMail]:
+def process_batch(
+    ids: list[int], parsed: dict[int, ParsedMail | Exception | None] | None = None
+) -> list[InboundMail]:
     """Process many stored mails in one transaction, each in its own savepoint: a mail that is
     refused or hits a bug is quarantined alone and the others go on. The batch commits at once
     (a crash before that leaves every mail of it `received`, processed again later, once), and
     the listeners of its ticket events run once for the whole batch, after the commit.
+    `parsed`: what `parse_stored` made of the mails' raw bytes already (the pipe parses the next
+    batch while this one is filed); the raw bytes are then not read back.
 
     Raises only when the database fails; the caller then falls back to `process` mail by mail."""
     # The memo outlives the transaction: the listeners run after the commit share it too. With
@@ -259,17 +288,21 @@ def process_batch(ids: list[int]) -> list[InboundMail]:
         rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end
     ):
         _relax_commit()
-        mails = list(
-            InboundMail.objects.select_for_update()
-            .filter(pk__in=ids, status=InboundStatus.RECEIVED)
-            .order_by("pk")
-        )
-        parsed = {mail.pk: _parse_or_error(mail) for mail in mails}
+        locked = InboundMail.objects.select_for_update()
+        if parsed is not None:
+            locked = locked.defer("raw")  # read only if a mail of the batch was not parsed
+        mails = list(locked.filter(pk__in=ids, status=InboundStatus.RECEIVED).order_by("pk"))
+        given = parsed or {}
+        parsed = {
+            mail.pk: given[mail.pk] if mail.pk in given else parse_stored(mail.raw, mail.size)
+            for mail in mails
+        }
         readable = [p for p in parsed.values() if isinstance(p, ParsedMail)]
         senders = [p.from_addr for p in readable]
         thread_match.prefetch_senders(senders)
         thread_match.prefetch_threads(readable)
         _prefetch_rates(senders)
+        _prefetch_organizations(senders)
         for mail in mails:
             mail.attempts += 1
             saved = memo.snapshot()
@@ -298,15 +331,13 @@ def _save_all(mails: list[InboundMail]) -> None:
     update_rows(mails, BATCH_FIELDS)
 
 
-def _parse_or_error(mail: InboundMail) -> ParsedMail | Exception | None:
+def parse_stored(raw: bytes | memoryview, size: int) -> ParsedMail | Exception | None:
     """Parse before the savepoints so the batch's senders can be read at once; an error is
     kept and raised again in the mail's own savepoint. None: too large to parse."""
-    if mail.size > settings.ESCALA_MAIL_MAX_RAW_BYTES:
+    if size > settings.ESCALA_MAIL_MAX_RAW_BYTES:
         return None
     try:
-        return parse_mail(
-            bytes(mail.raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES
-        )
+        return parse_mail(bytes(raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES)
     except Exception as exc:  # noqa: BLE001  (raised again where the mail is quarantined)
         return exc
 
@@ -466,6 +497,23 @@ def _prefetch_rates(senders: list[str]) -> None:
         memo.remember(("rate", sender), counts.get(sender, 0))
 
 
+def _prefetch_organizations(senders: list[str]) -> None:
+    """The organizations of the batch's sender domains (for new requesters), in one query."""
+    domains = sorted({s.rpartition("@")[2].lower() for s in senders if "@" in s})
+    if not domains:
+        return
+    found: dict[str, Organization] = {}
+    orgs = (
+        Organization.objects.annotate(domain=Lower("email_domain"))
+        .filter(domain__in=domains, is_active=True)
+        .order_by(*Organization._meta.ordering, "pk")
+    )
+    for org in orgs:
+        found.setdefault(org.domain, org)  # the first, as `.first()` would pick
+    for domain in domains:
+        memo.remember(("org", domain), found.get(domain))
+
+
 def _count_rate(sender: str) -> None:
     """A mail of the batch is no longer `received`: it counts for the next ones."""
     if sender and (count := memo.get(("rate", sender))) is not None:
@@ -501,7 +549,7 @@ def _subject(parsed: ParsedMail) -> str:
 def _requester_for(parsed: ParsedMail, *, checked: bool = False) -> Requester:
     """The requester for an unknown sender. `checked`: an agent already vouched for them."""
     address = parsed.from_addr
-    domain = address.rpartition("@")[2]
+    domain = address.rpartition("@")[2].lower()
     allowed = [d.lower().lstrip("@") for d in settings.ESCALA_MAIL_ALLOWED_DOMAINS]
     if allowed and domain not in allowed and not checked:
         raise Hold(

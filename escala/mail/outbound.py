@@ -111,7 +111,7 @@ def queue_mail(
     to: str,
     subject: str,
     body: str,
-    event_id: int | None = None,
+    event: TicketEvent | None = None,
     by: Any = None,
     auto: bool = True,
     vendor=None,
@@ -138,7 +138,7 @@ def queue_mail(
     outbox = Outbox(
         ticket=ticket,
         kind=kind,
-        event_id=event_id,
+        event_id=event.pk if event is not None else None,
         to=to,
         subject=subject[:998],
         body=body,
@@ -157,8 +157,9 @@ def queue_mail(
         else None
     )
     if fresh:
-        # Nothing can conflict: held, and written with the batch's others at its end.
-        rows.insert_later(outbox)
+        # Nothing can conflict: held, and written with the batch's others at its end (after
+        # its event, itself held: the event's id is filled in then).
+        rows.insert_later(outbox, ids={"event_id": event} if event is not None else None)
         if thread_id is not None:
             rows.insert_later(thread_id)
     else:
@@ -169,7 +170,7 @@ def queue_mail(
                     thread_id.save(force_insert=True)
         except IntegrityError:
             return None  # this event already queued this mail to this address
-    if event_id is None or not relays_in_worker():
+    if event is None or not relays_in_worker():
         transaction.on_commit(lambda: _committed(outbox.pk))
     # else: the worker's relay of the event enqueues it with the batch (`_deliver_relayed`).
     return outbox
@@ -299,7 +300,7 @@ def _to_requesters(
                 to=email,
                 subject=subject,
                 body=body,
-                event_id=event.pk,
+                event=event,
                 auto=auto,
                 new_ticket=new,
                 fresh=fresh,  # the recipients are listed once each, by lower-case address
@@ -328,7 +329,7 @@ def _to_team(ticket: Ticket, event: TicketEvent, team: Team) -> list[Outbox | No
                 to=agent.user.email,
                 subject=subject,
                 body=body,
-                event_id=event.pk,
+                event=event,
             )  # fmt: skip
         )
     return out

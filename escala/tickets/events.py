@@ -59,7 +59,7 @@ def record(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    event = TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=by,
@@ -71,6 +71,8 @@ def record(
         reason=reason,
         data=data or {},
     )
+    # History nothing reads before the commit: a mail batch writes its events together.
+    rows.insert_later(event)
     if not relays_in_worker():
         ticket_event_recorded.send(sender=TicketEvent, event=event)
         transaction.on_commit(lambda: _committed(event), robust=True)
@@ -83,7 +85,7 @@ def record(
         ticket_event_recorded.send(sender=TicketEvent, event=event)
     rows.insert_later(QueuedEvent(event=event, recorded_later=later))  # read after commit only
     if mine is not None:
-        mine.append(event.pk)
+        mine.append(event)  # its id is known at the commit
         transaction.on_commit(lambda: _relay_mine(mine), robust=True)
     return event
 
@@ -205,9 +207,9 @@ def relayed_now() -> Iterator[None]:
         _local.now = None
 
 
-def _relay_mine(mine: list[int]) -> None:
-    # The first callback of a commit takes every id recorded so far; the later ones find none.
-    ids = list(mine)
+def _relay_mine(mine: list[TicketEvent]) -> None:
+    # The first callback of a commit takes every event recorded so far; the later ones find none.
+    ids = [event.pk for event in mine]
     mine.clear()
     if ids:
         try:

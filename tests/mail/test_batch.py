@@ -9,7 +9,8 @@ from escala.knowledge.search import search_tickets
 from escala.mail import ingest
 from escala.mail.choices import InboundStatus, Outcome
 from escala.mail.models import Outbox, ThreadId
-from escala.tickets.models import Ticket, TierStay
+from escala.tickets.choices import EventKind
+from escala.tickets.models import QueuedEvent, Ticket, TicketEvent, TierStay
 
 from .conftest import compose
 
@@ -43,8 +44,13 @@ def test_a_batch_writes_receipts_thread_ids_stays_and_queued_events_once_per_tab
     assert TierStay.objects.count() == 5
     assert ThreadId.objects.filter(outgoing=True).count() == 5
     assert ThreadId.objects.filter(outgoing=False).count() == 5
-    for table in ("mail_outbox", "tickets_tierstay", "tickets_queuedevent"):
+    for table in ("tickets_ticketevent", "mail_outbox", "tickets_tierstay", "tickets_queuedevent"):
         assert _inserts(queries, table) == 1, table
+    # Each receipt knows the event it announces, though both were held to the end.
+    assert {(o.ticket_id, o.event_id) for o in Outbox.objects.all()} == set(
+        TicketEvent.objects.filter(kind=EventKind.CREATED).values_list("ticket_id", "pk")
+    )
+    assert QueuedEvent.objects.count() == 5
     # Receipts' ids, then the filed mails' ids (which skip an id some ticket already holds).
     assert _inserts(queries, "mail_threadid") == 2
     # Four new senders, each filed as a requester with one statement and no savepoint.

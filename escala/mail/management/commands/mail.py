@@ -57,13 +57,13 @@ class Command(BaseCommand):
             raws = [sys.stdin.buffer.read() if name == "-" else _read(name) for name in chunk]
             try:
                 # Stored (and committed) before anything is parsed.
-                ids = ingest.store_many(
+                ids, parsed = ingest.store_and_parse(
                     raws, mailbox=box, envelope_from=sender or "", envelope_to=recipient
                 )
             except DatabaseError as exc:
                 self._tempfail(exc)
             try:
-                mails = ingest.process_batch(ids)
+                mails = ingest.process_batch(ids, parsed)
             except DatabaseError:
                 # Mail by mail instead: what still fails stays stored, and `escala mail retry`
                 # (or the next ingest) processes it later.
