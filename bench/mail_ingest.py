@@ -1,7 +1,12 @@
 """Ingest N mails through the pipe path (`escala mail ingest FILE...`, one worker process) into
 PostgreSQL; print mails/s and the worker's peak memory.
 
-    .venv/bin/python bench/mail_ingest.py [--mails 10000]
+    .venv/bin/python bench/mail_ingest.py [--mails 10000] [--demo]
+
+By default the database holds only what the migrations create (the four levels, no teams):
+the mails' tickets wait in Level 1's queue. With --demo it holds the demo organization first
+(`escala demo --tickets 0`: teams, agents, SLA policies, triggers), so every ticket is also
+routed to an agent and the triggers run, as they would in a help desk in use.
 
 The worker's resident memory is sampled while it runs, to show it stays flat. Its CPU time per
 mail is printed too: on a shared machine it varies far less than the wall-clock rate.
@@ -60,10 +65,13 @@ def run_worker(env: dict, files: list[Path], total: int, query_env) -> tuple:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=10_000)
+    parser.add_argument("--demo", action="store_true", help="Load the demo organization first.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         files = write_corpus(Path(tmp), args.mails)
         with fresh_database("escala_bench_mail") as env:
+            if args.demo:
+                subprocess.run([ESCALA, "demo", "--tickets", "0", "-v0"], env=env, check=True)
             load_before = os.getloadavg()
             elapsed, peak, samples, cpu, pg_cpu = run_worker(
                 env, files, args.mails, lambda sql: query(env, sql)
@@ -71,6 +79,9 @@ def main() -> None:
             load_after = os.getloadavg()
             rows = dict(query(env, "SELECT status, count(*) FROM mail_inboundmail GROUP BY 1"))
             tickets = query(env, "SELECT count(*) FROM tickets_ticket")[0][0]
+            routed = query(
+                env, "SELECT count(*) FROM tickets_ticket WHERE assignee_id IS NOT NULL"
+            )[0][0]
             outbox = query(env, "SELECT count(*) FROM mail_outbox")[0][0]
             # What the events' listeners did (they run in the ingest process, after each batch's
             # commit): nothing may be left queued for a worker that this benchmark never starts.
@@ -90,7 +101,10 @@ def main() -> None:
         "load average before / after: "
         + " / ".join(", ".join(f"{x:.2f}" for x in la) for la in (load_before, load_after))
     )
-    print(f"outcomes: {rows}; tickets: {tickets}; notifications queued: {outbox}")
+    print(
+        f"outcomes: {rows}; tickets: {tickets} ({routed} routed to an agent); "
+        f"notifications queued: {outbox}"
+    )
     print(f"listeners: {queued} events left queued; {clocks} SLA clocks, {facts} report facts")
     print(f"peak RSS of the worker: {peak / 1024:.0f} MiB")
     marks = [s for s in samples if s[0] > 0]

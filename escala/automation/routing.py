@@ -51,21 +51,22 @@ def choose(ticket: Ticket) -> Agent | None:
     mode = routing.mode if routing else RoutingMode.LEAST_LOADED
     if mode == RoutingMode.MANUAL:
         return None
-    nobody = ("no_routing_candidates", ticket.team_id, ticket.category_id)
-    if memo.get(nobody):
-        return None  # earlier in this batch the team had no one to give it to
-    pool = candidates(ticket)
+    # In a batch (a hundred mails' tickets) each team's pool is read once; the loads are then
+    # counted on as the batch gives tickets out (route_ticket).
+    pool = memo.cached(
+        ("routing_pool", ticket.team_id, ticket.category_id), lambda: candidates(ticket)
+    )
     if not pool:
-        memo.remember(nobody, True)
         return None
     if mode == RoutingMode.ROUND_ROBIN:
         ordered = sorted(pool, key=lambda a: a.pk)
         last = routing.last_agent_id if routing else None
         return next((a for a in ordered if last is None or a.pk > last), ordered[0])
-    return pool[0]
+    return min(pool, key=lambda a: (a.load, a.pk))
 
 
-def _nothing_to_route(ticket: Ticket) -> bool:
+def nothing_to_route(ticket: Ticket) -> bool:
+    """Assigned, closed, or without a team whose agents could take it."""
     return ticket.assignee_id is not None or not ticket.is_open or ticket.team_id is None
 
 
@@ -73,10 +74,10 @@ def route_ticket(ticket_id: int, *, seen: Ticket | None = None) -> Agent | None:
     """Give a new, unassigned ticket to the agent its team's routing picks (as the system).
     `seen`: the ticket as its committed event found it; one with nothing to route (no team,
     an assignee, closed) is left without reading it again."""
-    if seen is not None and _nothing_to_route(seen):
+    if seen is not None and nothing_to_route(seen):
         return None
     ticket = Ticket.objects.select_related("category").get(pk=ticket_id)
-    if _nothing_to_route(ticket):
+    if nothing_to_route(ticket):
         return None
     # No savepoint of its own inside the relay's transaction (its batch has one).
     with transaction.atomic(savepoint=False):
@@ -84,6 +85,7 @@ def route_ticket(ticket_id: int, *, seen: Ticket | None = None) -> Agent | None:
         if agent is None:
             return None
         assign_ticket(ticket=ticket.pk, by=None, assignee=agent)
+        agent.load += 1  # the batch's pool (memo) counts it
         routing = _routing_of(ticket.team_id)
         if routing is None:
             routing = TeamRouting.objects.create(team_id=ticket.team_id, last_agent=agent)

@@ -29,6 +29,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from escala.automation import routing
 from escala.core import clock, memo, rows
 from escala.core.errors import DomainError
 from escala.core.rows import update_rows
@@ -323,8 +324,26 @@ def process_batch(
                 memo.restore(saved)  # its savepoint was rolled back
             _apply(mail, result)
             _count_rate(mail.sender)
+        _route_new_tickets(mails)
         _save_all(mails)
     return mails
+
+
+def _route_new_tickets(mails: list[InboundMail]) -> None:
+    """Give the batch's new tickets to their agents before it commits, not in the relay right
+    after: each ticket's search row is then written once, at the commit, with its assignee,
+    instead of rewritten under its word indexes a moment later. The relay finds them assigned.
+    Routing is a convenience: a failure leaves the ticket in its team's queue."""
+    for mail in mails:
+        if mail.outcome != Outcome.NEW_TICKET or mail.ticket is None:
+            continue
+        if routing.nothing_to_route(mail.ticket):
+            continue  # no team (nor a savepoint for it)
+        try:
+            with transaction.atomic():
+                routing.route_ticket(mail.ticket.pk, seen=mail.ticket)
+        except Exception:
+            log.exception("Could not route ticket %s", mail.ticket.pk)
 
 
 def _save_all(mails: list[InboundMail]) -> None:

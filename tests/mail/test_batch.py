@@ -151,3 +151,25 @@ def test_a_batch_reads_the_tickets_its_replies_point_at_once(customer):
     ]
     # One read for the batch's three tickets, and one more for the ticket answered twice.
     assert len(with_requester) == 2, with_requester
+
+
+def test_the_batch_gives_its_new_tickets_to_agents_before_it_commits(
+    customer, l1_agent, l1_colleague, relay_in_worker, django_capture_on_commit_callbacks
+):
+    raws = [compose(sender=customer.email, subject=f"Pedido {i}") for i in range(4)]
+    ids = ingest.store_many(raws)
+    with django_capture_on_commit_callbacks() as after_commit:
+        mails = ingest.process_batch(ids)
+        # Before the commit's listeners (the relay) run, every ticket has its agent already,
+        # the load shared between the two agents of the team.
+        assigned = list(Ticket.objects.order_by("pk").values_list("assignee_id", flat=True))
+    assert sorted(assigned) == sorted([l1_agent.pk, l1_colleague.pk] * 2)
+    assert {m.outcome for m in mails} == {Outcome.NEW_TICKET}
+    assert TicketEvent.objects.filter(kind=EventKind.ASSIGNED).count() == 4
+    # The relay then runs the listeners once for the batch, and routes nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in after_commit:
+            callback()
+    assert TicketEvent.objects.filter(kind=EventKind.ASSIGNED).count() == 4
+    assert QueuedEvent.objects.count() == 0
+    assert list(Ticket.objects.order_by("pk").values_list("assignee_id", flat=True)) == assigned

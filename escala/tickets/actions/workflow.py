@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from escala.core import clock
+from escala.core import clock, memo
 from escala.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from escala.people.models import Agent
 from escala.people.queries import agent_of, requester_of
@@ -95,7 +95,8 @@ def assign_ticket(
 def _may_hold(agent: Agent, ticket: Ticket) -> bool:
     if agent.is_supervisor:
         return True
-    teams = agent.teams.all()
+    # An agent's teams, read once per batch (a relay routing a hundred tickets to a few agents).
+    teams = memo.cached(("agent_teams", agent.pk), lambda: list(agent.teams.all()))
     return any(t.pk == ticket.team_id or t.tier_id == ticket.tier_id for t in teams)
 
 
