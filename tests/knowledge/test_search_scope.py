@@ -5,9 +5,9 @@ index (migration 0004); these tests compare every search with `tickets_visible_t
 kind of move, and on PostgreSQL also compare the copies with the tickets themselves."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from escala.knowledge.search import filter_tickets, search_tickets
+from escala.knowledge.search import filter_tickets, index_at_commit, search_tickets
 from escala.tickets.actions import (
     add_participant,
     add_reply,
@@ -197,3 +197,16 @@ def _words() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT word FROM knowledge_ticket_lexeme")
         return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite indexes at once")
+def test_a_batch_indexing_at_commit_rebuilds_the_keys_of_a_ticket_it_moves(employee, l1_agent):
+    ticket = open_ticket(employee, subject="Impresora bloqueada")
+    assert index_out_of_step() == []
+    with transaction.atomic():
+        index_at_commit()
+        Ticket.objects.filter(pk=ticket.pk).update(status="open", assignee=l1_agent)
+        assert index_out_of_step() == [ticket.pk]  # marked, not yet rebuilt
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what its commit runs
+        assert index_out_of_step() == []

@@ -12,6 +12,7 @@ from escala.mail.models import Outbox, ThreadId
 from escala.tickets.choices import EventKind
 from escala.tickets.models import QueuedEvent, Ticket, TicketEvent, TierStay
 
+from ..knowledge.test_search_scope import index_out_of_step
 from .conftest import compose
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_a_failed_mail_holds_nothing_for_the_batch_to_write(customer, monkeypatc
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite's search index is written at once"
 )
-def test_the_batch_tickets_are_indexed_together_at_its_commit(customer, supervisor):
+def test_the_batch_tickets_are_indexed_together_at_its_commit(customer, supervisor, l1_agent):
     raws = [
         compose(sender=customer.email, subject="Escáner atascado", body="El escáner no va."),
         compose(sender=customer.email, subject="Pantalla negra", body="El monitor parpadea."),
@@ -118,6 +119,12 @@ def test_the_batch_tickets_are_indexed_together_at_its_commit(customer, supervis
     ]
     assert [h.ticket.subject for h in search_tickets(supervisor.user, "monitor")] == [
         "Pantalla negra"
+    ]
+    # Routed in the batch: the rows were written with the assignee in their scope keys.
+    assert set(Ticket.objects.values_list("assignee_id", flat=True)) == {l1_agent.pk}
+    assert index_out_of_step() == []
+    assert [h.ticket.subject for h in search_tickets(l1_agent.user, "escáner")] == [
+        "Escáner atascado"
     ]
 
 
