@@ -76,7 +76,12 @@ def route_ticket(ticket_id: int, *, seen: Ticket | None = None) -> Agent | None:
     an assignee, closed) is left without reading it again."""
     if seen is not None and nothing_to_route(seen):
         return None
-    ticket = Ticket.objects.select_related("category").get(pk=ticket_id)
+    return route(Ticket.objects.select_related("category").get(pk=ticket_id))
+
+
+def route(ticket: Ticket) -> Agent | None:
+    """`route_ticket` for a ticket in hand, as it is now (its team and category decide the
+    pool; the assignment itself locks and reads it again)."""
     if nothing_to_route(ticket):
         return None
     # No savepoint of its own inside the relay's transaction (its batch has one).

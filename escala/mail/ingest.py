@@ -341,7 +341,7 @@ def _route_new_tickets(mails: list[InboundMail]) -> None:
             continue  # no team (nor a savepoint for it)
         try:
             with transaction.atomic():
-                routing.route_ticket(mail.ticket.pk, seen=mail.ticket)
+                routing.route(mail.ticket)  # created in this transaction: current
         except Exception:
             log.exception("Could not route ticket %s", mail.ticket.pk)
 
