@@ -57,6 +57,13 @@ def main() -> None:
             "SELECT count(*) FROM tickets_ticket t WHERE NOT EXISTS"
             " (SELECT 1 FROM sla_ticketclock c WHERE c.ticket_id = t.id)",
         )[0][0]
+        # The search index is written at each batch's commit: none missing, no mark left over.
+        unindexed = query(
+            env,
+            "SELECT count(*) FROM tickets_ticket t WHERE NOT EXISTS"
+            " (SELECT 1 FROM knowledge_ticket_search s WHERE s.ticket_id = t.id)",
+        )[0][0]
+        marks = query(env, "SELECT count(*) FROM knowledge_ticket_dirty")[0][0]
 
         status = dict(query(env, "SELECT status, count(*) FROM mail_inboundmail GROUP BY 1"))
         total = query(env, "SELECT count(*) FROM mail_inboundmail")[0][0]
@@ -82,8 +89,9 @@ def main() -> None:
         f"listeners: {left_queued} events were left queued, {queued} after the worker;"
         f" tickets without report facts: {without_facts}, without SLA clocks: {without_clocks}"
     )
+    print(f"search: {unindexed} tickets not indexed, {marks} index marks left over")
     ok = (
-        queued == without_facts == without_clocks == 0
+        queued == without_facts == without_clocks == unindexed == marks == 0
         and total == distinct == args.mails
         and status.get("received", 0) == 0
         and email_messages == filed == processed
