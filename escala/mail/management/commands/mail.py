@@ -12,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
 EX_TEMPFAIL = 75
-BATCH = 100  # files stored, then processed, per transaction
+# Files stored, then processed, per transaction. Each batch has fixed costs (two commits, its
+# relay, the SLA calendars): 200 spreads them; 400 measured no faster and took more memory.
+BATCH = 200
 
 
 class Command(BaseCommand):
