@@ -16,6 +16,7 @@ from importlib import import_module
 from django.db import migrations
 
 _run = import_module("escala.knowledge.migrations.0005_ticket_lexemes")._run  # PostgreSQL only
+_0006 = import_module("escala.knowledge.migrations.0006_ticket_indexed_at_commit")
 
 FLUSH = """
     CREATE OR REPLACE FUNCTION knowledge_flush_dirty() RETURNS void
@@ -67,14 +68,7 @@ PG_FORWARD = [
 ]
 
 PG_BACKWARD = [
-    """CREATE OR REPLACE FUNCTION knowledge_ticket_inserted_late() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NOT EXISTS (SELECT 1 FROM knowledge_ticket_search WHERE ticket_id = NEW.id) THEN
-        PERFORM knowledge_refresh_tickets(ARRAY[NEW.id]);
-      END IF;
-      RETURN NULL;
-    END $$""",
+    _0006.PG_FORWARD[1],  # the new ticket's check as 0006 made it
     """CREATE OR REPLACE FUNCTION knowledge_message_inserted() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN

@@ -27,19 +27,15 @@ SUBJECT_CHANGED = """
      WHERE n.subject IS DISTINCT FROM o.subject
 """
 
+# 0004's keys refresh, its one statement now in PL/pgSQL.
+_0004 = import_module("escala.knowledge.migrations.0004_ticket_search_scope_keys")
+_KEYS_UPDATE = _0004.REFRESH_KEYS.split("LANGUAGE sql AS $$", 1)[1].rsplit("$$", 1)[0]
+
 PG_FORWARD = [
-    """CREATE OR REPLACE FUNCTION knowledge_refresh_keys(ids bigint[]) RETURNS void
+    f"""CREATE OR REPLACE FUNCTION knowledge_refresh_keys(ids bigint[]) RETURNS void
     LANGUAGE plpgsql AS $$
     BEGIN
-      UPDATE knowledge_ticket_search s
-         SET keys = k.keys
-        FROM (SELECT t.id,
-                     knowledge_ticket_keys(t.tier_id, t.team_id, t.assignee_id,
-                                           t.organization_id, t.requester_id, t.category_id,
-                                           t.status, t.id) AS keys
-                FROM tickets_ticket t
-               WHERE t.id = ANY(ids)) k
-       WHERE s.ticket_id = k.id AND s.keys IS DISTINCT FROM k.keys;
+      {_KEYS_UPDATE.strip()}
     END $$""",
     f"""CREATE OR REPLACE FUNCTION knowledge_ticket_updated() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -64,18 +60,7 @@ PG_FORWARD = [
 ]
 
 PG_BACKWARD = [
-    """CREATE OR REPLACE FUNCTION knowledge_refresh_keys(ids bigint[]) RETURNS void
-    LANGUAGE sql AS $$
-      UPDATE knowledge_ticket_search s
-         SET keys = k.keys
-        FROM (SELECT t.id,
-                     knowledge_ticket_keys(t.tier_id, t.team_id, t.assignee_id,
-                                           t.organization_id, t.requester_id, t.category_id,
-                                           t.status, t.id) AS keys
-                FROM tickets_ticket t
-               WHERE t.id = ANY(ids)) k
-       WHERE s.ticket_id = k.id AND s.keys IS DISTINCT FROM k.keys;
-    $$""",
+    _0004.REFRESH_KEYS,
     f"""CREATE OR REPLACE FUNCTION knowledge_ticket_updated() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
