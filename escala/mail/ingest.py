@@ -32,7 +32,6 @@ from django.utils.translation import gettext as _
 from escala.automation import routing
 from escala.core import clock, memo, rows
 from escala.core.errors import DomainError
-from escala.core.rows import update_rows
 from escala.knowledge import search
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Organization, Requester
@@ -197,7 +196,7 @@ def process(
     `as_new_ticket` (an agent's decision, `by`) files it as a new ticket whatever it looked like."""
     try:
         with transaction.atomic():
-            _relax_commit()
+            _tune_transaction()
             mail = InboundMail.objects.select_for_update().get(pk=mail_id)
             wanted = {InboundStatus.RECEIVED} | ({InboundStatus.QUARANTINED} if force else set())
             if mail.status not in wanted:
@@ -224,7 +223,7 @@ def process(
         return mail
 
 
-def _relax_commit() -> None:
+def _tune_transaction() -> None:
     """On PostgreSQL, processing commits without waiting for the disk: the raw mail was already
     stored with a full commit, so if the server crashed and lost this transaction the mail would
     simply be `received` again and `escala mail retry` would process it, once. The tickets the
@@ -274,8 +273,8 @@ def process_batch(
     refused or hits a bug is quarantined alone and the others go on. The batch commits at once
     (a crash before that leaves every mail of it `received`, processed again later, once), and
     the listeners of its ticket events run once for the whole batch, after the commit.
-    `parsed`: what `parse_stored` made of the mails' raw bytes already (the pipe parses the next
-    batch while this one is filed); the raw bytes are then not read back.
+    `parsed`: what `parse_stored` made of the mails' raw bytes already (the pipe parses what it
+    has just stored); those mails' raw bytes are then not read back.
 
     Raises only when the database fails; the caller then falls back to `process` mail by mail."""
     # The memo outlives the transaction: the listeners run after the commit share it too. With
@@ -288,7 +287,7 @@ def process_batch(
         transaction.atomic(),
         rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end
     ):
-        _relax_commit()
+        _tune_transaction()
         locked = InboundMail.objects.select_for_update()
         if parsed is not None:
             locked = locked.defer("raw")  # read only if a mail of the batch was not parsed
@@ -325,7 +324,7 @@ def process_batch(
             _apply(mail, result)
             _count_rate(mail.sender)
         _route_new_tickets(mails)
-        _save_all(mails)
+        rows.update_rows(mails, BATCH_FIELDS)
     return mails
 
 
@@ -344,10 +343,6 @@ def _route_new_tickets(mails: list[InboundMail]) -> None:
                 routing.route(mail.ticket)  # created in this transaction: current
         except Exception:
             log.exception("Could not route ticket %s", mail.ticket.pk)
-
-
-def _save_all(mails: list[InboundMail]) -> None:
-    update_rows(mails, BATCH_FIELDS)
 
 
 def parse_stored(raw: bytes | memoryview, size: int) -> ParsedMail | Exception | None:
@@ -519,8 +514,14 @@ def _prefetch_rates(senders: list[str]) -> None:
 def _prefetch_organizations(senders: list[str]) -> None:
     """The organizations of the batch's sender domains (for new requesters), in one query."""
     domains = sorted({s.rpartition("@")[2].lower() for s in senders if "@" in s})
-    if not domains:
-        return
+    if domains:
+        found = _organizations_by_domain(domains)
+        for domain in domains:
+            memo.remember(("org", domain), found.get(domain))
+
+
+def _organizations_by_domain(domains: list[str]) -> dict[str, Organization]:
+    """The active organization of each (lower-case) mail domain; by name when two claim one."""
     found: dict[str, Organization] = {}
     orgs = (
         Organization.objects.annotate(domain=Lower("email_domain"))
@@ -528,9 +529,8 @@ def _prefetch_organizations(senders: list[str]) -> None:
         .order_by(*Organization._meta.ordering, "pk")
     )
     for org in orgs:
-        found.setdefault(org.domain, org)  # the first, as `.first()` would pick
-    for domain in domains:
-        memo.remember(("org", domain), found.get(domain))
+        found.setdefault(org.domain, org)
+    return found
 
 
 def _count_rate(sender: str) -> None:
@@ -577,10 +577,7 @@ def _requester_for(parsed: ParsedMail, *, checked: bool = False) -> Requester:
         )
     if settings.ESCALA_MAIL_UNKNOWN_SENDERS == "hold" and not checked:
         raise Hold(Outcome.REFUSED, _("%(sender)s is not a known requester.") % {"sender": address})
-    org = memo.cached(
-        ("org", domain),
-        lambda: Organization.objects.filter(email_domain__iexact=domain, is_active=True).first(),
-    )
+    org = memo.cached(("org", domain), lambda: _organizations_by_domain([domain]).get(domain))
     if org is None:
         org = memo.cached(("org", None), _default_organization)
     kind = (

@@ -92,11 +92,7 @@ def find_ticket(mail: ParsedMail, envelope_to: list[str] | None = None) -> Match
         read = memo.get(("thread_ids",), {})  # the batch's, read at its start
         known |= {i: read[i] for i in wanted if read.get(i)}
         if missing := [i for i in wanted if i not in read]:
-            known |= dict(
-                ThreadId.objects.filter(message_id__in=missing).values_list(
-                    "message_id", "ticket_id"
-                )
-            )
+            known |= _thread_tickets(missing)
         for message_id in ids:
             if message_id in known:
                 return _found(known[message_id], "references")
@@ -115,13 +111,24 @@ def _found(ticket_id: int, how: str) -> Match:
     # reads it again, with what the first one changed.
     ticket = memo.take(("ticket", ticket_id))
     if ticket is None:
-        ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
+        ticket = _tickets().filter(pk=ticket_id).first()
     # A merged ticket lives on in the one it was merged into.
     hops = 0
     while ticket is not None and ticket.merged_into_id and hops < 10:
-        ticket = Ticket.objects.select_related("requester").get(pk=ticket.merged_into_id)
+        ticket = _tickets().get(pk=ticket.merged_into_id)
         hops += 1
     return Match(ticket, how if ticket is not None else "")
+
+
+def _tickets():
+    return Ticket.objects.select_related("requester")
+
+
+def _thread_tickets(message_ids) -> dict[str, int]:  # noqa: ANN001
+    """Message-ID -> the ticket it belongs to, for those Escala sent or filed."""
+    return dict(
+        ThreadId.objects.filter(message_id__in=message_ids).values_list("message_id", "ticket_id")
+    )
 
 
 @dataclass
@@ -193,16 +200,14 @@ def prefetch_threads(mails: list[ParsedMail]) -> None:
     wanted = {i[:255] for mail in mails for i in mail.in_reply_to + mail.references}
     read = dict.fromkeys(wanted)
     if wanted:
-        read |= dict(
-            ThreadId.objects.filter(message_id__in=wanted).values_list("message_id", "ticket_id")
-        )
+        read |= _thread_tickets(wanted)
     memo.remember(("thread_ids",), read)
     pattern = reference_pattern()
     ticket_ids = {t for t in read.values() if t} | {
         int(found.group(1)) for mail in mails if (found := pattern.search(mail.subject))
     }
     if ticket_ids:
-        for pk, ticket in Ticket.objects.select_related("requester").in_bulk(ticket_ids).items():
+        for pk, ticket in _tickets().in_bulk(ticket_ids).items():
             memo.remember(("ticket", pk), ticket)
 
 
