@@ -84,7 +84,7 @@ def route(ticket: Ticket) -> Agent | None:
     pool; the assignment itself locks and reads it again)."""
     if nothing_to_route(ticket):
         return None
-    # No savepoint of its own inside the relay's transaction (its batch has one).
+    # No savepoint of its own: its caller has one (the relay's batch, or the mail batch per ticket).
     with transaction.atomic(savepoint=False):
         agent = choose(ticket)
         if agent is None:

@@ -218,11 +218,18 @@ def _requester_recipients(ticket: Ticket, *, new: bool = False) -> list[tuple[st
     return out
 
 
+def _may_notify(event: TicketEvent) -> bool:
+    """Whether the event can send mail at all (a routed ticket becoming open sends none)."""
+    if not settings.ESCALA_MAIL_NOTIFY or event.kind not in NOTIFIED_KINDS:
+        return False
+    return not (event.kind == EventKind.STATUS_CHANGED and event.new_value in SILENT_STATUSES)
+
+
 def notify(event: TicketEvent, *, fresh: bool = False) -> list[Outbox]:
     """The mails one ticket event sends, queued in the event's transaction. The event is
     recorded before the action finishes changing the ticket, so what the event itself says (new
     status, summary, receiving team) is taken from the event, not from the ticket row."""
-    if not settings.ESCALA_MAIL_NOTIFY or event.kind not in NOTIFIED_KINDS:
+    if not _may_notify(event):
         return []
     if event.kind == EventKind.CREATED:
         # The ticket was created a moment ago in this transaction: the object in hand is whole,
@@ -250,7 +257,7 @@ def notify(event: TicketEvent, *, fresh: bool = False) -> list[Outbox]:
             queued += _to_requesters(
                 ticket, event, NotificationKind.AGENT_REPLY, message, auto=False, fresh=fresh
             )
-    elif event.kind == EventKind.STATUS_CHANGED and event.new_value not in SILENT_STATUSES:
+    elif event.kind == EventKind.STATUS_CHANGED:
         queued += _to_requesters(ticket, event, NotificationKind.STATUS_CHANGED, None, fresh=fresh)
     elif event.kind == EventKind.RESOLVED:
         queued += _to_requesters(ticket, event, NotificationKind.RESOLVED, None, fresh=fresh)
@@ -337,10 +344,8 @@ def _to_team(ticket: Ticket, event: TicketEvent, team: Team) -> list[Outbox | No
 
 @receiver(ticket_event_recorded, dispatch_uid="escala.mail.notify")
 def _on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
-    if not settings.ESCALA_MAIL_NOTIFY or event.kind not in NOTIFIED_KINDS:
-        return
-    if event.kind == EventKind.STATUS_CHANGED and event.new_value in SILENT_STATUSES:
-        return  # sends nothing (every routed ticket becomes open): not even a savepoint
+    if not _may_notify(event):
+        return  # not even a savepoint
     if event.kind == EventKind.CREATED and rows.is_buffered():
         # A mail batch's new ticket: the receipt reads nothing and only holds its rows, so no
         # savepoint. A Python error drops what it held; a database error fails the mail, whose
