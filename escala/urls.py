@@ -26,6 +26,7 @@ urlpatterns = [
     path("desk/kb/", include(knowledge_urls.desk)),
     # Before any generic desk/ include: the reports own desk/reports/.
     path("desk/reports/", include("escala.reports.urls")),
+    path("desk/problems/", include("escala.problems.urls")),
     path("survey/", include("escala.surveys.urls")),
     path("language/", portal_views.set_language, name="set_language_remembered"),
     path("attachments/<int:pk>/", portal_views.attachment, name="attachment"),
