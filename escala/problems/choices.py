@@ -52,3 +52,17 @@ class ProblemEventKind(models.TextChoices):
     VENDOR_CASE = "vendor_case", _("Vendor case linked")
     ASSIGNED = "assigned", _("Assigned")
     ANSWERED = "answered", _("Incident answered with the workaround")
+
+
+class MajorIncidentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class MajorIncidentEventKind(models.TextChoices):
+    DECLARED = "declared", _("Declared")
+    TICKET_LINKED = "ticket_linked", _("Ticket linked")
+    TICKET_UNLINKED = "ticket_unlinked", _("Ticket unlinked")
+    UPDATE = "update", _("Update posted")
+    SUBSCRIBED = "subscribed", _("A requester said it affects them too")
+    RESOLVED = "resolved", _("Resolved")

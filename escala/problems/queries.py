@@ -10,8 +10,14 @@ from escala.knowledge.search import search_articles, search_tickets
 from escala.people.queries import agent_of, team_and_tier_ids
 from escala.tickets.models import Ticket
 
-from .choices import OPEN_PROBLEM_STATUSES, ProblemStatus
-from .models import Problem, ProblemTicket
+from .choices import OPEN_PROBLEM_STATUSES, MajorIncidentStatus, ProblemStatus
+from .models import (
+    MajorIncident,
+    MajorIncidentTicket,
+    MajorIncidentUpdate,
+    Problem,
+    ProblemTicket,
+)
 from .permissions import problems_visible_to
 
 QUEUES = ("mine", "open", "known_errors", "done")
@@ -90,3 +96,49 @@ def known_errors_for(user: Any, ticket: Ticket, *, limit: int = 3) -> list[Known
         for link in links:
             found.setdefault(link.problem_id, KnownErrorMatch(link.problem, "incidents"))
     return list(found.values())[:limit]
+
+
+def active_major_incidents_for_portal() -> list[MajorIncident]:
+    """The banner: active major incidents announced in the portal, with their latest update."""
+    incidents = list(
+        MajorIncident.objects.filter(
+            status=MajorIncidentStatus.ACTIVE, show_in_portal=True
+        ).order_by("-declared_at")[:3]
+    )
+    if incidents:
+        latest: dict[int, MajorIncidentUpdate] = {}
+        for update in MajorIncidentUpdate.objects.filter(major_incident__in=incidents).order_by(
+            "created_at", "id"
+        ):
+            latest[update.major_incident_id] = update
+        for incident in incidents:
+            incident.latest_update = latest.get(incident.pk)
+    return incidents
+
+
+def related_to_major_incident(
+    user: Any, incident: MajorIncident, *, query: str = "", limit: int = 50
+) -> list:
+    """Tickets that look like the major incident's (or match `query`), open or new since it was
+    declared, and not linked to it yet: the candidates to link in bulk."""
+    text = query or f"{incident.title_es} {incident.title_en} {incident.description}"
+    filters = {} if query else {"open_or_since": incident.declared_at}
+    linked = list(incident.links.values_list("ticket_id", flat=True))
+    return search_tickets(
+        user, text, filters, match="all" if query else "any", exclude=linked, limit=limit
+    )
+
+
+def major_incidents_for_ticket(user: Any, ticket: Ticket, *, limit: int = 2) -> list[MajorIncident]:
+    """Active major incidents a new ticket looks like: its words match their linked tickets."""
+    active = MajorIncident.objects.filter(status=MajorIncidentStatus.ACTIVE)
+    if not active.exists() or MajorIncidentTicket.objects.filter(ticket=ticket).exists():
+        return []
+    similar = search_tickets(user, ticket_text(ticket), match="any", exclude=[ticket.pk], limit=20)
+    ids = [h.ticket.pk for h in similar]
+    found = (
+        active.filter(links__ticket_id__in=ids).distinct().order_by("-declared_at")[:limit]
+        if ids
+        else []
+    )
+    return list(found)
