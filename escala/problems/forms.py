@@ -122,3 +122,53 @@ class VendorCaseForm(forms.Form):
         max_value=2_000_000_000,
         required=False,
     )
+
+
+class DeclareForm(forms.Form):
+    title_es = forms.CharField(
+        label=_("Public title (Spanish)"),
+        max_length=200,
+        required=False,
+        help_text=_("What every requester reads, e.g. “Acceso a la VPN desde casa”."),
+    )
+    title_en = forms.CharField(label=_("Public title (English)"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Internal notes"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=20000,
+    )
+    show_in_portal = forms.BooleanField(
+        label=_("Announce it in the portal"), required=False, initial=True
+    )
+
+
+class UpdateForm(forms.Form):
+    body_es = forms.CharField(
+        label=_("Update (Spanish)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=20000,
+    )
+    body_en = forms.CharField(
+        label=_("Update (English)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=20000,
+    )
+
+
+class ResolveForm(UpdateForm):
+    resolve_tickets = forms.BooleanField(
+        label=_("Resolve every linked ticket with this message"), required=False, initial=True
+    )
+
+
+class BulkLinkForm(forms.Form):
+    ticket = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        # Any positive number: which ones the user may link is the action's rule.
+        raw = self.data.getlist("ticket") if hasattr(self.data, "getlist") else []
+        self.fields["ticket"].choices = [(v, v) for v in raw if str(v).isdigit()]

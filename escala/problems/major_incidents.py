@@ -23,6 +23,7 @@ from escala.tickets.choices import OPEN_STATUSES
 from escala.tickets.models import Ticket
 from escala.tickets.permissions import can_work, ensure_can_work
 
+from . import banner
 from .choices import MajorIncidentEventKind, MajorIncidentStatus
 from .models import (
     MajorIncident,
@@ -114,6 +115,7 @@ def declare_major_incident(
             updated_at=now,
         )
         _record(incident, MajorIncidentEventKind.DECLARED, by=by, new=incident.title_es)
+        banner.forget()
         if from_ticket is not None:
             _link(incident, from_ticket, by)
     return incident
@@ -264,11 +266,12 @@ def _post(incident: MajorIncident, by: Any, es: str, en: str, *, final: bool, re
     )
     incident.updated_at = update.created_at
     incident.version += 1
+    banner.forget()
     return reach
 
 
 def post_major_incident_update(
-    *, incident: MajorIncident | int, by: Any, body_es: str, body_en: str = ""
+    *, incident: MajorIncident | int, by: Any, body_es: str = "", body_en: str = ""
 ) -> Reach:
     """One update to every linked requester (a public reply on each ticket, in its requester's
     language) and every subscriber (a mail); the portal's banner shows it as the latest."""
@@ -286,7 +289,7 @@ def resolve_major_incident(
     *,
     incident: MajorIncident | int,
     by: Any,
-    body_es: str,
+    body_es: str = "",
     body_en: str = "",
     resolve_tickets: bool = True,
 ) -> Reach:

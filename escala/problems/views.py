@@ -31,6 +31,10 @@ QUEUE_LABELS = {
 }
 
 
+def tabs() -> list[tuple[str, str, str]]:
+    return [(key, QUEUE_LABELS[key], f"?queue={key}") for key in queries.QUEUES]
+
+
 def staff_required(view: Callable) -> Callable:
     @wraps(view)
     @login_required
@@ -58,11 +62,10 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     if name not in queries.QUEUES:
         name = "mine"
     problems = list(queries.problem_queue(request.user, name)[:200])
-    tabs = [(key, QUEUE_LABELS[key], f"?queue={key}") for key in queries.QUEUES]
     return render(
         request,
         "problems/list.html",
-        {"problems": problems, "queue_name": name, "tabs": tabs, "nav": "problems"},
+        {"problems": problems, "queue_name": name, "tabs": tabs(), "nav": "problems"},
     )
 
 
@@ -266,10 +269,19 @@ def ticket_panel(request: HttpRequest, ticket_pk: int) -> HttpResponse:
         raise Http404 from None
     linked = queries.problem_of(ticket)
     matches = [] if linked is not None else queries.known_errors_for(request.user, ticket)
+    major = getattr(ticket, "major_incident_link", None)
     return render(
         request,
         "problems/_ticket_panel.html",
-        {"ticket": ticket, "linked": linked, "matches": matches},
+        {
+            "ticket": ticket,
+            "linked": linked,
+            "matches": matches,
+            "major": major.major_incident if major is not None else None,
+            "major_matches": []
+            if major is not None
+            else queries.major_incidents_for_ticket(request.user, ticket),
+        },
     )
 
 
