@@ -146,7 +146,8 @@ def test_new_tickets_that_look_alike_are_suggested(l1_agent, flood, employee):
     incident = mi.declare_major_incident(by=l1_agent.user, title_es="VPN caída desde casa")
     mi.link_to_major_incident(incident=incident, tickets=flood[:1], by=l1_agent.user)
     candidates = [h.ticket.pk for h in related_to_major_incident(l1_agent.user, incident)]
-    assert flood[1].pk in candidates and flood[0].pk not in candidates
+    assert flood[1].pk in candidates
+    assert flood[0].pk not in candidates
     newcomer = open_ticket(employee, subject="VPN no va", body="Error en la VPN desde casa")
     assert major_incidents_for_ticket(l1_agent.user, newcomer) == [incident]
     other = open_ticket(employee, subject="Impresora", body="Atasco de papel")

@@ -64,11 +64,13 @@ def test_the_portal_shows_the_banner_and_takes_affects_me_too(
     mi.post_major_incident_update(incident=incident, by=l1_agent.user, body_en="On it")
     portal = login(customer.user)
     home = portal.get(reverse("portal:home"))
-    assert b"Known issue:" in home.content and b"On it" in home.content
+    assert b"Known issue:" in home.content
+    assert b"On it" in home.content
     button = reverse("known_issue_affects_me", args=[incident.pk])
     assert button.encode() in home.content
     done = portal.post(button, {"next": "https://evil.example/"})
-    assert done.status_code == 302 and done["Location"] == "/"
+    assert done.status_code == 302
+    assert done["Location"] == "/"
     assert incident.subscribers.filter(requester=customer).exists()
     with django_capture_on_commit_callbacks(execute=True):  # the banner is forgotten at commit
         mi.resolve_major_incident(incident=incident, by=l1_agent.user, body_es="Arreglado")
