@@ -165,10 +165,11 @@ class ResolveForm(UpdateForm):
 
 
 class BulkLinkForm(forms.Form):
-    ticket = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
+    # "tickets": the name the console's select-all box (static/js/escala.js) checks.
+    tickets = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         # Any positive number: which ones the user may link is the action's rule.
-        raw = self.data.getlist("ticket") if hasattr(self.data, "getlist") else []
-        self.fields["ticket"].choices = [(v, v) for v in raw if str(v).isdigit()]
+        raw = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
+        self.fields["tickets"].choices = [(v, v) for v in raw if str(v).isdigit()]

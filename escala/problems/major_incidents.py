@@ -121,7 +121,9 @@ def declare_major_incident(
     return incident
 
 
-def _link(incident: MajorIncident, ticket: Ticket | int, by: Any) -> MajorIncidentTicket | None:
+def _link(
+    incident: MajorIncident, ticket: Ticket | int, by: Any, *, record: bool = True
+) -> MajorIncidentTicket | None:
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     found = Ticket.objects.filter(pk=pk).first()
     if found is None:
@@ -139,9 +141,10 @@ def _link(incident: MajorIncident, ticket: Ticket | int, by: Any) -> MajorIncide
     link = MajorIncidentTicket.objects.create(
         major_incident=incident, ticket=found, linked_at=clock.now(), linked_by=by
     )
-    _record(
-        incident, MajorIncidentEventKind.TICKET_LINKED, by=by, new=found.reference, ticket=found
-    )
+    if record:
+        _record(
+            incident, MajorIncidentEventKind.TICKET_LINKED, by=by, new=found.reference, ticket=found
+        )
     return link
 
 
@@ -153,7 +156,18 @@ def link_to_major_incident(
     with transaction.atomic():
         locked = _lock(incident)
         _require_active(locked)
-        return [link for t in tickets if (link := _link(locked, t, by)) is not None]
+        made = [link for t in tickets if (link := _link(locked, t, by, record=False)) is not None]
+        if made:  # one event for the bulk link: the history reads "linked 30 tickets", once
+            refs = [link.ticket.reference for link in made]
+            _record(
+                locked,
+                MajorIncidentEventKind.TICKET_LINKED,
+                by=by,
+                new=", ".join(refs),
+                ticket=made[0].ticket if len(made) == 1 else None,
+                data={"tickets": [link.ticket_id for link in made]},
+            )
+    return made
 
 
 def unlink_from_major_incident(*, incident: MajorIncident | int, ticket: Ticket | int, by: Any):

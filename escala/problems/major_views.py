@@ -181,7 +181,7 @@ def major_link(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("problems:major_detail", incident.pk)
     try:
         made = mi.link_to_major_incident(
-            incident=incident, tickets=form.cleaned_data["ticket"], by=request.user
+            incident=incident, tickets=form.cleaned_data["tickets"], by=request.user
         )
     except DomainError as refused:
         messages.error(request, refused.message)

@@ -33,7 +33,7 @@ def test_declare_from_the_ticket_page_and_link_the_rest_in_bulk(login, l1_agent,
         assert f'value="{other.pk}"'.encode() in detail.content
     client.post(
         reverse("problems:major_link", args=[incident.pk]),
-        {"ticket": [t.pk for t in tickets[1:]]},
+        {"tickets": [t.pk for t in tickets[1:]]},
     )
     assert incident.links.count() == 3
 
