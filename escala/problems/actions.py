@@ -21,6 +21,7 @@ from escala.tickets.models import Ticket, VendorCase
 from escala.tickets.permissions import ensure_can_work
 from escala.tiers.models import SupportTier, Team
 
+from . import hooks
 from .choices import ALLOWED_TRANSITIONS, ProblemEventKind, ProblemStatus
 from .models import Problem, ProblemEvent, ProblemTicket
 from .permissions import ensure_can_manage, ensure_staff
@@ -42,7 +43,7 @@ def record(
     ticket: Ticket | None = None,
     data: dict[str, Any] | None = None,
 ) -> ProblemEvent:
-    return ProblemEvent.objects.create(
+    event = ProblemEvent.objects.create(
         problem=problem,
         kind=kind,
         actor=by,
@@ -53,6 +54,8 @@ def record(
         ticket=ticket,
         data=data or {},
     )
+    hooks.problem_event(problem, event)  # in the same transaction: no change, no delivery
+    return event
 
 
 def _lock(problem: Problem | int, expected_version: int | None = None) -> Problem:
@@ -309,10 +312,10 @@ def publish_workaround(
                 if article.state == ArticleState.DRAFT:
                     knowledge.submit_for_review(article=article, by=by)
                 knowledge.publish_article(article=article, by=by)
+        _move(locked, ProblemStatus.KNOWN_ERROR, by)
         record(
             locked, ProblemEventKind.WORKAROUND, by=by, new=en[:250], data={"article": article.pk}
         )
-        _move(locked, ProblemStatus.KNOWN_ERROR, by)
         _touch(locked)
     return locked
 

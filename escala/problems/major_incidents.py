@@ -23,7 +23,7 @@ from escala.tickets.choices import OPEN_STATUSES
 from escala.tickets.models import Ticket
 from escala.tickets.permissions import can_work, ensure_can_work
 
-from . import banner
+from . import banner, hooks
 from .choices import MajorIncidentEventKind, MajorIncidentStatus
 from .models import (
     MajorIncident,
@@ -49,7 +49,7 @@ def _record(
     ticket: Ticket | None = None,
     data: dict | None = None,
 ) -> MajorIncidentEvent:
-    return MajorIncidentEvent.objects.create(
+    event = MajorIncidentEvent.objects.create(
         major_incident=incident,
         kind=kind,
         actor=by,
@@ -59,6 +59,8 @@ def _record(
         ticket=ticket,
         data=data or {},
     )
+    hooks.major_event(incident, event)  # in the same transaction: no change, no delivery
+    return event
 
 
 def _one_line(value: str | None, *, field: str, message: str) -> str:
@@ -314,9 +316,9 @@ def resolve_major_incident(
     with transaction.atomic():
         locked = _lock(incident)
         _require_active(locked)
-        reach = _post(locked, by, es, en, final=True, resolve=resolve_tickets)
-        locked.status = MajorIncidentStatus.RESOLVED
+        locked.status = MajorIncidentStatus.RESOLVED  # before the event, which reports it
         locked.resolved_at = clock.now()
+        reach = _post(locked, by, es, en, final=True, resolve=resolve_tickets)
         locked.save()
     return reach
 
