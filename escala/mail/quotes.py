@@ -26,8 +26,8 @@ import re
 # Verbs that end an attribution line, in each language clients write them.
 _VERBS = (
     r"wrote|writes|escribió|escribio|escreveu|a\s+écrit|schrieb|ha\s+scritto|scrisse|schreef|"
-    r"heeft\s+geschreven|пишет|писал|написал(?:\(а\))?|написала|pisze|napisał(?:\(a\))?|"
-    r"napisała|skrev|kirjoitti|đã\s+viết|viết|napsal(?:\(a\))?|yazdı|írta|έγραψε|"
+    r"geschreven|пишет|писал|написал(?:\(а\))?|написала|pisze|napisał(?:\(a\))?|"
+    r"napisała|napisana|skrev|kirjoitti|đã\s+viết|viết|napsal(?:\(a\))?|yazdı|írta|έγραψε|"
     r"写道|書きました|작성"
 )
 # "<verb> ... :" at the end ("Am 2. März 2026 um 09:00 schrieb Hans <h@x>:" puts words after it).
@@ -46,6 +46,16 @@ _ORIGINAL_PHRASES = (
     r"opprinnelig melding|alkuperäinen viesti|thư gốc|původní zpráva|orijinal mesaj"
 )
 _SEPARATOR = re.compile(rf"^\s*[-=_*]{{2,}}\s*(?:{_ORIGINAL_PHRASES})\s*[-=_*]{{2,}}\s*$", re.I)
+# A forward inside the new text ("FYI, see below") is new content for the ticket, not history.
+_FORWARD = re.compile(
+    r"^\s*(?:-{3,}\s*(?:forwarded message|mensaje reenviado|mensagem encaminhada|message transféré|"
+    r"weitergeleitete nachricht|messaggio inoltrato|doorgestuurd bericht|пересылаемое сообщение|"
+    r"przekazana wiadomość|vidarebefordrat meddelande|videresendt meddelelse|"
+    r"videresendt melding|välitetty viesti|thư được chuyển tiếp)\s*-*|"
+    r"begin forwarded message:|inicio del mensaje reenviado:|début du message réexpédié :|"
+    r"anfang der weitergeleiteten nachricht:|inizio messaggio inoltrato:)\s*$",
+    re.IGNORECASE,
+)
 _RULE = re.compile(r"^\s*(?:_{8,}|-{8,}|={8,})\s*$")
 
 _FROM_LABELS = (
@@ -68,16 +78,23 @@ _ONE_LINE_BLOCK = re.compile(
 )
 
 _SIGNATURE_DELIMITER = re.compile(r"^--\s*$")
+_SENT_WORD = (
+    r"sent|enviado|enviada|envoyé|inviato|verzonden|verstuurd|gesendet|отправлено|wysłane|"
+    r"wysłano|skickat|sendt|lähetetty|gửi|gönderildi|get|obtener|obter|télécharger|holen"
+)
+_DEVICE = (
+    r"iphone|ipad|android|galaxy|samsung|huawei|xiaomi|pixel|blackberry|mobile|móvil|movil|"
+    r"celular|telemóvel|smartphone|telefon|телефона?|outlook|yahoo|mail|correo|proton|windows|"
+    r"aol|gmx|web\.de"
+)
+_PREPOSITION = (
+    r"from|with|via|using|on|for|desde|de|do|da|dal|dall'|depuis|avec|pour|vanaf|met|von|mit|"
+    r"für|с|со|z|ze|från|fra|med|từ|con|com|per|para"
+)
+# A phone or app signature: one short line, a "sent" word, a preposition, a device or app.
 _MOBILE = re.compile(
-    r"^\s*(?:"
-    r"(?:sent|enviado|enviada|envoyé|inviato|verzonden|verstuurd|gesendet|отправлено|wysłane|"
-    r"skickat|sendt|lähetetty|gửi|gönderildi)\s+(?:from|desde|do|dal|da|de|depuis|vanaf|von|"
-    r"met|with|с|z|från|fra|från min|iz|từ|from my|using)\b.{0,80}"
-    r"|von meinem \S+(?: \S+){0,3} gesendet\.?"
-    r"|get outlook for \S+.{0,60}|obtener outlook para \S+.{0,60}|obter o outlook para \S+.{0,60}"
-    r"|outlook (?:für|pour|per|voor) \S+ (?:herunterladen|télécharger|scaricare|downloaden).{0,40}"
-    r"|sent with proton ?mail.{0,60}|envoyé avec proton ?mail.{0,40}"
-    r")$",
+    rf"^\s*(?=.{{0,100}}$)(?:(?:{_SENT_WORD})\s+(?:(?:{_PREPOSITION})\s.{{0,50}}?)?(?:{_DEVICE})"
+    rf"|von meinem\b.{{0,40}}\bgesendet)[^\n]{{0,60}}$",
     re.IGNORECASE,
 )
 
@@ -127,10 +144,18 @@ def _header_block(lines: list[str], index: int) -> bool:
         return False
     if _ONE_LINE_BLOCK.match(line):
         return True
-    if not _FROM_LINE.match(line):
-        return False
     following = [candidate for candidate in lines[index + 1 : index + 7] if not _blank(candidate)]
-    return sum(1 for candidate in following[:5] if _OTHER_LINE.match(candidate)) >= 1
+    if _FROM_LINE.match(line):
+        return any(_OTHER_LINE.match(candidate) for candidate in following[:5])
+    if not _OTHER_LINE.match(line):
+        return False
+    # "Date:/From:/To:/Subject:" (Hotmail, Outlook for Mac): three labels in a row, one a From.
+    block = [line]
+    for candidate in following[:5]:
+        if not (_OTHER_LINE.match(candidate) or _FROM_LINE.match(candidate)):
+            break
+        block.append(candidate)
+    return len(block) >= 3 and any(_FROM_LINE.match(candidate) for candidate in block)
 
 
 def _history_start(lines: list[str]) -> tuple[int, set[int]]:
@@ -145,6 +170,8 @@ def _history_start(lines: list[str]) -> tuple[int, set[int]]:
             continue
         if _SEPARATOR.match(line):
             return _with_rule_above(lines, index), intros
+        if _FORWARD.match(line):
+            return len(lines), intros  # history below a forward belongs to the forward
         if _header_block(lines, index):
             return _with_rule_above(lines, index), intros
         if _RULE.match(line):
