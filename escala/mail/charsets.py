@@ -11,7 +11,7 @@ The rules, in order (see docs/decisions/0030-mail-charsets-and-quotes.md):
    mislabelled legacy text, and is detected like undeclared text.
 4. Undeclared (or unknown-label) 8-bit text: windows-1252 when that reads as plausible
    Western text, else charset-normalizer among the legacy charsets mail really uses (KOI8-R,
-   windows-1251, central European, Greek, Turkish, Baltic, Hebrew, Arabic, Thai).
+   windows-1251, central European, Greek, Turkish, Baltic).
 Nothing here raises on any input.
 """
 
@@ -69,10 +69,7 @@ DETECTABLE = [
     "cp1253",
     "cp1254",
     "cp1257",
-    "cp1255",
-    "cp1256",
-    "cp874",
-]
+]  # Hebrew, Arabic and Thai mail declares its charset; as candidates they mislead short texts
 _DETECT_LIMIT = 64 * 1024  # bytes looked at by the detector: enough, and bounded in time
 # Non-ASCII punctuation that plain Western text uses; anything else glued inside a word is odd.
 _WESTERN_MARKS = set("“”‘’‚„–—…€«»¡¿°·©®ºª±×÷§¶•\u00a0\u2009\u202f")
