@@ -1,6 +1,6 @@
 """Bytes of mail text to str, the way a careful reader would. PURE: no database, no settings.
 
-The rules, in order (see docs/decisions/0030-mail-charsets-and-quotes.md):
+The rules, in order (see docs/decisions/0006-mail-fidelity-and-quotes.md):
 1. Labels are read as browsers read them (WHATWG Encoding): iso-8859-1, latin1 and us-ascii
    mean windows-1252, gb2312 means gb18030, and so on. Outlook writes “smart quotes” and € in
    text it labels iso-8859-1; a strict ISO decoder would turn them into C1 controls.

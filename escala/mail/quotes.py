@@ -3,7 +3,7 @@
 Only what is SHOWN is stripped: the whole mail stays on the stored InboundMail (its raw bytes
 and its full text, `body_text`), linked to the message it was filed as.
 
-How a reply is read (docs/decisions/0030-mail-charsets-and-quotes.md):
+How a reply is read (docs/decisions/0006-mail-fidelity-and-quotes.md):
 1. History that a client adds WITHOUT "> " marks (Outlook's "-----Original Message-----" and
    "From:/Sent:/To:/Subject:" blocks in each language, the underscore line; an attribution line
    such as "On ... wrote:" followed by unmarked text) ends the new part: everything below it
