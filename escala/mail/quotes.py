@@ -60,14 +60,15 @@ _RULE = re.compile(r"^\s*(?:_{8,}|-{8,}|={8,})\s*$")
 
 _FROM_LABELS = (
     r"from|de|von|van|da|od|от|från|fra|lähettäjä|feladó|kimden|từ|frá|afzender|remetente|"
-    r"expéditeur|mittente|nadawca|отправитель|absender"
+    r"expéditeur|mittente|nadawca|отправитель|absender|发件人|寄件者|寄件人|差出人|보낸 사람"
 )
 _OTHER_LABELS = (
     r"sent|date|to|subject|cc|enviado(?: el)?|enviada|fecha|para|asunto|data|assunto|"
     r"envoyé(?: le)?|à|a|objet|gesendet|datum|an|betreff|inviato|oggetto|verzonden|aan|"
     r"onderwerp|отправлено|дата|кому|тема|копия|wysłano|wysłane|do|temat|dw|skickat|till|"
     r"ämne|kopia|sendt|dato|til|emne|kopi|lähetetty|päivämäärä|vastaanottaja|aihe|kopio|"
-    r"đã gửi|ngày|đến|chủ đề|gönderildi|tarih|kime|konu|elküldve|címzett|tárgy"
+    r"đã gửi|ngày|đến|chủ đề|gönderildi|tarih|kime|konu|elküldve|címzett|tárgy|日期|发送时间|"
+    r"收件人|主题|抄送|傳送時間|收件者|主旨|送信日時|宛先|件名|날짜|받는 사람|제목"
 )
 _FROM_LINE = re.compile(rf"^\s*[*>]?\s*\**(?:{_FROM_LABELS})\**\s*[:：]\s*\**\s*\S", re.I)
 _OTHER_LINE = re.compile(rf"^\s*\**(?:{_OTHER_LABELS})\**\s*[:：]", re.I)
@@ -93,7 +94,8 @@ _PREPOSITION = (
 )
 # A phone or app signature: one short line, a "sent" word, a preposition, a device or app.
 _MOBILE = re.compile(
-    rf"^\s*(?=.{{0,100}}$)(?:(?:{_SENT_WORD})\s+(?:(?:{_PREPOSITION})\s.{{0,50}}?)?(?:{_DEVICE})"
+    rf"^\s*(?=.{{0,100}}$)(?:(?:{_SENT_WORD})\s+(?:(?:{_PREPOSITION})\s+(?:[^\s,;]+\s+){{0,3}})?"
+    rf"(?:{_DEVICE})"
     rf"|von meinem\b.{{0,40}}\bgesendet)[^\n]{{0,60}}$",
     re.IGNORECASE,
 )
@@ -207,12 +209,24 @@ def _runs(lines: list[str], intros: set[int]) -> list[tuple[str, int, int]]:
     for index, line in enumerate(lines):
         if _blank(line):
             continue
-        kind = "Q" if index in intros or _quoted(line) else "N"
+        kind = "Q" if index in intros or _quoted(line) or _continues_quote(lines, index) else "N"
         if runs and runs[-1][0] == kind:
             runs[-1] = (kind, runs[-1][1], index)
         else:
             runs.append((kind, index, index))
     return runs
+
+
+def _continues_quote(lines: list[str], index: int) -> bool:
+    """A long quoted line that a client re-wrapped without its "> " (Android Gmail does): a
+    lower-case line right under a quoted line of 50+ characters, with a quote again or nothing
+    new right under it."""
+    if index == 0 or not _quoted(lines[index - 1]) or len(lines[index - 1].rstrip()) < 50:
+        return False
+    if not lines[index][:1].islower():
+        return False
+    below = lines[index + 1] if index + 1 < len(lines) else ""
+    return _quoted(below) or _blank(below)
 
 
 def _is_signature(lines: list[str], first: int, last: int) -> bool:

@@ -605,6 +605,63 @@ case(
     "Subject: Corte programado\nTo: <lucia.fernandez@cliente.example>\n\n"
     "El martes habrá un corte de 2 horas.",
 )
+case(
+    "en_android_rewrapped_quote",
+    "en",
+    "android",
+    "top",
+    'Yes, that is the one.\n\nOn Mar 2, 2026 9:15 AM, "Soporte Escala" <soporte@escala.example> '
+    "wrote:\n>\n> Hi John,\n> Is this the laptop with the asset tag ES-4471 that was swapped last\n"
+    "month?\n> Could you confirm the serial number printed under the battery cover\nplease?\n"
+    ">\n> Ana\n",
+    "Yes, that is the one.",
+)
+case(
+    "en_yahoo_unquoted_history",
+    "en",
+    "yahoo",
+    "top",
+    "It crashed again this morning.\n\nOn Monday, March 2, 2026, 09:15:16 AM GMT+1, Soporte "
+    f"Escala  wrote:\n\n{EN['original']}\n",
+    "It crashed again this morning.",
+)
+case(
+    "en_bare_name_wrote_unquoted",
+    "en",
+    "other",
+    "top",
+    f"I will be in the office on Thursday.\n\nJohn\n\nsoporte <{AGENT_ADDR}> wrote:\n\n"
+    f"{EN['original']}\n",
+    "I will be in the office on Thursday.\n\nJohn",
+)
+case(
+    "it_not_a_phone_signature",
+    "it",
+    "other",
+    "none",
+    "Ecco il file richiesto.\n\nInviato da desk, è molto più comodo del mio cellulare di prima.\n",
+    "Ecco il file richiesto.\n\nInviato da desk, è molto più comodo del mio cellulare di prima.",
+)
+case(
+    "zh_outlook_header",
+    "en",
+    "outlook",
+    "top",
+    "Please cancel the order, thank you.\n\n发件人: Soporte Escala <soporte@escala.example>\n"
+    "日期: 2026年3月2日 星期一 上午9:15\n收件人: John Carter <john.carter@client.example>\n"
+    f"主题: {SUBJECT}\n\n{EN['original']}\n",
+    "Please cancel the order, thank you.",
+)
+case(
+    "en_hotmail_header_date_last",
+    "en",
+    "outlook_web",
+    "top",
+    "Hi,\n \nIs there any news on this?\n \nRegards,\nJohn\n \n"
+    f"From: {AGENT_ADDR}\nSubject: {SUBJECT}\nTo: john.carter@client.example\n"
+    f"Date: Mon, 2 Mar 2026 09:15:00 +0100\n\n{EN['original']}\n",
+    "Hi,\n \nIs there any news on this?\n \nRegards,\nJohn",
+)
 
 
 def build_mail(name: str, spec: dict) -> bytes:
