@@ -17,32 +17,23 @@ from email.message import Message as EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
-from html import escape
-from html.parser import HTMLParser
-from urllib.parse import unquote
-
-import nh3
 
 from .charsets import decode_bytes
+from .htmltext import html_to_text, link_inline_images, sanitize_html
 from .parts import clean_part_headers, eml_name, header_text, message_bytes, uudecode_blocks
 from .quotes import strip_reply
 
-__all__ = ["decode_bytes", "parse_mail", "strip_reply"]  # strip_reply: see quotes.py
+__all__ = [  # also importable from here: the charset, HTML and quote helpers
+    "decode_bytes",
+    "html_to_text",
+    "link_inline_images",
+    "parse_mail",
+    "sanitize_html",
+    "strip_reply",
+]
 
 MAX_DEPTH = 40  # forwards inside forwards...: deeper parts are read flat (see _Collector.deep)
 MAX_DEEP_PARTS = 2000  # parts read flat below MAX_DEPTH; the rest is noted in the text
-
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "div", "em", "font", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
 
 
 @dataclass
@@ -189,74 +180,6 @@ def _addresses(values: list[object]) -> list[str]:
     return out
 
 
-# --- HTML ----------------------------------------------------------------------------------------
-
-
-class _TextExtractor(HTMLParser):
-    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr"}
-    SKIP = {"style", "script", "head", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-        if tag == "li":
-            self.parts.append("- ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    parser = _TextExtractor()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # noqa: BLE001
-        return re.sub(r"<[^>]*>", " ", html)
-    lines = [line.strip() for line in "".join(parser.parts).splitlines()]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def sanitize_html(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto", "cid"},
-        link_rel="noopener noreferrer nofollow",
-    )
-
-
-_CID_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")cid:([^"]*)(")', re.IGNORECASE)
-
-
-def link_inline_images(html: str, urls: dict[str, str]) -> str:
-    """Point the sanitized HTML's `cid:` images at the stored attachments (`urls`: Content-ID,
-    lower case, -> URL on this site, which the strict CSP's img-src 'self' allows). A cid with no
-    stored image loses its src: the browser would refuse the scheme anyway."""
-
-    def swap(found: re.Match[str]) -> str:
-        url = urls.get(unquote(found.group(2)).strip("<>").lower(), "")
-        return f"{found.group(1)}{escape(url)}{found.group(3)}"
-
-    return _CID_SRC.sub(swap, html) if "cid:" in html.lower() else html
-
-
 # --- loops -----------------------------------------------------------------------------------
 
 _VACATION_SUBJECT = re.compile(
@@ -305,6 +228,7 @@ def wants_no_auto_reply(mail: ParsedMail) -> bool:
 
 # --- the walk ----------------------------------------------------------------------------------
 
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset=[\"']?([A-Za-z0-9_.:-]{1,40})", re.I)
 _UU_ENCODINGS = {"x-uuencode", "uuencode", "uue", "x-uue"}
 
 
@@ -415,7 +339,11 @@ class _Collector:
         if (ctype == "application/ms-tnef" or name.lower() == "winmail.dat") and self.tnef(data):
             return
         if disposition != "attachment" and not name and ctype in ("text/plain", "text/html"):
-            text = decode_bytes(data, view.get_content_charset())
+            charset = view.get_content_charset()
+            if not charset and ctype == "text/html":
+                found = _META_CHARSET.search(data[:4096])
+                charset = found.group(1).decode("ascii", "replace") if found else None
+            text = decode_bytes(data, charset)
             if ctype == "text/plain":
                 text, files = uudecode_blocks(text)
                 for found_name, file_data in files:

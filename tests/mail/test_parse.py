@@ -174,3 +174,14 @@ def test_leaf_text_below_the_depth_limit_is_kept_and_noted():
 )
 def test_quote_headers_of_each_language_and_posting_style(text, kept):
     assert strip_reply(text) == (text.strip() if kept is None else kept)
+
+
+def test_html_without_a_mime_charset_is_read_by_its_meta_charset():
+    html = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r">'
+    html += "</head><body>"
+    raw = (
+        b"From: a@x.example\nContent-Type: text/html\n\n"
+        + html.encode()
+        + "<p>Привет</p>".encode("koi8-r")
+    )
+    assert parse_mail(raw).text == "Привет"
