@@ -185,3 +185,23 @@ def test_html_without_a_mime_charset_is_read_by_its_meta_charset():
         + "<p>Привет</p>".encode("koi8-r")
     )
     assert parse_mail(raw).text == "Привет"
+
+
+def test_parse_and_strip_never_raise_on_damaged_corpus_mail():
+    """Every corpus mail cut short and with bytes flipped: still parsed, still stripped."""
+    import random
+
+    from escala.mail.parse import reply_text
+
+    from .conftest import DATA
+
+    rng = random.Random(14)  # noqa: S311  (reproducible damage, not secrets)
+    files = sorted(DATA.glob("*.eml")) + sorted((DATA / "replies").glob("*.eml"))
+    for path in files:
+        raw = path.read_bytes()[:20000]
+        for _ in range(3):
+            damaged = bytearray(raw[: rng.randrange(1, len(raw) + 1)])
+            for _flip in range(5):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            mail = parse_mail(bytes(damaged))
+            assert isinstance(reply_text(mail), str)
