@@ -16,12 +16,13 @@ from email.header import decode_header
 from email.message import Message as EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import getaddresses, parseaddr
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
 import nh3
+
+from . import addresses as strict
 
 MAX_DEPTH = 12  # forwards inside forwards inside forwards...
 
@@ -195,14 +196,16 @@ def dedup_key(raw: bytes, message_id: str | None = None) -> str:
     return hashlib.sha256(b"raw:" + raw).hexdigest()
 
 
+def _mailboxes(values: list[object]) -> list[strict.Mailbox]:
+    found: list[strict.Mailbox] = []
+    for value in values:
+        if value:
+            found += strict.read_mailboxes(_raw_header_text(value), decode_header_value)
+    return list({m.address: m for m in reversed(found)}.values())[::-1]  # first of each kept
+
+
 def _addresses(values: list[object]) -> list[str]:
-    texts = [decode_header_value(v) for v in values if v]
-    out = []
-    for _name, addr in getaddresses(texts):
-        addr = addr.strip().lower()
-        if "@" in addr and addr not in out:
-            out.append(addr[:254])
-    return out
+    return [m.address for m in _mailboxes(values)]
 
 
 # --- HTML ----------------------------------------------------------------------------------------
@@ -540,9 +543,12 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int = 10 * 1024 * 1024) -> P
     mail.in_reply_to = message_ids(" ".join(get_all("In-Reply-To")))
     mail.references = message_ids(" ".join(_raw_header_text(v) for v in get_all("References")))
     mail.subject = mail.headers.get("subject", "")
-    from_name, from_addr = parseaddr(mail.headers.get("from", ""))
-    mail.from_name = from_name.strip().strip("\"'")[:200]
-    mail.from_addr = from_addr.strip().lower()[:254] if "@" in from_addr else ""
+    # Addresses come from the raw headers' structure, never from a decoded display name.
+    senders = _mailboxes(get_all("From"))
+    if senders:
+        mail.from_name, mail.from_addr = senders[0].name, senders[0].address
+    if len(senders) > 1 or len(get_all("From")) > 1:
+        mail.defects.append("MultipleFromAddresses")
     reply_to = _addresses(get_all("Reply-To"))
     mail.reply_to = reply_to[0] if reply_to else ""
     mail.to = _addresses(get_all("To"))
