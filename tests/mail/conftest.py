@@ -71,10 +71,13 @@ def compose(
     headers: dict[str, str] | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
     message_id: str | None = None,
+    verbatim: dict[str, str] | None = None,
 ) -> bytes:
-    """A mail as a common client writes it."""
+    """A mail as a common client writes it. `verbatim`: headers written byte for byte as given
+    (encoded words an attacker crafted, which the email library would decode and refuse)."""
     msg = EmailMessage()
-    msg["From"] = sender
+    verbatim = verbatim or {}
+    msg["From"] = sender if "From" not in verbatim else "placeholder@placeholder.example"
     msg["To"] = to
     if cc:
         msg["Cc"] = cc
@@ -91,7 +94,10 @@ def compose(
     for filename, ctype, data in attachments:
         maintype, subtype = ctype.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return msg.as_bytes()
+    for name in verbatim:
+        del msg[name]
+    head = "".join(f"{name}: {value}\n" for name, value in verbatim.items()).encode()
+    return head + msg.as_bytes()
 
 
 @pytest.fixture
