@@ -383,4 +383,16 @@ def describe(auth: dict) -> list[str]:
             _("DMARC: %(result)s (policy %(policy)s)")
             % {"result": dmarc.get("result", ""), "policy": dmarc.get("policy", "")}
         )
+    token = {
+        "valid": _("It came through the reply address Escala sent to this sender."),
+        "expired": _("Its reply address has expired."),
+        "invalid": _("Its reply address was not issued to this sender."),
+    }.get(auth.get("token", ""))
+    if token:
+        lines.append(token)
+    if mode := auth.get("mode"):
+        from .choices import SenderPolicy
+
+        label = dict(SenderPolicy.choices).get(mode, mode)
+        lines.append(_("Mailbox mode: %(mode)s") % {"mode": label})
     return lines
