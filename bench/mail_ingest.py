@@ -89,7 +89,8 @@ def main() -> None:
         files = write_corpus(Path(tmp), args.mails, sign=signer)
         if signer:
             print(f"signed {args.mails} mails in {time.perf_counter() - started:.1f} s")
-        with fresh_database("escala_bench_mail") as env:
+        # Named per run: two benchmarks on one server never drop each other's database.
+        with fresh_database(f"escala_bench_mail_{os.getpid()}") as env:
             if signer:
                 env |= {"ESCALA_MAIL_SENDER_POLICY": "strict", "ESCALA_DNS_RESOLVER": dns.address}
             else:
