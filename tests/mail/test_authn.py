@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from escala.core import clock
 from escala.mail import authn, outbound, thread_match
@@ -56,7 +58,7 @@ def test_a_body_changed_after_signing_fails(dns):
         compose(sender="ana@cliente.example", body="Pague 10 euros."), "cliente.example", dns=dns
     )
     tampered = raw.replace(b"10 euros", b"99 euros")
-    assert _verdict(tampered)["dkim"][0]["result"] in ("fail", "permerror")
+    assert _verdict(tampered)["dkim"][0]["result"] == "fail"
     assert _verdict(tampered)["result"] == "none"
 
 
@@ -239,3 +241,34 @@ def test_a_recipient_that_is_not_one_clean_address_is_never_queued(customer):
     )
     assert queued is None
     assert not Outbox.objects.exists()
+
+
+@given(st.integers(min_value=0, max_value=2**4096), st.integers(min_value=-1, max_value=600))
+def test_the_faster_integer_conversions_equal_dkimpys_own(number, length):
+    """authn swaps two pure-Python helpers of dkimpy for int.to_bytes/from_bytes."""
+    import dkim.crypto
+
+    needed = max(1, (number.bit_length() + 7) // 8)
+    if 0 <= length < needed:
+        length = -1
+    assert authn._int2str(number, length) == _original_int2str(number, length)
+    data = number.to_bytes(needed, "big")
+    assert dkim.crypto.str2int(data) == _original_str2int(data) == number
+
+
+def _original_int2str(n, length=-1):  # dkimpy 1.1.8, dkim/crypto.py
+    r = bytearray()
+    while length < 0 or len(r) < length:
+        r.append(n & 0xFF)
+        n >>= 8
+        if length < 0 and n == 0:
+            break
+    r.reverse()
+    return r
+
+
+def _original_str2int(s):
+    r = 0
+    for c in bytearray(s):
+        r = (r << 8) | c
+    return r
