@@ -47,7 +47,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mail/desk/quarantine.html",
-        {"page": page, "status": status, "statuses": InboundStatus},
+        {"page": page, "status": status, "statuses": InboundStatus, "nav": "mail"},
     )
 
 
@@ -62,6 +62,7 @@ def detail(request: HttpRequest, mail_id: int) -> HttpResponse:
             "mail": mail,
             "verdict": authn.describe(mail.auth) if mail.auth_result else [],
             "may_release": mail.outcome == Outcome.UNVERIFIED_SENDER,
+            "nav": "mail",
         },
     )
 

@@ -103,5 +103,4 @@ def test_a_verified_message_says_so_on_the_ticket_page(client, l1_agent, ticket,
     assert mail.outcome == Outcome.REPLY
     client.force_login(l1_agent.user)
     page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
-    assert "Verified" in page
-    assert "DKIM signature of" in page
+    assert "Sender verified: DKIM signature of" in page
