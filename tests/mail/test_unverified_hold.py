@@ -16,6 +16,11 @@ from .conftest import compose, signed
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _pages_in_english(client, settings) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 @pytest.fixture
 def ticket(customer) -> Ticket:
     return create_ticket(
