@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from escala.automation import routing
 from escala.core import clock, memo, rows
-from escala.core.errors import DomainError, Forbidden
+from escala.core.errors import DomainError, Forbidden, InvalidTransition
 from escala.knowledge import search
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Organization, Requester
@@ -433,6 +433,8 @@ def release(mail_id: int, *, by) -> InboundMail:
     person's. A mail from an agent acts as that agent, so only they (or an administrator) may
     release it."""
     mail = InboundMail.objects.get(pk=mail_id)
+    if mail.outcome != Outcome.UNVERIFIED_SENDER:
+        raise InvalidTransition(_("Only a mail held as an unverified sender can be released."))
     sender = thread_match.identify(mail.sender) if mail.sender else None
     if (
         sender is not None
