@@ -67,6 +67,9 @@ def _unfold(raw: str) -> str:
     return re.sub(r"[\r\n]+[ \t]*", " ", raw).strip()
 
 
+_COMMENT_NAME = re.compile(r"\(([^()]{1,200})\)\s*$")
+
+
 def read_mailboxes(raw: str, decode_name) -> list[Mailbox]:  # noqa: ANN001  (decode_name: str -> str)
     """Every mailbox of one raw (undecoded) address header, in order, without duplicates.
     `decode_name` decodes a display name (encoded words, 8-bit bytes) once the address is known.
@@ -80,6 +83,8 @@ def read_mailboxes(raw: str, decode_name) -> list[Mailbox]:  # noqa: ANN001  (de
     out: list[Mailbox] = []
     seen: set[str] = set()
     for name, address in found:
+        if not name and len(found) == 1 and (old := _COMMENT_NAME.search(text)):
+            name = old.group(1)  # the old "addr (Name)" form: the address is known already
         address = address.strip().lower()
         if not is_clean_addr_spec(address) or address in seen:
             continue
