@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from escala.sso.ldap_config import ldap_settings
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("ESCALA_VAR_DIR", PROJECT_DIR / "var"))
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "escala.core",
     "escala.people",
+    "escala.sso",
     "escala.tiers",
     "escala.tickets",
     "escala.sla",
@@ -194,8 +197,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# The model backend, with the user's agent or requester profile read in the same query.
+# The model backend, with the user's agent or requester profile read in the same query; before it,
+# LDAP / Active Directory when ESCALA_LDAP_SERVER_URI is set (escala/sso/ldap_config.py reads the
+# ESCALA_LDAP_* variables; README "Single sign-on").
 AUTHENTICATION_BACKENDS = ["escala.people.backends.PeopleBackend"]
+globals().update(ldap_settings(os.environ))
+if AUTH_LDAP_SERVER_URI:  # noqa: F821 (set by ldap_settings)
+    AUTHENTICATION_BACKENDS.insert(0, "escala.sso.directory.DirectoryBackend")
+# Minutes between two checks of the directory for removed or disabled users (escala worker).
+ESCALA_LDAP_SYNC_MINUTES = env_int("ESCALA_LDAP_SYNC_MINUTES", 15)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
