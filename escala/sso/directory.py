@@ -84,7 +84,8 @@ class DirectoryBackend(LDAPBackend):
             if built:
                 user.delete()
             return None
-        return done.user
+        # Deactivated by an administrator: the directory's yes does not undo it.
+        return done.user if done.user.is_active else None
 
     def get_or_build_user(self, username, ldap_user):  # noqa: ANN001, ANN201
         user, built = super().get_or_build_user(username, ldap_user)

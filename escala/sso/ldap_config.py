@@ -56,7 +56,7 @@ def ldap_settings(env: Mapping[str, str]) -> dict[str, Any]:
     except ImportError:  # pragma: no cover - depends on the installation
         raise ImproperlyConfigured(
             "ESCALA_LDAP_SERVER_URI is set but django-auth-ldap is not installed: "
-            "pip install 'escala[ldap]' (needs libldap2-dev and libsasl2-dev to build)"
+            "pip install 'escala[ldap]' (needs libldap-dev and libsasl2-dev to build)"
         ) from None
     ad = _bool(env, "ESCALA_LDAP_ACTIVE_DIRECTORY", False)
     timeout = _int(env, "ESCALA_LDAP_TIMEOUT", 10)
