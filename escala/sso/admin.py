@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import DirectoryAccount, DirectoryMapping
 
@@ -21,9 +22,12 @@ class DirectoryMappingAdmin(admin.ModelAdmin):
     search_fields = ["value", "provider"]
     autocomplete_fields = ["organization"]
     fieldsets = [
-        (None, {"fields": ["source", "provider", "match", "value", "position", "is_active"]}),
-        (None, {"fields": ["organization", "organization_manager"]}),
-        (None, {"fields": ["team", "supervisor", "administrator"]}),
+        (
+            _("Who it applies to"),
+            {"fields": ["source", "provider", "match", "value", "position", "is_active"]},
+        ),
+        (_("As a requester"), {"fields": ["organization", "organization_manager"]}),
+        (_("As an agent"), {"fields": ["team", "supervisor", "administrator"]}),
     ]
 
 

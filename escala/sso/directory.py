@@ -16,6 +16,7 @@ from typing import Any, Literal
 import ldap
 import ldap.filter
 from django.conf import settings
+from django.utils import translation
 from django_auth_ldap.backend import LDAPBackend
 
 from escala.people.backends import PeopleBackend
@@ -69,11 +70,14 @@ class DirectoryBackend(LDAPBackend):
         try:
             if is_disabled(ldap_user.connection, ldap_user.dn):
                 raise SignInRefused("disabled")
-            done = provision_user(user=user, profile=profile_of(ldap_user))
+            done = provision_user(
+                user=user, profile=profile_of(ldap_user), language=translation.get_language()
+            )
         except SignInRefused as refusal:
             if built:
                 user.delete()  # made by this attempt only: leave nothing behind
-            elif refusal.message == "disabled":
+            else:
+                # Known before, refused now: no session or token of theirs works any more.
                 deactivate(user)
             if request is not None and refusal.message != "disabled":
                 setattr(request, REFUSAL_ATTR, refusal.message)

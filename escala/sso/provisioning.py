@@ -97,9 +97,11 @@ class Provisioned:
     created_requester: bool = False
 
 
-def provision_user(*, user: Any, profile: DirectoryProfile) -> Provisioned:
+def provision_user(*, user: Any, profile: DirectoryProfile, language: str = "") -> Provisioned:
     """Apply the directory's view of `user`; raises SignInRefused (nothing changed) when the
-    user may not use the help desk."""
+    user may not use the help desk. `language`: a new profile's (the sign-in page's)."""
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -107,8 +109,8 @@ def provision_user(*, user: Any, profile: DirectoryProfile) -> Provisioned:
         rules = rules_for(profile.source, profile.provider)
         matched = matching(rules, profile)
         _apply_user(user, profile, rules, matched)
-        agent, created_agent = _apply_agent(user, rules, matched)
-        requester, created_requester = _apply_requester(user, profile, rules, matched)
+        agent, created_agent = _apply_agent(user, rules, matched, language)
+        requester, created_requester = _apply_requester(user, profile, rules, matched, language)
         if agent is None and requester is None and not user.is_superuser:
             raise SignInRefused(
                 _(
@@ -168,7 +170,7 @@ def _apply_user(user: Any, profile: DirectoryProfile, rules: list, matched: list
         user.save(update_fields=changed)
 
 
-def _apply_agent(user: Any, rules: list, matched: list) -> tuple[Agent | None, bool]:
+def _apply_agent(user: Any, rules: list, matched: list, language: str) -> tuple[Agent | None, bool]:
     managed = {r.team_id for r in rules if r.team_id}
     wanted = {r.team_id for r in matched if r.team_id and r.team.is_active}
     supervisor_managed = any(r.supervisor for r in rules)
@@ -178,9 +180,7 @@ def _apply_agent(user: Any, rules: list, matched: list) -> tuple[Agent | None, b
     if agent is None:
         if not wanted and not supervisor:
             return None, False
-        agent = Agent.objects.create(
-            user=user, is_supervisor=supervisor, language=settings.LANGUAGE_CODE
-        )
+        agent = Agent.objects.create(user=user, is_supervisor=supervisor, language=language)
         created = True
     current = set(agent.teams.values_list("pk", flat=True))
     target = (current - managed) | wanted
@@ -190,13 +190,14 @@ def _apply_agent(user: Any, rules: list, matched: list) -> tuple[Agent | None, b
     if supervisor_managed and agent.is_supervisor != supervisor:
         agent.is_supervisor = supervisor
         changed.append("is_supervisor")
-    if not target and not agent.is_supervisor and not agent.is_away:
-        # No team left: out of routing until a group gives one back.
-        agent.is_away = True
-        changed.append("is_away")
+    # No team and no supervision left: no longer an agent (the row stays for the history).
+    active = bool(target) or agent.is_supervisor
+    if agent.is_active != active:
+        agent.is_active = active
+        changed.append("is_active")
     if changed:
         agent.save(update_fields=changed)
-    return agent, created
+    return (agent if active else None), created
 
 
 def _organization_for(profile: DirectoryProfile, matched: list) -> tuple[Organization | None, bool]:
@@ -213,7 +214,7 @@ def _organization_for(profile: DirectoryProfile, matched: list) -> tuple[Organiz
 
 
 def _apply_requester(
-    user: Any, profile: DirectoryProfile, rules: list, matched: list
+    user: Any, profile: DirectoryProfile, rules: list, matched: list, language: str
 ) -> tuple[Requester | None, bool]:
     organization, by_rule = _organization_for(profile, matched)
     manager_managed = any(r.organization_manager for r in rules)
@@ -263,6 +264,6 @@ def _apply_requester(
         kind=kind,
         organization=organization,
         is_manager=manager,
-        language=settings.LANGUAGE_CODE,
+        language=language,
     )
     return requester, True

@@ -88,13 +88,13 @@ def test_the_check_reapplies_the_groups_without_a_sign_in(ldap_configured, rules
     assert User.objects.get(username="lucia").requester.organization.name == "Finanzas"
 
 
-def test_an_agent_without_team_groups_stays_known_and_active(ldap_configured, rules):
+def test_a_user_no_rule_places_any_more_is_deactivated(ldap_configured, rules):
     directory = ldap_configured
     signed_in_client("lucia", "lucia-pass-1")
     directory.remove_from_group("lucia", "service-desk")
-    # Lucia is an agent without teams now: still someone the desk knows, so still active.
-    check_ldap_accounts()
-    assert User.objects.get(username="lucia").is_active
+    report = check_ldap_accounts()
+    assert report.deactivated == ["lucia"]
+    assert not User.objects.get(username="lucia").is_active
 
 
 def test_an_unreachable_directory_deactivates_no_one(settings, ldap_configured, rules):

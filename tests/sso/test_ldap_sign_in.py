@@ -6,6 +6,7 @@ from django.test import Client
 
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Agent, Organization, Requester
+from escala.people.queries import agent_of
 from escala.sso.choices import MappingSource, MatchKind, Source
 from escala.sso.models import DirectoryAccount, DirectoryMapping
 
@@ -110,15 +111,33 @@ def test_each_sign_in_reapplies_the_groups(ldap_configured, rules, teams):
     assert not agent.is_supervisor
 
 
-def test_an_agent_who_loses_every_team_group_leaves_routing(ldap_configured, rules):
+def test_an_agent_who_loses_every_team_group_is_no_longer_an_agent(ldap_configured, rules):
     directory = ldap_configured
     lucia = sign_in("lucia", "lucia-pass-1")
     directory.remove_from_group("lucia", "service-desk")
     directory.add_to_group("lucia", "finanzas")  # still an employee
-    assert sign_in("lucia", "lucia-pass-1") is not None
+    lucia = sign_in("lucia", "lucia-pass-1")
     agent = Agent.objects.get(user=lucia)
     assert list(agent.teams.all()) == []
-    assert agent.is_away
+    assert not agent.is_active
+    assert agent_of(User.objects.select_related("agent").get(pk=lucia.pk)) is None
+    client = Client()
+    client.force_login(lucia)
+    assert client.get("/desk/").status_code in (302, 403)
+    directory.add_to_group("lucia", "service-desk")
+    lucia = sign_in("lucia", "lucia-pass-1")
+    assert Agent.objects.get(user=lucia).is_active
+
+
+def test_an_agent_without_any_directory_place_left_is_refused(ldap_configured, rules):
+    directory = ldap_configured
+    sign_in("lucia", "lucia-pass-1")
+    client = Client()
+    client.force_login(User.objects.get(username="lucia"))
+    directory.remove_from_group("lucia", "service-desk")
+    assert sign_in("lucia", "lucia-pass-1") is None
+    assert not User.objects.get(username="lucia").is_active
+    assert client.get("/desk/").status_code == 302  # the open session ends too
 
 
 def test_an_administrator_group_grants_and_withdraws_the_admin_flags(ldap_configured, rules):
