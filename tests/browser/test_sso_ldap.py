@@ -35,10 +35,17 @@ def sign_in(page, username: str, password: str) -> None:
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_ldap_sign_in_maps_a_directory_group_to_a_team(
-    lang, new_page, shoot, live_server, ldap_configured, admin_user, teams, internal_dept
+    lang,
+    new_page,
+    shoot,
+    live_server,
+    ldap_configured,  # noqa: F811 (the fixture imported above)
+    admin_user,
+    teams,
+    internal_dept,
 ):
     w = WORDS[lang]
-    directory = ldap_configured
+    ldap_dir = ldap_configured
     admin = new_page()
     admin.context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
     sign_in(admin, "admin", "pw")
@@ -65,8 +72,8 @@ def test_ldap_sign_in_maps_a_directory_group_to_a_team(
     assert agent.teams.get().tier.level == 2
 
     # The directory moves her to Finance: the next sign-in takes the team away.
-    directory.remove_from_group("nuria", "networks")
-    directory.add_to_group("nuria", "finanzas")
+    ldap_dir.remove_from_group("nuria", "networks")
+    ldap_dir.add_to_group("nuria", "finanzas")
     again = new_page()
     again.context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
     sign_in(again, "nuria", "nuria-pass-1")
