@@ -150,7 +150,7 @@ def use_ldap(settings, env: dict[str, str]) -> None:
         setattr(settings, name, value)
     settings.AUTHENTICATION_BACKENDS = [
         "escala.sso.directory.DirectoryBackend",
-        "escala.people.backends.PeopleBackend",
+        *(b for b in settings.AUTHENTICATION_BACKENDS if not b.endswith("DirectoryBackend")),
     ]
 
 
