@@ -14,6 +14,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from escala.sso.ldap_config import ldap_settings
+from escala.sso.oidc_config import oidc_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -90,16 +91,17 @@ INSTALLED_APPS = [
     # Sign-in: local accounts, password reset, two-factor (TOTP, recovery codes, passkeys), the
     # user's own sessions, and the providers single sign-on adds (docs/decisions/0010-sign-in.md).
     "escala.accounts",  # before allauth: its templates give allauth's pages Escala's look
+    "escala.sso",  # single sign-on (LDAP, OpenID Connect); before allauth: its SSO buttons
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount.providers.openid_connect",
     "django_tasks_db",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "escala.core",
     "escala.people",
-    "escala.sso",
     "escala.tiers",
     "escala.tickets",
     "escala.sla",
@@ -239,7 +241,16 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 ACCOUNT_FORMS = {"login": "escala.accounts.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Escala] "
-SOCIALACCOUNT_PROVIDERS: dict = {}
+# OpenID Connect (escala/sso/oidc.py): one provider from ESCALA_OIDC_* (escala/sso/oidc_config.py),
+# more as social applications in the admin. Sign-up through a provider is open: the directory
+# mapping rules decide who gets in, and as what; a local account is never linked by mail.
+SOCIALACCOUNT_PROVIDERS: dict = oidc_settings(os.environ)
+SOCIALACCOUNT_ADAPTER = "escala.sso.oidc.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # --- Language and time -------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "es")

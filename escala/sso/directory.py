@@ -23,7 +23,13 @@ from escala.people.backends import PeopleBackend
 
 from .choices import Source
 from .models import DirectoryAccount
-from .provisioning import DirectoryProfile, SignInRefused, normalize_groups, provision_user
+from .provisioning import (
+    DirectoryProfile,
+    SignInRefused,
+    deactivate,
+    normalize_groups,
+    provision_user,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +125,6 @@ def is_disabled(connection: Any, dn: str | None) -> bool:
     except ldap.NO_SUCH_OBJECT:
         return True
     return bool(found)
-
-
-def deactivate(user: Any) -> None:
-    DirectoryAccount.objects.filter(user=user).update(deactivated_by_directory=True)
-    if user.is_active:
-        user.is_active = False
-        user.save(update_fields=["is_active"])  # the save signal forgets its cached tokens
 
 
 def connect() -> Any:

@@ -55,6 +55,13 @@ class DirectoryProfile:
         return domain if at and local else ""
 
 
+def not_placed() -> str:
+    return _(
+        "Your directory account is not given access to the help desk (no group or mail domain "
+        "of yours is mapped to an organization or a team). Ask your administrator."
+    )
+
+
 def normalize_groups(values: Iterable[Any]) -> frozenset[str]:
     return frozenset(str(v).strip().lower() for v in values if str(v).strip())
 
@@ -112,14 +119,17 @@ def provision_user(*, user: Any, profile: DirectoryProfile, language: str = "") 
         agent, created_agent = _apply_agent(user, rules, matched, language)
         requester, created_requester = _apply_requester(user, profile, rules, matched, language)
         if agent is None and requester is None and not user.is_superuser:
-            raise SignInRefused(
-                _(
-                    "Your directory account is not given access to the help desk (no group or "
-                    "mail domain of yours is mapped to an organization or a team). Ask your "
-                    "administrator."
-                )
-            )
+            raise SignInRefused(not_placed())
     return Provisioned(user, agent, requester, created_agent, created_requester)
+
+
+def deactivate(user: Any) -> None:
+    """The directory removed, disabled or no longer admits `user`: no sign-in, no session (the
+    backends refuse inactive users), no API token (api.tokens refuses them) from now on."""
+    DirectoryAccount.objects.filter(user=user).update(deactivated_by_directory=True)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])  # the save signal forgets its cached tokens
 
 
 def _link(user: Any, profile: DirectoryProfile) -> None:
