@@ -42,11 +42,8 @@ def profile_of(sociallogin: Any) -> DirectoryProfile:
     claims = {**(data.get("id_token") or {}), **(data.get("userinfo") or {})}
     if not claims:
         claims = dict(data)
-    app_settings = {}
-    try:
-        app_settings = sociallogin.provider.app.settings or {}
-    except AttributeError:
-        pass
+    app = getattr(sociallogin.provider, "app", None)
+    app_settings = (getattr(app, "settings", None) or {}) if app is not None else {}
     raw_groups = claims.get(app_settings.get("groups_claim") or "groups") or []
     if isinstance(raw_groups, str):
         raw_groups = [raw_groups]

@@ -29,7 +29,8 @@ def oidc_settings(env: Mapping[str, str]) -> dict[str, Any]:
         if method := (env.get("ESCALA_OIDC_TOKEN_AUTH_METHOD") or "").strip():
             if method not in ("client_secret_basic", "client_secret_post"):
                 raise ImproperlyConfigured(
-                    "ESCALA_OIDC_TOKEN_AUTH_METHOD must be client_secret_basic or client_secret_post"
+                    "ESCALA_OIDC_TOKEN_AUTH_METHOD must be client_secret_basic or "
+                    "client_secret_post"
                 )
             app_settings["token_auth_method"] = method
         provider["APPS"].append(
