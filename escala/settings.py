@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "escala.sso.csp.SignInFormActionMiddleware",  # the SSO buttons may post on to the providers
     "escala.tickets.middleware.RelayPageEvents",
 ]
 

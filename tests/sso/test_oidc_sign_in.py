@@ -191,3 +191,12 @@ def test_a_domain_rule_for_another_provider_does_not_apply(oidc_configured, inte
 def test_a_wrong_password_at_the_provider_signs_no_one_in(oidc_configured, rules):
     assert sign_in_through_provider(Client(), "marta", "wrong") is None
     assert not User.objects.exists()
+
+
+def test_the_sign_in_page_lets_its_forms_reach_the_provider_and_no_other_page_does(
+    oidc_configured,
+):
+    login = Client().get("/accounts/login/")
+    assert f"form-action 'self' {oidc_configured.url}" in login["Content-Security-Policy"]
+    portal = Client().get("/kb/")
+    assert oidc_configured.url not in portal.get("Content-Security-Policy", "")
