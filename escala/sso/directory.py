@@ -16,6 +16,7 @@ from typing import Any, Literal
 import ldap
 import ldap.filter
 from django.conf import settings
+from django.contrib import messages
 from django.utils import translation
 from django_auth_ldap.backend import LDAPBackend
 
@@ -32,8 +33,6 @@ from .provisioning import (
 )
 
 log = logging.getLogger(__name__)
-
-REFUSAL_ATTR = "escala_sign_in_refusal"
 
 
 def configured() -> bool:
@@ -86,7 +85,8 @@ class DirectoryBackend(LDAPBackend):
                 # Known before, refused now: no session or token of theirs works any more.
                 deactivate(user)
             if request is not None and refusal.message != "disabled":
-                setattr(request, REFUSAL_ATTR, refusal.message)
+                # The password was right: say why the sign-in still fails.
+                messages.error(request, refusal.message, fail_silently=True)
             log.info("LDAP sign-in of %s refused: %s", username, refusal.message)
             return None
         except ldap.LDAPError:

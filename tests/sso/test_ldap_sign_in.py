@@ -189,6 +189,7 @@ def test_someone_no_rule_places_is_refused_and_leaves_no_login(ldap_configured, 
     client = Client()
     response = client.post("/accounts/login/", {"username": "nadie", "password": "nadie-pass-1"})
     assert response.status_code == 200
+    assert "no tiene acceso a la mesa de ayuda" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert not User.objects.filter(username="nadie").exists()
 

@@ -15,7 +15,7 @@ from escala.people.models import Agent, Organization, Requester
 from escala.sso.choices import MappingSource, MatchKind, Source
 from escala.sso.models import DirectoryAccount, DirectoryMapping
 
-from .oidc_fixtures import PEOPLE, PROVIDER_ID, oidc_env, use_oidc
+from .oidc_fixtures import CLIENT_ID, CLIENT_SECRET, PEOPLE, PROVIDER_ID, oidc_env, use_oidc
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
@@ -30,9 +30,11 @@ def rules(internal_dept, teams):
     DirectoryMapping.objects.create(value="helpdesk l1", team=teams["Service Desk"])
 
 
-def sign_in_through_provider(client: Client, username: str, password: str | None = None):
+def sign_in_through_provider(
+    client: Client, username: str, password: str | None = None, provider_id: str = PROVIDER_ID
+):
     """Escala's SSO button, the provider's own login form, and back: Escala's last response."""
-    start = client.post(f"/accounts/oidc/{PROVIDER_ID}/login/", {"process": "login"})
+    start = client.post(f"/accounts/oidc/{provider_id}/login/", {"process": "login"})
     assert start.status_code == 302, start.content[:300]
     idp = requests.Session()
     page = idp.get(start["Location"], timeout=10)
@@ -200,3 +202,36 @@ def test_the_sign_in_page_lets_its_forms_reach_the_provider_and_no_other_page_do
     assert f"form-action 'self' {oidc_configured.url}" in login["Content-Security-Policy"]
     portal = Client().get("/kb/")
     assert oidc_configured.url not in portal.get("Content-Security-Policy", "")
+
+
+def test_a_provider_added_in_the_admin_signs_people_in(
+    settings, oidc_provider, rules, teams, admin_user
+):
+    from allauth.socialaccount.models import SocialApp
+
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+    oidc_provider.control(redirect_uri="http://testserver/accounts/oidc/keycloak/login/callback/")
+    admin = Client()
+    admin.force_login(admin_user)
+    form = admin.get("/admin/socialaccount/socialapp/add/")
+    assert form.status_code == 200
+    assert 'value="openid_connect"' in form.content.decode()
+    SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="keycloak",
+        name="Keycloak",
+        client_id=CLIENT_ID,
+        secret=CLIENT_SECRET,
+        settings={"server_url": oidc_provider.issuer, "groups_claim": "groups"},
+    )
+    assert (
+        "Sign in with Keycloak"
+        in Client(HTTP_ACCEPT_LANGUAGE="en")
+        .get("/accounts/login/", HTTP_COOKIE="django_language=en")
+        .content.decode()
+    )
+    client = Client()
+    sign_in_through_provider(client, "nuria", provider_id="keycloak")
+    agent = Agent.objects.get(user__email="nuria@escala.example")
+    assert list(agent.teams.all()) == [teams["Networks"]]
+    assert DirectoryAccount.objects.get(user=agent.user).provider == "keycloak"
