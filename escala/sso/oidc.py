@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 
 from .choices import Source
+from .models import DirectoryAccount
 from .provisioning import (
     DirectoryProfile,
     SignInRefused,
@@ -94,8 +95,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 raise refused(request, not_placed())
             return
         user = sociallogin.user
-        if not user.is_active:
-            return  # allauth shows its "account inactive" page
+        if (
+            not user.is_active
+            and not DirectoryAccount.objects.filter(
+                user=user, deactivated_by_directory=True
+            ).exists()
+        ):
+            return  # deactivated by an administrator: allauth shows its "inactive" page
         try:
             provision_user(user=user, profile=profile, language=translation.get_language())
         except SignInRefused as refusal:

@@ -115,6 +115,9 @@ def provision_user(*, user: Any, profile: DirectoryProfile, language: str = "") 
         _link(user, profile)
         rules = rules_for(profile.source, profile.provider)
         matched = matching(rules, profile)
+        # Staff roles come from groups only, even if a domain rule was saved without clean().
+        rules = [r for r in rules if r.match == MatchKind.GROUP or r.organization_id]
+        matched = [r for r in matched if r.match == MatchKind.GROUP or not _grants_staff(r)]
         _apply_user(user, profile, rules, matched)
         agent, created_agent = _apply_agent(user, rules, matched, language)
         requester, created_requester = _apply_requester(user, profile, rules, matched, language)
@@ -130,6 +133,10 @@ def deactivate(user: Any) -> None:
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])  # the save signal forgets its cached tokens
+
+
+def _grants_staff(rule: DirectoryMapping) -> bool:
+    return bool(rule.team_id or rule.supervisor or rule.administrator)
 
 
 def _link(user: Any, profile: DirectoryProfile) -> None:

@@ -227,3 +227,15 @@ def test_the_login_page_signs_an_ldap_user_in(ldap_configured, rules):
 def test_an_unreachable_directory_refuses_without_error(settings, db, rules):
     use_ldap(settings, ldap_env("ldap://127.0.0.1:9", ESCALA_LDAP_TIMEOUT="1"))
     assert sign_in("marta", "marta-pass-1") is None
+
+
+def test_a_domain_rule_saved_without_checks_still_grants_no_staff_role(ldap_configured, teams):
+    DirectoryMapping.objects.create(
+        match=MatchKind.EMAIL_DOMAIN,
+        value="finanzas.example",
+        team=teams["Networks"],
+        administrator=True,
+    )
+    assert sign_in("marta", "marta-pass-1") is None  # no place: refused
+    assert not Agent.objects.exists()
+    assert not User.objects.filter(is_superuser=True).exists()

@@ -147,6 +147,18 @@ def test_a_later_refusal_deactivates_the_login_and_its_tokens(oidc_configured, r
     assert api.get("/api/v1/tickets").status_code == 401
     assert client.get("/desk/").status_code == 302  # the earlier session is over too
 
+    # Given a place again by the provider's groups, the directory's deactivation is undone...
+    provider.control(username="lucia", groups=["Helpdesk L1"])
+    assert sign_in_through_provider(Client(), "lucia").status_code == 302
+    lucia.refresh_from_db()
+    assert lucia.is_active
+    # ...but never an administrator's.
+    User.objects.filter(pk=lucia.pk).update(is_active=False)
+    DirectoryAccount.objects.filter(user=lucia).update(deactivated_by_directory=False)
+    again = Client()
+    sign_in_through_provider(again, "lucia")
+    assert "_auth_user_id" not in again.session
+
 
 def test_a_local_account_with_the_same_name_and_mail_is_not_taken_over(oidc_configured, rules):
     local = User.objects.create_user("marta", "marta@finanzas.example", "local-pass-1")
