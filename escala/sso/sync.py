@@ -82,6 +82,6 @@ def check_ldap_accounts() -> CheckReport:
     return report
 
 
-@periodic("sso.directory_check", every=timedelta(minutes=settings.ESCALA_LDAP_SYNC_MINUTES))
+@periodic("sso.directory_check", every=timedelta(minutes=max(1, settings.ESCALA_LDAP_SYNC_MINUTES)))
 def directory_check(now: datetime) -> CheckReport:
     return check_ldap_accounts()
