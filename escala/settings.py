@@ -13,6 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from escala.sso.ldap_config import ldap_settings
+from escala.sso.oidc_config import oidc_settings
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("ESCALA_VAR_DIR", PROJECT_DIR / "var"))
@@ -88,11 +91,13 @@ INSTALLED_APPS = [
     # Sign-in: local accounts, password reset, two-factor (TOTP, recovery codes, passkeys), the
     # user's own sessions, and the providers single sign-on adds (docs/decisions/0010-sign-in.md).
     "escala.accounts",  # before allauth: its templates give allauth's pages Escala's look
+    "escala.sso",  # single sign-on (LDAP, OpenID Connect); before allauth: its SSO buttons
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount.providers.openid_connect",
     "django_tasks_db",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "escala.core",
@@ -125,6 +130,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "escala.sso.csp.SignInFormActionMiddleware",  # the SSO buttons may post on to the providers
     "escala.tickets.middleware.RelayPageEvents",
 ]
 
@@ -206,11 +212,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # The model backend, with the user's agent or requester profile read in the same query.
-# allauth's backend signs in through its rate limits; ours reads the session's user.
+# allauth's backend signs in through its rate limits; ours reads the session's user. Before them,
+# LDAP / Active Directory when ESCALA_LDAP_SERVER_URI is set (escala/sso/ldap_config.py reads the
+# ESCALA_LDAP_* variables; README "Single sign-on").
 AUTHENTICATION_BACKENDS = [
     "escala.people.backends.PeopleBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+globals().update(ldap_settings(os.environ))
+if AUTH_LDAP_SERVER_URI:  # noqa: F821 (set by ldap_settings)
+    AUTHENTICATION_BACKENDS.insert(0, "escala.sso.directory.DirectoryBackend")
+# Minutes between two checks of the directory for removed or disabled users (escala worker).
+ESCALA_LDAP_SYNC_MINUTES = env_int("ESCALA_LDAP_SYNC_MINUTES", 15)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -230,7 +243,16 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 ACCOUNT_FORMS = {"login": "escala.accounts.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Escala] "
-SOCIALACCOUNT_PROVIDERS: dict = {}
+# OpenID Connect (escala/sso/oidc.py): one provider from ESCALA_OIDC_* (escala/sso/oidc_config.py),
+# more as social applications in the admin. Sign-up through a provider is open: the directory
+# mapping rules decide who gets in, and as what; a local account is never linked by mail.
+SOCIALACCOUNT_PROVIDERS: dict = oidc_settings(os.environ)
+SOCIALACCOUNT_ADAPTER = "escala.sso.oidc.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # --- Language and time -------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "es")

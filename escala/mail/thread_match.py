@@ -254,7 +254,7 @@ def vendor_for_domain(domain: str) -> Vendor | None:
 def _agents(addresses: list[str]):
     return (
         Agent.objects.select_related("user")
-        .filter(user__is_active=True)
+        .filter(user__is_active=True, is_active=True)
         .annotate(mail=Lower("user__email"))
         .filter(mail__in=addresses)
         .order_by("pk")

@@ -20,8 +20,8 @@ class RequesterAdmin(admin.ModelAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["user", "is_supervisor", "is_away"]
-    list_filter = ["is_supervisor", "is_away", "teams"]
+    list_display = ["user", "is_supervisor", "is_away", "is_active"]
+    list_filter = ["is_supervisor", "is_away", "is_active", "teams"]
     filter_horizontal = ["teams", "skills"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]

@@ -92,6 +92,14 @@ class Agent(models.Model):
         _("supervisor"), default=False, help_text=_("Sees and works every ticket.")
     )
     is_away = models.BooleanField(_("away"), default=False)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "An inactive agent no longer works at the desk, e.g. after leaving every agent "
+            "group of the directory; their history stays."
+        ),
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="es"
     )

@@ -9,9 +9,11 @@ def agent_of(user: AbstractBaseUser | AnonymousUser | None) -> Agent | None:
     if user is None or not user.is_authenticated:
         return None
     try:
-        return user.agent  # type: ignore[union-attr]
+        agent = user.agent  # type: ignore[union-attr]
     except Agent.DoesNotExist:
         return None
+    # An inactive agent (e.g. no agent group left in the directory) is no agent at all.
+    return agent if agent.is_active else None
 
 
 def requester_of(user: AbstractBaseUser | AnonymousUser | None) -> Requester | None:
