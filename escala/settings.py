@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "escala.tickets.middleware.RelayPageEvents",
+    # === issue 16: the branded 404 also while DEBUG is on ===
+    "escala.core.middleware.BrandedNotFound",
 ]
 
 ROOT_URLCONF = "escala.urls"
@@ -216,8 +218,32 @@ MEDIA_URL = "/media/"
 
 # --- Security headers ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# === Production transport security (issue 16) ==================================================
+# With DEBUG off every default is the safe one (`escala check --deploy --fail-level WARNING`
+# passes); each can be turned down explicitly. Behind a TLS proxy, SECURE_PROXY_SSL_HEADER names
+# the header it sets (e.g. X-Forwarded-Proto), or the SSL redirect would loop.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+if _proxy_header := env_str("SECURE_PROXY_SSL_HEADER"):
+    # "X-Forwarded-Proto" (value https) or "X-Forwarded-Proto: https".
+    _name, _sep, _value = _proxy_header.partition(":")
+    _name = _name.strip()
+    if not _name or not all(c.isalnum() or c == "-" for c in _name):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"got {_proxy_header!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.upper().replace("-", "_"),
+        _value.strip() or "https",
+    )
+# Probes from the load balancer or Prometheus reach these over plain HTTP on the private side.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# === end production transport security ==========================================================
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
