@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "escala.surveys",
     "escala.desk",
     "escala.portal",
+    # === issue 16: backups, health, metrics, worker heartbeats ===
+    "escala.ops",
 ]
 
 MIDDLEWARE = [
