@@ -107,6 +107,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # === issue 16: request latency metrics and the request id, outermost ===
+    "escala.ops.metrics.RequestMetrics",
+    "escala.ops.logs.RequestId",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -346,12 +349,41 @@ ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)
 # from every ticket; above it, from daily histograms (5% wide buckets, within 2.5%).
 ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)
 
+# === Observability (issue 16) ===================================================================
+# Logs: "text" (default) or "json" (one object a line, for a log collector); both carry the
+# request id (escala/ops/logs.py).
+ESCALA_LOG_FORMAT = env_str("ESCALA_LOG_FORMAT", "text")
+if ESCALA_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("ESCALA_LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "escala.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": ESCALA_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+# /metrics answers only to "Authorization: Bearer <this>"; empty (the default): 404, not exposed.
+ESCALA_METRICS_TOKEN = env_str("ESCALA_METRICS_TOKEN")
+# /readyz: a worker heartbeat at most this old (0: no worker required), and at most this many
+# queued events and ready tasks.
+ESCALA_READY_WORKER_SECONDS = env_int("ESCALA_READY_WORKER_SECONDS", 120)
+ESCALA_READY_MAX_EVENT_BACKLOG = env_int("ESCALA_READY_MAX_EVENT_BACKLOG", 5000)
+ESCALA_READY_MAX_TASK_QUEUE = env_int("ESCALA_READY_MAX_TASK_QUEUE", 5000)
+# === end observability ============================================================================
 
 # When the listeners of a committed ticket event (routing, triggers, SLA clocks, report facts,
 # webhooks) run: "worker" (queued in the event's transaction, relayed by `escala worker` in

@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from escala.core import views as core_views
 from escala.knowledge import urls as knowledge_urls
 from escala.portal import views as portal_views
 
@@ -13,7 +12,8 @@ urlpatterns = [
     path("accounts/login/", portal_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("escala.api.urls")),
-    path("healthz", core_views.healthz, name="healthz"),
+    # issue 16: /healthz, /readyz, /metrics (not public: ESCALA_METRICS_TOKEN)
+    path("", include("escala.ops.urls")),
     # Before any other /desk/ include: the mail quarantine lives under /desk/mail/.
     path("desk/mail/", include("escala.mail.urls")),
     # The knowledge base: before any "desk/" include, so /desk/kb/ is ours.
