@@ -6,6 +6,7 @@ deployment shows up at start-up, not as odd behaviour later.
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -188,8 +189,21 @@ elif _cache_kind == "file":
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# === issue 16: several hosts share one Redis (Django's own RedisCache) ===
+elif _cache_kind.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_kind,
+            # Several sites (or test runs) may share one Redis database: keys carry this prefix.
+            "KEY_PREFIX": env_str("ESCALA_CACHE_PREFIX", "escala"),
+        }
+    }
+# === end issue 16 ===
 else:
-    raise ImproperlyConfigured(f"ESCALA_CACHE must be memory or file, not {_cache_kind!r}")
+    raise ImproperlyConfigured(
+        f"ESCALA_CACHE must be memory, file or a redis:// URL, not {_cache_kind!r}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work: Django's Tasks API on the database ---------------------------------------
@@ -227,12 +241,15 @@ SESSION_COOKIE_HTTPONLY = True
 # With DEBUG off every default is the safe one (`escala check --deploy --fail-level WARNING`
 # passes); each can be turned down explicitly. Behind a TLS proxy, SECURE_PROXY_SSL_HEADER names
 # the header it sets (e.g. X-Forwarded-Proto), or the SSL redirect would loop.
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# The test suite (pytest imports these settings) talks plain HTTP to its client and live servers;
+# tests/core/test_production.py checks the real defaults in a process of their own.
+_TLS = not DEBUG and "pytest" not in sys.modules
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _TLS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _TLS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _TLS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _TLS)
 if _proxy_header := env_str("SECURE_PROXY_SSL_HEADER"):
     # "X-Forwarded-Proto" (value https) or "X-Forwarded-Proto: https".
     _name, _sep, _value = _proxy_header.partition(":")
@@ -327,6 +344,9 @@ _mail_options = (
         "timeout": env_int("EMAIL_TIMEOUT", 20),
     }
     if _mail_backend.endswith("smtp.EmailBackend")
+    # issue 16: the file backend (one file per mail in EMAIL_FILE_PATH; the multi-host test).
+    else {"file_path": env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
+    if _mail_backend.endswith("filebased.EmailBackend")
     else {}
 )
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}

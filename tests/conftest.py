@@ -99,16 +99,6 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _plain_http(settings) -> None:
-    # With DEBUG off the settings default to production's TLS-only behaviour (issue 16); the
-    # test client and live servers speak plain HTTP. tests/core/test_production.py covers TLS.
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SECURE_HSTS_SECONDS = 0
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-
-
-@pytest.fixture(autouse=True)
 def _fresh_configuration() -> Iterator[None]:
     # A test's rolled-back transaction sends no delete signals: forget the tiers and teams it read.
     memo.forget_config()
