@@ -235,6 +235,40 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
+# === issue 16: attachments on S3-compatible object storage (django-storages) ===================
+# Local disk (MEDIA_ROOT) unless ESCALA_S3_BUCKET is set. Files are always served through
+# Escala's own views (the visibility policy decides), never by public bucket URLs.
+ESCALA_S3_BUCKET = env_str("ESCALA_S3_BUCKET")
+if ESCALA_S3_BUCKET:
+    _s3_endpoint = env_str("ESCALA_S3_ENDPOINT_URL") or None  # MinIO, Ceph, moto... (None: AWS)
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ESCALA_S3_BUCKET,
+            "endpoint_url": _s3_endpoint,
+            "region_name": env_str("ESCALA_S3_REGION") or None,
+            # Credentials: ESCALA_S3_ACCESS_KEY_ID/SECRET, else boto3's own chain (AWS_* variables,
+            # an instance role...).
+            "access_key": env_str("ESCALA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("ESCALA_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("ESCALA_S3_PREFIX"),
+            "addressing_style": env_str(
+                "ESCALA_S3_ADDRESSING_STYLE", "path" if _s3_endpoint else ""
+            )
+            or None,
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# === end object storage ==========================================================================
+
 # --- Security headers ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 # === Production transport security (issue 16) ==================================================
