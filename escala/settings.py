@@ -103,8 +103,9 @@ INSTALLED_APPS = [
     "escala.surveys",
     "escala.desk",
     "escala.portal",
-    # === issue 16: backups, health, metrics, worker heartbeats ===
+    # === issue 16: backups, health, metrics, worker heartbeats; data protection ===
     "escala.ops",
+    "escala.privacy",
 ]
 
 MIDDLEWARE = [
@@ -445,3 +446,13 @@ ESCALA_READY_MAX_TASK_QUEUE = env_int("ESCALA_READY_MAX_TASK_QUEUE", 5000)
 ESCALA_EVENT_RELAY = env_str("ESCALA_EVENT_RELAY", "worker")
 if ESCALA_EVENT_RELAY not in ("worker", "inline"):
     raise ImproperlyConfigured("ESCALA_EVENT_RELAY must be worker or inline")
+
+# === Data protection (issue 16) ==================================================================
+# Closed tickets older than this many days are anonymized ("anonymize") or deleted ("delete") by
+# the worker once a day; 0 keeps everything (escala/privacy/retention.py).
+ESCALA_RETENTION_DAYS = env_int("ESCALA_RETENTION_DAYS", 0)
+ESCALA_RETENTION_ACTION = env_str("ESCALA_RETENTION_ACTION", "anonymize")
+if ESCALA_RETENTION_ACTION not in ("anonymize", "delete"):
+    raise ImproperlyConfigured("ESCALA_RETENTION_ACTION must be anonymize or delete")
+if ESCALA_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("ESCALA_RETENTION_DAYS must be 0 (keep) or a number of days")
