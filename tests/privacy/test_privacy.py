@@ -43,8 +43,7 @@ def history(employee, l1_agent, categories, django_capture_on_commit_callbacks):
         ticket = open_ticket(
             employee,
             subject="Marta Gómez no puede entrar",
-            body="Soy Marta Gómez, mi correo es marta@%d.example. El martes funcionaba."
-            % employee.organization_id,
+            body=f"Soy Marta Gómez, mi correo es {employee.email}. El martes funcionaba.",
             category=categories["password"],
             attachments=[SimpleUploadedFile("informe.pdf", PDF, "application/pdf")],
         )
