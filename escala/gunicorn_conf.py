@@ -7,6 +7,8 @@ WEB_THREADS (threads per process).
 """
 
 import os
+import shutil
+import tempfile
 
 _cores = os.cpu_count() or 1
 
@@ -24,3 +26,21 @@ max_requests = 20_000
 max_requests_jitter = 2_000
 accesslog = None
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Prometheus metrics from every process of this server (escala/ops/metrics.py): each writes its
+# own files in one directory, fresh for each server start, and a scrape adds them up. Must be set
+# before the app (and prometheus-client) is imported, so here, not in Django's settings.
+_metrics_dir_ours = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _metrics_dir_ours:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="escala-metrics-")
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ANN001, ANN201
+    if _metrics_dir_ours:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -6,6 +6,7 @@ deployment shows up at start-up, not as odd behaviour later.
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -116,9 +117,15 @@ INSTALLED_APPS = [
     "escala.problems",
     "escala.desk",
     "escala.portal",
+    # === issue 16: backups, health, metrics, worker heartbeats; data protection ===
+    "escala.ops",
+    "escala.privacy",
 ]
 
 MIDDLEWARE = [
+    # === issue 16: request latency metrics and the request id, outermost ===
+    "escala.ops.metrics.RequestMetrics",
+    "escala.ops.logs.RequestId",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -132,6 +139,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "escala.sso.csp.SignInFormActionMiddleware",  # the SSO buttons may post on to the providers
     "escala.tickets.middleware.RelayPageEvents",
+    # === issue 16: the branded 404 also while DEBUG is on ===
+    "escala.core.middleware.BrandedNotFound",
 ]
 
 ROOT_URLCONF = "escala.urls"
@@ -198,8 +207,21 @@ elif _cache_kind == "file":
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# === issue 16: several hosts share one Redis (Django's own RedisCache) ===
+elif _cache_kind.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_kind,
+            # Several sites (or test runs) may share one Redis database: keys carry this prefix.
+            "KEY_PREFIX": env_str("ESCALA_CACHE_PREFIX", "escala"),
+        }
+    }
+# === end issue 16 ===
 else:
-    raise ImproperlyConfigured(f"ESCALA_CACHE must be memory or file, not {_cache_kind!r}")
+    raise ImproperlyConfigured(
+        f"ESCALA_CACHE must be memory, file or a redis:// URL, not {_cache_kind!r}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work: Django's Tasks API on the database ---------------------------------------
@@ -268,10 +290,71 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
+# === issue 16: attachments on S3-compatible object storage (django-storages) ===================
+# Local disk (MEDIA_ROOT) unless ESCALA_S3_BUCKET is set. Files are always served through
+# Escala's own views (the visibility policy decides), never by public bucket URLs.
+ESCALA_S3_BUCKET = env_str("ESCALA_S3_BUCKET")
+if ESCALA_S3_BUCKET:
+    _s3_endpoint = env_str("ESCALA_S3_ENDPOINT_URL") or None  # MinIO, Ceph, moto... (None: AWS)
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ESCALA_S3_BUCKET,
+            "endpoint_url": _s3_endpoint,
+            "region_name": env_str("ESCALA_S3_REGION") or None,
+            # Credentials: ESCALA_S3_ACCESS_KEY_ID/SECRET, else boto3's own chain (AWS_* variables,
+            # an instance role...).
+            "access_key": env_str("ESCALA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("ESCALA_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("ESCALA_S3_PREFIX"),
+            "addressing_style": env_str(
+                "ESCALA_S3_ADDRESSING_STYLE", "path" if _s3_endpoint else ""
+            )
+            or None,
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# === end object storage ==========================================================================
+
 # --- Security headers ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# === Production transport security (issue 16) ==================================================
+# With DEBUG off every default is the safe one (`escala check --deploy --fail-level WARNING`
+# passes); each can be turned down explicitly. Behind a TLS proxy, SECURE_PROXY_SSL_HEADER names
+# the header it sets (e.g. X-Forwarded-Proto), or the SSL redirect would loop.
+# The test suite (pytest imports these settings) talks plain HTTP to its client and live servers;
+# tests/core/test_production.py checks the real defaults in a process of their own.
+_TLS = not DEBUG and "pytest" not in sys.modules
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _TLS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _TLS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _TLS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _TLS)
+if _proxy_header := env_str("SECURE_PROXY_SSL_HEADER"):
+    # "X-Forwarded-Proto" (value https) or "X-Forwarded-Proto: https".
+    _name, _sep, _value = _proxy_header.partition(":")
+    _name = _name.strip()
+    if not _name or not all(c.isalnum() or c == "-" for c in _name):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"got {_proxy_header!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.upper().replace("-", "_"),
+        _value.strip() or "https",
+    )
+# Probes from the load balancer or Prometheus reach these over plain HTTP on the private side.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# === end production transport security ==========================================================
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -362,6 +445,9 @@ _mail_options = (
         "timeout": env_int("EMAIL_TIMEOUT", 20),
     }
     if _mail_backend.endswith("smtp.EmailBackend")
+    # issue 16: the file backend (one file per mail in EMAIL_FILE_PATH; the multi-host test).
+    else {"file_path": env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
+    if _mail_backend.endswith("filebased.EmailBackend")
     else {}
 )
 MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _mail_options}}
@@ -387,12 +473,41 @@ ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)
 # from every ticket; above it, from daily histograms (5% wide buckets, within 2.5%).
 ESCALA_REPORTS_EXACT_LIMIT = env_int("ESCALA_REPORTS_EXACT_LIMIT", 20_000)
 
+# === Observability (issue 16) ===================================================================
+# Logs: "text" (default) or "json" (one object a line, for a log collector); both carry the
+# request id (escala/ops/logs.py).
+ESCALA_LOG_FORMAT = env_str("ESCALA_LOG_FORMAT", "text")
+if ESCALA_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("ESCALA_LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "escala.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": ESCALA_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+# /metrics answers only to "Authorization: Bearer <this>"; empty (the default): 404, not exposed.
+ESCALA_METRICS_TOKEN = env_str("ESCALA_METRICS_TOKEN")
+# /readyz: a worker heartbeat at most this old (0: no worker required), and at most this many
+# queued events and ready tasks.
+ESCALA_READY_WORKER_SECONDS = env_int("ESCALA_READY_WORKER_SECONDS", 120)
+ESCALA_READY_MAX_EVENT_BACKLOG = env_int("ESCALA_READY_MAX_EVENT_BACKLOG", 5000)
+ESCALA_READY_MAX_TASK_QUEUE = env_int("ESCALA_READY_MAX_TASK_QUEUE", 5000)
+# === end observability ============================================================================
 
 # When the listeners of a committed ticket event (routing, triggers, SLA clocks, report facts,
 # webhooks) run: "worker" (queued in the event's transaction, relayed by `escala worker` in
@@ -400,3 +515,13 @@ LOGGING = {
 ESCALA_EVENT_RELAY = env_str("ESCALA_EVENT_RELAY", "worker")
 if ESCALA_EVENT_RELAY not in ("worker", "inline"):
     raise ImproperlyConfigured("ESCALA_EVENT_RELAY must be worker or inline")
+
+# === Data protection (issue 16) ==================================================================
+# Closed tickets older than this many days are anonymized ("anonymize") or deleted ("delete") by
+# the worker once a day; 0 keeps everything (escala/privacy/retention.py).
+ESCALA_RETENTION_DAYS = env_int("ESCALA_RETENTION_DAYS", 0)
+ESCALA_RETENTION_ACTION = env_str("ESCALA_RETENTION_ACTION", "anonymize")
+if ESCALA_RETENTION_ACTION not in ("anonymize", "delete"):
+    raise ImproperlyConfigured("ESCALA_RETENTION_ACTION must be anonymize or delete")
+if ESCALA_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("ESCALA_RETENTION_DAYS must be 0 (keep) or a number of days")

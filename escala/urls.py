@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from escala.accounts import views as account_views
-from escala.core import views as core_views
 from escala.knowledge import urls as knowledge_urls
 from escala.portal import views as portal_views
 from escala.problems import major_views as problem_views
@@ -19,7 +18,8 @@ urlpatterns = [
     path("accounts/", include("escala.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("escala.api.urls")),
-    path("healthz", core_views.healthz, name="healthz"),
+    # issue 16: /healthz, /readyz, /metrics (not public: ESCALA_METRICS_TOKEN)
+    path("", include("escala.ops.urls")),
     # Before any other /desk/ include: the mail quarantine lives under /desk/mail/.
     path("desk/mail/", include("escala.mail.urls")),
     # The knowledge base: before any "desk/" include, so /desk/kb/ is ours.

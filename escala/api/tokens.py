@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock
 from escala.core.errors import Forbidden, NotFound, ValidationFailed
+from escala.core.shared import SharedCopy
 from escala.people.queries import is_admin
 
 from .models import ApiToken, Scope
@@ -114,19 +115,21 @@ def authenticate(raw: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
-        _recent.pop(prefix, None)  # the remembered copy has the old time
+        _recent.current().pop(prefix, None)  # the remembered copy has the old time
     return token
 
 
 # A burst of requests with one token reads it (and its user's profile) once per process every
-# CACHE_SECONDS. A change in this process (revocation, a deactivated user) forgets it at once,
-# through the models' signals (escala.api.apps); another server process within CACHE_SECONDS.
+# CACHE_SECONDS. A change anywhere (revocation, a deactivated user) forgets it at once in every
+# process on every host, through the models' signals (escala.api.apps) and the shared generation
+# of escala.core.shared (Django's cache: Redis when there are several hosts).
 CACHE_SECONDS = 2.0
-_recent: dict[str, tuple[float, ApiToken]] = {}
+_recent = SharedCopy("api-tokens", max_age=CACHE_SECONDS)
 
 
 def _lookup(prefix: str) -> ApiToken | None:
-    hit = _recent.get(prefix)
+    recent = _recent.current()
+    hit = recent.get(prefix)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
         return _clone(hit[1])  # each request its own objects: no state shared by threads
@@ -137,9 +140,9 @@ def _lookup(prefix: str) -> ApiToken | None:
         .first()
     )
     if token is None:
-        _recent.pop(prefix, None)
+        recent.pop(prefix, None)
         return None
-    _recent[prefix] = (now + CACHE_SECONDS, _clone(token))
+    recent[prefix] = (now + CACHE_SECONDS, _clone(token))
     return token
 
 
@@ -159,5 +162,5 @@ def _clone(obj: Model, seen: dict[int, Model] | None = None) -> Model:
 
 
 def forget_tokens(*args: Any, **kwargs: Any) -> None:
-    """Signal receiver: a token, a user or a profile changed."""
-    _recent.clear()
+    """Signal receiver: a token, a user or a profile changed (in any process)."""
+    _recent.forget()

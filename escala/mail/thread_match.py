@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
 from escala.core import clock, memo, rows
+from escala.core.shared import SharedCopy
 from escala.people.models import Agent, Requester
 from escala.tickets.models import Ticket, TicketParticipant
 from escala.tiers.models import Vendor
@@ -226,15 +227,17 @@ class Sender:
     vendor: Vendor | None = None
 
 
-# Small tables read for every mail: kept per process, dropped whenever a row changes.
-_cache: dict[str, object] = {}
+# Small tables read for every mail: kept per process, dropped whenever a row changes in any
+# process (the admin's change reaches the mail listener too: escala.core.shared), else after 30 s.
+_shared = SharedCopy("mail-match", max_age=30.0)
 
 
 def clear_cache(**kwargs) -> None:
-    _cache.clear()
+    _shared.forget()
 
 
 def mailbox_addresses() -> set[str]:
+    _cache = _shared.current()
     if "mailboxes" not in _cache:
         from .models import Mailbox
 
@@ -243,6 +246,7 @@ def mailbox_addresses() -> set[str]:
 
 
 def vendor_for_domain(domain: str) -> Vendor | None:
+    _cache = _shared.current()
     if "vendors" not in _cache:
         by_domain: dict[str, Vendor] = {}
         for vendor in Vendor.objects.filter(is_active=True).order_by("pk"):

@@ -25,6 +25,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from escala.core import periodic
+from escala.ops import heartbeat
 
 log = logging.getLogger("escala.worker")
 # Events relayed per transaction: big enough for the listeners' batch queries (SLA clocks, report
@@ -68,6 +69,10 @@ class EscalaWorker(Worker):
         how many events and tasks were handled (0: idle, the worker may sleep)."""
         self.refresh_connections()
         try:
+            heartbeat.beat(self.worker_id)  # /readyz on every app server sees this worker
+        except OperationalError:
+            log.exception("Could not record the worker's heartbeat")
+        try:
             periodic.run_due(self.worker_id, tried=self.tried)
         except OperationalError:
             log.exception("Periodic jobs could not be claimed; trying again next tick")
@@ -110,12 +115,19 @@ class EscalaWorker(Worker):
 
     def run(self) -> None:
         log.info("Starting worker %s", self.worker_id)
-        while self.running:
-            busy = self.tick()
-            if self.batch and not busy:
-                return  # --batch: until nothing is left (tasks' events, events' tasks)
-            if self.running and not busy:
-                time.sleep(self.interval)
+        try:
+            while self.running:
+                busy = self.tick()
+                if self.batch and not busy:
+                    return  # --batch: until nothing is left (tasks' events, events' tasks)
+                if self.running and not busy:
+                    time.sleep(self.interval)
+        finally:
+            if not self.batch:
+                try:
+                    heartbeat.stop(self.worker_id)
+                except OperationalError:
+                    log.warning("Could not remove the worker's heartbeat")
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         super().run_task(db_task_result)

@@ -1,8 +1,0 @@
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
