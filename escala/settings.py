@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "escala.accounts.middleware.RequireTwoFactor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "escala.tickets.middleware.RelayPageEvents",
@@ -230,6 +231,46 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 ACCOUNT_FORMS = {"login": "escala.accounts.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Escala] "
 SOCIALACCOUNT_PROVIDERS: dict = {}
+# Brute force (docs/decisions/0010-sign-in.md). Failed sign-ins are counted per client address and
+# per account, each in a sliding window; past the limit, that way in answers "too many failed
+# attempts" until the window has moved on. One address gets fewer tries than it takes to lock an
+# account, so an attacker from one address never locks a real user out, and a lock by many
+# addresses lasts one account window at most (a password reset ends it at once).
+ESCALA_LOGIN_FAILURES_PER_ADDRESS = env_int("ESCALA_LOGIN_FAILURES_PER_ADDRESS", 5)
+ESCALA_LOGIN_ADDRESS_WINDOW = env_int("ESCALA_LOGIN_ADDRESS_WINDOW", 900)  # seconds
+ESCALA_LOGIN_FAILURES_PER_ACCOUNT = env_int("ESCALA_LOGIN_FAILURES_PER_ACCOUNT", 10)
+ESCALA_LOGIN_ACCOUNT_WINDOW = env_int("ESCALA_LOGIN_ACCOUNT_WINDOW", 300)  # seconds
+# Mails that sign in or reset a password: per address and per mail address asked for.
+ESCALA_SIGN_IN_MAIL_RATE = env_str("ESCALA_SIGN_IN_MAIL_RATE", "10/15m/ip,3/15m/key")
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{ESCALA_LOGIN_FAILURES_PER_ADDRESS}/{ESCALA_LOGIN_ADDRESS_WINDOW}s/ip,"
+        f"{ESCALA_LOGIN_FAILURES_PER_ACCOUNT}/{ESCALA_LOGIN_ACCOUNT_WINDOW}s/key"
+    ),
+    "login": "30/m/ip",
+    "reset_password": ESCALA_SIGN_IN_MAIL_RATE,
+    "reset_password_from_key": "20/m/ip",
+    "request_login_code": ESCALA_SIGN_IN_MAIL_RATE,
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "signup": "20/m/ip",
+}
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: the socket's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ESCALA_TRUSTED_PROXY_COUNT", 0)
+PASSWORD_RESET_TIMEOUT = env_int(
+    "ESCALA_PASSWORD_RESET_TIMEOUT", 3600
+)  # seconds a reset link works
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ESCALA_REAUTHENTICATION_TIMEOUT", 300)
+# Two-factor: TOTP (authenticator apps) with recovery codes, and passkeys (WebAuthn), also to sign
+# in without a password. Whether agents and admins must have it: the admin's "Sign-in policy".
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env_str("ESCALA_TOTP_ISSUER", "Escala")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("ESCALA_WEBAUTHN_ALLOW_HTTP", DEBUG)
+# Sessions: each sign-in's device is a row the person (and the admin) can see and end, written
+# at sign-in; not touched on every page (that would cost a query per request).
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Language and time -------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "es")
