@@ -254,6 +254,10 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "change_password": "5/m/user",
     "signup": "20/m/ip",
+    # Escala's own: asking for a sign-in link or a registration mail; following a bad link.
+    "escala_sign_in_link": ESCALA_SIGN_IN_MAIL_RATE,
+    "escala_register": ESCALA_SIGN_IN_MAIL_RATE,
+    "escala_bad_link": f"{ESCALA_LOGIN_FAILURES_PER_ADDRESS}/{ESCALA_LOGIN_ADDRESS_WINDOW}s/ip",
 }
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: the socket's address).
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ESCALA_TRUSTED_PROXY_COUNT", 0)
@@ -268,6 +272,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env_str("ESCALA_TOTP_ISSUER", "Escala")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("ESCALA_WEBAUTHN_ALLOW_HTTP", DEBUG)
+# Requesters' sign-in link by mail: seconds it works (once); self-registration's address check.
+ESCALA_MAGIC_LINK_SECONDS = env_int("ESCALA_MAGIC_LINK_SECONDS", 600)
+ESCALA_REGISTRATION_LINK_SECONDS = env_int("ESCALA_REGISTRATION_LINK_SECONDS", 24 * 3600)
 # Sessions: each sign-in's device is a row the person (and the admin) can see and end, written
 # at sign-in; not touched on every page (that would cost a query per request).
 USERSESSIONS_TRACK_ACTIVITY = False
