@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's session list says "3 minutes ago"
     # Sign-in: local accounts, password reset, two-factor (TOTP, recovery codes, passkeys), the
     # user's own sessions, and the providers single sign-on adds (docs/decisions/0010-sign-in.md).
     "escala.accounts",  # before allauth: its templates give allauth's pages Escala's look
