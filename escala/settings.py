@@ -87,7 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",  # allauth's session list says "3 minutes ago"
     # Sign-in: local accounts, password reset, two-factor (TOTP, recovery codes, passkeys), the
-    # user's own sessions, and the providers single sign-on adds (docs/decisions/0010-sign-in.md).
+    # user's own sessions, and the providers single sign-on adds (docs/decisions/0015-sign-in.md).
     "escala.accounts",  # before allauth: its templates give allauth's pages Escala's look
     "allauth",
     "allauth.account",
@@ -232,7 +232,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 ACCOUNT_FORMS = {"login": "escala.accounts.forms.LoginForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Escala] "
 SOCIALACCOUNT_PROVIDERS: dict = {}
-# Brute force (docs/decisions/0010-sign-in.md). Failed sign-ins are counted per client address and
+# Brute force (docs/decisions/0015-sign-in.md). Failed sign-ins are counted per client address and
 # per account, each in a sliding window; past the limit, that way in answers "too many failed
 # attempts" until the window has moved on. One address gets fewer tries than it takes to lock an
 # account, so an attacker from one address never locks a real user out, and a lock by many
