@@ -10,6 +10,7 @@ from typing import Any
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.signals import password_reset
 from allauth.core.internal.httpkit import get_client_ip
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -107,3 +108,16 @@ def _failed(sender: Any, credentials: dict, request: HttpRequest | None = None, 
 def _password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     """A reset by mail proves the owner: the account's failed-attempt lock ends at once."""
     clear_failures(request, user)
+
+
+@receiver(mfa_signals.authentication_failed, dispatch_uid="escala_second_factor_failed_log")
+def _second_factor_failed(
+    sender: Any, request: HttpRequest, user: Any, reauthentication: bool = False, **kw: Any
+) -> None:
+    record_sign_in(
+        request=request,
+        user=user,
+        method=SignInMethod.TWO_FACTOR,
+        success=False,
+        reason="wrong re-authentication code" if reauthentication else "wrong second-factor code",
+    )

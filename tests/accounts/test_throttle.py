@@ -137,3 +137,16 @@ def test_following_bad_sign_in_links_is_limited_per_address(employee):
     ]
     assert codes[:-1] == [400] * settings.ESCALA_LOGIN_FAILURES_PER_ADDRESS
     assert codes[-1] == 429
+
+
+def test_wrong_passwords_where_a_token_is_made_count_like_any_sign_in(employee):
+    from escala.api.models import ApiToken
+
+    client, _ = sign_in("marta", "pw", address="10.7.7.7")
+    asked = client.post("/api/tokens/", {"name": "t", "scopes": ["tickets:read"]})
+    reauth = asked["Location"]
+    for _ in range(settings.ESCALA_LOGIN_FAILURES_PER_ADDRESS):
+        client.post(reauth, {"password": "nope"})
+    locked = client.post(reauth, {"password": "pw"})
+    assert refused_as_locked(locked)
+    assert not ApiToken.objects.exists()

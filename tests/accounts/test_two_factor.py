@@ -70,6 +70,8 @@ def test_an_agent_with_an_authenticator_app_signs_in_with_its_code(l1_agent):
     assert done.status_code == 302
     assert client.get("/desk/").status_code == 200
     assert SignInRecord.objects.filter(success=True).get().method == "mfa"
+    failed = SignInRecord.objects.get(success=False)
+    assert (failed.user, failed.reason) == (l1_agent.user, "wrong second-factor code")
 
 
 def test_creating_an_api_token_asks_for_the_password_again(employee):

@@ -22,14 +22,14 @@ def _fresh_limits():
     memo.forget_config()
 
 
-def sign_in(page, username: str, password: str = "pw") -> None:
+def sign_in(page, username: str, password: str = "pw") -> None:  # noqa: S107 - the fixtures
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click(".login-card button[type=submit]")
 
 
-def reauthenticate_if_asked(page, password: str = "pw") -> None:
+def reauthenticate_if_asked(page, password: str = "pw") -> None:  # noqa: S107
     if "/accounts/reauthenticate/" in page.url:
         page.fill("input[name=password]", password)
         page.click("main form button[type=submit]")
