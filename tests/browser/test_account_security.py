@@ -148,3 +148,64 @@ def test_lockout_after_repeated_failures_and_its_expiry(new_page, shoot, employe
     time.sleep(4.5)
     sign_in(page, "marta", "pw")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def test_a_requester_signs_in_with_a_link_by_mail_in_spanish(new_page, shoot, employee, mailoutbox):
+    page = new_page()
+    page.goto("/accounts/login/")
+    page.select_option("#lang-select", "es")
+    page.wait_for_load_state()
+    page.click("#sign-in-link")
+    page.fill("input[name=email]", employee.email)
+    shoot(page, "account-link-ask-es")
+    page.click("main form button[type=submit]")
+    assert "Revise su correo" in page.locator("main h1").inner_text()
+    link = re.search(r"https?://\S+/accounts/link/\S+/", mailoutbox[0].body).group(0)
+    page.goto(link)
+    shoot(page, "account-link-confirm-es")
+    page.click("#link-sign-in")
+    page.wait_for_url(lambda url: "/accounts/" not in url)
+    assert "Mis solicitudes" in page.content()
+
+
+def test_a_customer_registers_from_the_sign_in_page(new_page, shoot, customer_org, mailoutbox):
+    from escala.accounts.models import SelfRegistration
+
+    SelfRegistration.objects.create(domain="fibrarapida.example", organization=customer_org)
+    page = new_page()
+    page.goto("/accounts/login/")
+    page.click("a[href='/accounts/register/']")
+    page.fill("input[name=name]", "Eva Núñez")
+    page.fill("input[name=email]", "eva@fibrarapida.example")
+    page.select_option("select[name=language]", "en")
+    shoot(page, "account-register")
+    page.click("main form button[type=submit]")
+    link = re.search(r"https?://\S+/accounts/register/\S+/", mailoutbox[0].body).group(0)
+    page.goto(link)
+    page.fill("input[name=password1]", "Mesa-de-ayuda-2026")
+    page.fill("input[name=password2]", "Mesa-de-ayuda-2026")
+    shoot(page, "account-register-password")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/" not in url)
+    assert page.locator("a.whoami").inner_text().startswith("Eva")
+
+
+def test_an_admin_reads_the_sign_in_log_and_ends_a_session(new_page, shoot, admin_user, employee):
+    victim = new_page()
+    sign_in(victim, "marta")
+    victim.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page = new_page()
+    sign_in(page, "admin", "password")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/accounts/security/")
+    page.click("#admin-sign-in-log")
+    page.wait_for_url("**/admin/accounts/signinrecord/**")
+    assert "marta" in page.locator("#result_list").inner_text()
+    shoot(page, "account-admin-sign-in-log")
+    page.goto("/admin/usersessions/usersession/?q=marta")
+    page.check("#result_list input[name=_selected_action]")
+    page.select_option("select[name=action]", "end_these_sessions")
+    page.click("button[name=index]")
+    shoot(page, "account-admin-sessions-ended")
+    victim.goto("/")
+    assert "/accounts/login/" in victim.url
