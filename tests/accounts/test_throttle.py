@@ -74,11 +74,11 @@ def test_the_admin_sign_in_is_the_same_protected_page(admin_user):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Ftiers%2F"
     # Posting a password to /admin/login/ signs no one in.
-    response = client.post("/admin/login/", {"username": "admin", "password": "password"})
+    response = client.post("/admin/login/", {"username": "admin", "password": "pw"})
     assert "_auth_user_id" not in client.session
     for _ in range(settings.ESCALA_LOGIN_FAILURES_PER_ADDRESS):
         sign_in("admin", "wrong")
-    _client, response = sign_in("admin", "password")
+    _client, response = sign_in("admin", "pw")
     assert refused_as_locked(response)
 
 

@@ -29,6 +29,12 @@ def sign_in(page, username: str, password: str = "pw") -> None:  # noqa: S107 - 
     page.click(".login-card button[type=submit]")
 
 
+def wait_for_mail(outbox, count: int = 1) -> None:
+    deadline = time.monotonic() + 10
+    while len(outbox) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def reauthenticate_if_asked(page, password: str = "pw") -> None:  # noqa: S107
     if "/accounts/reauthenticate/" in page.url:
         page.fill("input[name=password]", password)
@@ -177,9 +183,11 @@ def test_a_customer_registers_from_the_sign_in_page(new_page, shoot, customer_or
     page.click("a[href='/accounts/register/']")
     page.fill("input[name=name]", "Eva Núñez")
     page.fill("input[name=email]", "eva@fibrarapida.example")
-    page.select_option("select[name=language]", "en")
+    page.select_option("#id_language", "en")
     shoot(page, "account-register")
     page.click("main form button[type=submit]")
+    wait_for_mail(mailoutbox)
+    shoot(page, "account-register-sent")
     link = re.search(r"https?://\S+/accounts/register/\S+/", mailoutbox[0].body).group(0)
     page.goto(link)
     page.fill("input[name=password1]", "Mesa-de-ayuda-2026")
@@ -195,7 +203,8 @@ def test_an_admin_reads_the_sign_in_log_and_ends_a_session(new_page, shoot, admi
     sign_in(victim, "marta")
     victim.wait_for_url(lambda url: "/accounts/login/" not in url)
     page = new_page()
-    sign_in(page, "admin", "password")
+    sign_in(page, "admin")
+    shoot(page, "account-admin-signed-in")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.goto("/accounts/security/")
     page.click("#admin-sign-in-log")
