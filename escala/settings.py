@@ -241,6 +241,7 @@ ESCALA_LOGIN_FAILURES_PER_ADDRESS = env_int("ESCALA_LOGIN_FAILURES_PER_ADDRESS",
 ESCALA_LOGIN_ADDRESS_WINDOW = env_int("ESCALA_LOGIN_ADDRESS_WINDOW", 900)  # seconds
 ESCALA_LOGIN_FAILURES_PER_ACCOUNT = env_int("ESCALA_LOGIN_FAILURES_PER_ACCOUNT", 10)
 ESCALA_LOGIN_ACCOUNT_WINDOW = env_int("ESCALA_LOGIN_ACCOUNT_WINDOW", 300)  # seconds
+ESCALA_API_BAD_TOKENS_PER_ADDRESS = env_int("ESCALA_API_BAD_TOKENS_PER_ADDRESS", 20)
 # Mails that sign in or reset a password: per address and per mail address asked for.
 ESCALA_SIGN_IN_MAIL_RATE = env_str("ESCALA_SIGN_IN_MAIL_RATE", "10/15m/ip,3/15m/key")
 ACCOUNT_RATE_LIMITS = {
@@ -259,6 +260,8 @@ ACCOUNT_RATE_LIMITS = {
     "escala_sign_in_link": ESCALA_SIGN_IN_MAIL_RATE,
     "escala_register": ESCALA_SIGN_IN_MAIL_RATE,
     "escala_bad_link": f"{ESCALA_LOGIN_FAILURES_PER_ADDRESS}/{ESCALA_LOGIN_ADDRESS_WINDOW}s/ip",
+    # Wrong API tokens per client address (scripts retry more than people).
+    "escala_bad_token": f"{ESCALA_API_BAD_TOKENS_PER_ADDRESS}/{ESCALA_LOGIN_ADDRESS_WINDOW}s/ip",
 }
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: the socket's address).
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ESCALA_TRUSTED_PROXY_COUNT", 0)

@@ -5,6 +5,7 @@ use the same counters through these helpers."""
 from typing import Any
 
 from allauth.core import ratelimit
+from allauth.core.internal import ratelimit as _ratelimit_impl
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
@@ -40,3 +41,17 @@ def failures_allowed(request: HttpRequest, user: Any, login: str = "") -> bool:
     """Whether one more attempt is allowed, without counting one."""
     key = account_key(user) if user is not None else f"login:{login.strip().lower()}"
     return ratelimit.consume(request, action="login_failed", key=key, dry_run=True)
+
+
+def allowed(request: HttpRequest, action: str, *, key: str | None = None, count: bool) -> bool:
+    """One of Escala's own limits (settings.ACCOUNT_RATE_LIMITS[action]) for any method, GET
+    too (allauth's public helper skips GETs): count=False only asks whether one more is allowed."""
+    usage = _ratelimit_impl.consume(
+        request=request,
+        app="allauth.account",
+        action=action,
+        key=key,
+        limit_get=True,
+        dry_run=not count,
+    )
+    return usage is not None

@@ -150,3 +150,21 @@ def test_wrong_passwords_where_a_token_is_made_count_like_any_sign_in(employee):
     locked = client.post(reauth, {"password": "pw"})
     assert refused_as_locked(locked)
     assert not ApiToken.objects.exists()
+
+
+def test_guessing_api_tokens_is_limited_per_address(employee):
+    from escala.api.tokens import issue_token
+
+    _token, raw = issue_token(user=employee.user, by=None, name="t", scopes=["tickets:read"])
+    guesser = Client(REMOTE_ADDR="10.6.6.6", HTTP_AUTHORIZATION="Bearer esc_guess")
+    codes = [
+        guesser.get("/api/v1/me").status_code
+        for _ in range(settings.ESCALA_API_BAD_TOKENS_PER_ADDRESS + 1)
+    ]
+    assert codes[:-1] == [401] * settings.ESCALA_API_BAD_TOKENS_PER_ADDRESS
+    assert codes[-1] == 429
+    # Even a right token from that address waits; from another address it works.
+    locked = Client(REMOTE_ADDR="10.6.6.6", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert locked.get("/api/v1/me").status_code == 429
+    elsewhere = Client(REMOTE_ADDR="10.6.6.7", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert elsewhere.get("/api/v1/me").status_code == 200
