@@ -89,8 +89,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's session list says "3 minutes ago"
     # Sign-in: local accounts, password reset, two-factor (TOTP, recovery codes, passkeys), the
-    # user's own sessions, and the providers single sign-on adds (docs/decisions/0010-sign-in.md).
+    # user's own sessions, and the providers single sign-on adds (docs/decisions/0015-sign-in.md).
     "escala.accounts",  # before allauth: its templates give allauth's pages Escala's look
     "escala.sso",  # single sign-on (LDAP, OpenID Connect); before allauth: its SSO buttons
     "allauth",
@@ -135,6 +136,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "escala.accounts.middleware.RequireTwoFactor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "escala.sso.csp.SignInFormActionMiddleware",  # the SSO buttons may post on to the providers
@@ -275,6 +277,56 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
+# Brute force (docs/decisions/0015-sign-in.md). Failed sign-ins are counted per client address and
+# per account, each in a sliding window; past the limit, that way in answers "too many failed
+# attempts" until the window has moved on. One address gets fewer tries than it takes to lock an
+# account, so an attacker from one address never locks a real user out, and a lock by many
+# addresses lasts one account window at most (a password reset ends it at once).
+ESCALA_LOGIN_FAILURES_PER_ADDRESS = env_int("ESCALA_LOGIN_FAILURES_PER_ADDRESS", 5)
+ESCALA_LOGIN_ADDRESS_WINDOW = env_int("ESCALA_LOGIN_ADDRESS_WINDOW", 900)  # seconds
+ESCALA_LOGIN_FAILURES_PER_ACCOUNT = env_int("ESCALA_LOGIN_FAILURES_PER_ACCOUNT", 10)
+ESCALA_LOGIN_ACCOUNT_WINDOW = env_int("ESCALA_LOGIN_ACCOUNT_WINDOW", 300)  # seconds
+ESCALA_API_BAD_TOKENS_PER_ADDRESS = env_int("ESCALA_API_BAD_TOKENS_PER_ADDRESS", 20)
+# Mails that sign in or reset a password: per address and per mail address asked for.
+ESCALA_SIGN_IN_MAIL_RATE = env_str("ESCALA_SIGN_IN_MAIL_RATE", "10/15m/ip,3/15m/key")
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{ESCALA_LOGIN_FAILURES_PER_ADDRESS}/{ESCALA_LOGIN_ADDRESS_WINDOW}s/ip,"
+        f"{ESCALA_LOGIN_FAILURES_PER_ACCOUNT}/{ESCALA_LOGIN_ACCOUNT_WINDOW}s/key"
+    ),
+    "login": "30/m/ip",
+    "reset_password": ESCALA_SIGN_IN_MAIL_RATE,
+    "reset_password_from_key": "20/m/ip",
+    "request_login_code": ESCALA_SIGN_IN_MAIL_RATE,
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "signup": "20/m/ip",
+    # Escala's own: asking for a sign-in link or a registration mail; following a bad link.
+    "escala_sign_in_link": ESCALA_SIGN_IN_MAIL_RATE,
+    "escala_register": ESCALA_SIGN_IN_MAIL_RATE,
+    "escala_bad_link": f"{ESCALA_LOGIN_FAILURES_PER_ADDRESS}/{ESCALA_LOGIN_ADDRESS_WINDOW}s/ip",
+    # Wrong API tokens per client address (scripts retry more than people).
+    "escala_bad_token": f"{ESCALA_API_BAD_TOKENS_PER_ADDRESS}/{ESCALA_LOGIN_ADDRESS_WINDOW}s/ip",
+}
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: the socket's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ESCALA_TRUSTED_PROXY_COUNT", 0)
+PASSWORD_RESET_TIMEOUT = env_int(
+    "ESCALA_PASSWORD_RESET_TIMEOUT", 3600
+)  # seconds a reset link works
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("ESCALA_REAUTHENTICATION_TIMEOUT", 300)
+# Two-factor: TOTP (authenticator apps) with recovery codes, and passkeys (WebAuthn), also to sign
+# in without a password. Whether agents and admins must have it: the admin's "Sign-in policy".
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env_str("ESCALA_TOTP_ISSUER", "Escala")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("ESCALA_WEBAUTHN_ALLOW_HTTP", DEBUG)
+# Requesters' sign-in link by mail: seconds it works (once); self-registration's address check.
+ESCALA_MAGIC_LINK_SECONDS = env_int("ESCALA_MAGIC_LINK_SECONDS", 600)
+ESCALA_REGISTRATION_LINK_SECONDS = env_int("ESCALA_REGISTRATION_LINK_SECONDS", 24 * 3600)
+# Sessions: each sign-in's device is a row the person (and the admin) can see and end, written
+# at sign-in; not touched on every page (that would cost a query per request).
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Language and time -------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "es")

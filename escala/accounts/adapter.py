@@ -5,10 +5,14 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from escala.people.queries import agent_of, requester_of
+
+from .audit import record_sign_in
+from .throttle import account_key, account_named
 
 
 def profile_language(user: Any) -> str | None:
@@ -40,3 +44,28 @@ class AccountAdapter(DefaultAccountAdapter):
             translation.activate(language)
             set_language_cookie(response, language)
         return response
+
+    # --- Brute force: the per-account key is the account, however its name was typed ----------
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        login = str(credentials.get("email", credentials.get("username", "")) or "")
+        user = account_named(login)
+        return account_key(user) if user is not None else f"login:{login.strip().lower()}"
+
+    def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
+        # allauth calls this after a password reset, per address; ours clears the account's key.
+        return
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            login = str(credentials.get("username") or credentials.get("email") or "")
+            record_sign_in(
+                request=request,
+                user=account_named(login),
+                login=login,
+                success=False,
+                reason="too many failed attempts",
+            )
+            raise

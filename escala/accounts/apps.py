@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "escala.accounts"
     label = "accounts"
     verbose_name = _("Sign-in and security")
+
+    def ready(self) -> None:
+        from . import audit, policy  # noqa: F401 - connect their receivers

@@ -4,13 +4,17 @@ needs; a session has every scope, since what the user may do is decided by the a
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
 
+from escala.accounts import throttle
+
 from . import ratelimit, tokens
+from .errors import RateLimited
 from .models import ApiToken, Scope
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -31,8 +35,12 @@ class ApiAuth(HttpBearer):
         return self._session(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        # Guessing tokens: wrong ones are counted per client address with the sign-in limits.
+        if not throttle.allowed(request, "escala_bad_token", count=False):
+            raise RateLimited(retry_after=settings.ESCALA_LOGIN_ADDRESS_WINDOW)
         found = tokens.authenticate(token)
         if found is None:
+            throttle.allowed(request, "escala_bad_token", count=True)
             raise AuthenticationError()
         ratelimit.check(f"t{found.pk}")
         if not found.has_scope(self.scope):

@@ -114,7 +114,7 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         status = next((s for cls, s in DOMAIN_STATUS if isinstance(exc, cls)), 422)
-        fields = {exc.field: [exc.message]} if exc.field else {}
+        fields = exc.fields
         return respond(request, status, error_body(exc.code, exc.message, fields))
 
     @api.exception_handler(ValidationError)

@@ -1,7 +1,11 @@
-"""The token page: create (shown once) and revoke personal access tokens. Self-contained."""
+"""The token page: create (shown once) and revoke personal access tokens. Self-contained.
+
+Creating a token asks for the password (or the second factor) again, unless given in the last
+few minutes (ACCOUNT_REAUTHENTICATION_TIMEOUT): a token outlives the session that made it."""
 
 from datetime import timedelta
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +24,7 @@ EXPIRY_CHOICES = [("30", 30), ("90", 90), ("365", 365), ("", None)]
 
 
 @login_required
+@reauthentication_required(allow_get=True)
 def tokens_page(request: HttpRequest) -> HttpResponse:
     created = None
     errors: dict[str, str] = {}

@@ -11,10 +11,18 @@ class DomainError(Exception):
 
     code = "refused"
 
-    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        field: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
         super().__init__(str(message))
         self.message = str(message)
-        self.field = field
+        self.field = field or (next(iter(fields)) if fields else None)
+        # Several inputs at fault at once: {name: [messages]} (`field` is the first of them).
+        self.fields = fields or ({field: [self.message]} if field else {})
 
 
 class NotFound(DomainError):

@@ -38,6 +38,7 @@ from escala.people.models import Organization, Requester
 from escala.tickets import actions, events
 from escala.tickets.choices import Channel, LinkKind, VendorCaseStatus
 from escala.tickets.models import Message, Ticket, VendorCase
+from escala.tickets.requester_fields import staff_fields_ignored
 from escala.tiers.models import Category
 
 from . import authn, outbound, sender_policy, thread_match
@@ -699,14 +700,17 @@ def _new_ticket(
     if requester is None:
         requester = _requester_for(parsed, checked=checked)
     category = mail.mailbox.default_category if mail.mailbox else None
-    impact_urgency = {}
-    if mail.mailbox is not None and mail.mailbox.is_trusted:
+    trusted = mail.mailbox is not None and mail.mailbox.is_trusted
+    if trusted and (code := parsed.header("x-escala-category")):
         # Control headers steer routing only from a mailbox marked trusted.
-        if code := parsed.header("x-escala-category"):
-            category = Category.objects.filter(code=code.strip(), is_active=True).first()
-        for name in ("impact", "urgency"):
-            if value := parsed.header(f"x-escala-{name}").strip().lower():
-                impact_urgency[name] = value
+        category = Category.objects.filter(code=code.strip(), is_active=True).first()
+    asked = {
+        name: value
+        for name in ("impact", "urgency")
+        if (value := parsed.header(f"x-escala-{name}").strip().lower())
+    }
+    # The desk's fields from a requester's mail are dropped: the one requester-field policy.
+    impact_urgency = staff_fields_ignored(asked, trusted=trusted)
     with outbound.answering(parsed.message_id, no_auto_reply=mail.no_auto_reply):
         ticket = actions.create_ticket(
             requester=requester,

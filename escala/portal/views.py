@@ -27,6 +27,7 @@ from escala.tickets import actions
 from escala.tickets.choices import OPEN_STATUSES, Channel, MessageKind, Status
 from escala.tickets.models import Attachment, Ticket
 from escala.tickets.permissions import access_ticket, tickets_visible_to
+from escala.tickets.requester_fields import refused_fields
 
 from .forms import CloseForm, ReopenForm, ReplyForm, RequestForm
 
@@ -134,7 +135,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
     if requester is None:
         return redirect("desk:new_ticket" if _is_staff(request.user) else "portal:home")
     form = RequestForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _no_staff_fields(request, form):
         data = form.cleaned_data
         try:
             ticket = actions.create_ticket(
@@ -155,7 +156,20 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 _("Thank you. Your request %(ref)s was received.") % {"ref": ticket.reference},
             )
             return redirect("portal:ticket", pk=ticket.pk)
-    return render_page(request, "portal/new_request.html", {"form": form, "nav": "new"})
+    status = 422 if form.is_bound and form.errors else 200
+    return render_page(
+        request, "portal/new_request.html", {"form": form, "nav": "new"}, status=status
+    )
+
+
+def _no_staff_fields(request: HttpRequest, form: Any, prefix: str = "") -> bool:
+    """The one requester-field policy: a posted field only the desk sets (impact, urgency,
+    channel, team...) is refused at the top of the form, by name; nothing is filed."""
+    posted = {name.removeprefix(prefix): request.POST.get(name) for name in request.POST}
+    for name, errors in refused_fields(request.user, posted).items():
+        for error in errors:
+            form.add_error(None, f"{name}: {error}")
+    return not form.errors
 
 
 # --- One request ------------------------------------------------------------------------------
@@ -214,7 +228,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     ticket = _load(request, pk)
     form_class, done = PORTAL_ACTIONS[action]
     form = form_class(request.POST, request.FILES, ticket=ticket, prefix=action)
-    if form.is_valid():
+    if form.is_valid() and _no_staff_fields(request, form, prefix=f"{action}-"):
         data = form.cleaned_data
         try:
             if action == "reply":

@@ -1,5 +1,6 @@
 """Tokens: hashed, scoped, expiring, revocable, rate limited; the browser uses its session."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -115,9 +116,21 @@ def test_the_cli_refuses_an_unknown_scope(employee):
         call_command("token", "create", "--user", employee.user.username, "--scopes", "root")
 
 
+def reauthenticated(client: Client, user) -> Client:
+    """A session whose owner just gave their password again (the token page asks for it)."""
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
 def test_the_token_page_shows_a_new_token_once_and_revokes_it(employee):
     browser = Client()
     browser.force_login(employee.user)
+    reauthenticated(browser, employee.user)
     page = browser.post(
         "/api/tokens/",
         {"name": "Mi script", "scopes": ["tickets:read"], "expires_days": "30"},
@@ -136,6 +149,7 @@ def test_the_token_page_shows_a_new_token_once_and_revokes_it(employee):
 def test_the_token_page_reports_a_missing_name(employee):
     browser = Client()
     browser.force_login(employee.user)
+    reauthenticated(browser, employee.user)
     page = browser.post("/api/tokens/", {"name": "", "scopes": ["tickets:read"]})
     assert page.status_code == 422
     assert "name" in page.context["errors"]

@@ -18,7 +18,6 @@ def test_a_ticket_travels_l1_to_vendor_and_back_through_the_api_only(
             "subject": "El cierre de mes del ERP falla",
             "body": "Error ORA-600 al cerrar el mes.",
             "category_id": categories["erp"].pk,
-            "impact": "high",
         },
     )
     assert created.status_code == 201, created.content

@@ -1,6 +1,8 @@
 from escala.tickets.actions import create_ticket
 from escala.tickets.choices import Channel
 
+_DESK_FIELDS = {"impact", "urgency", "time_spent"}
+
 
 def open_ticket(
     requester,
@@ -17,7 +19,8 @@ def open_ticket(
         subject=subject,
         body=body,
         channel=channel,
-        by=by if by is not None else requester.user,
+        # Impact and urgency are the desk's (tickets.requester_fields): set by the system then.
+        by=by if by is not None else (None if _DESK_FIELDS & kwargs.keys() else requester.user),
         category=category,
         **kwargs,
     )

@@ -23,9 +23,10 @@ from escala.core.errors import Forbidden, NotFound, ValidationFailed
 from escala.people.models import Agent, Requester
 from escala.people.queries import agent_of, requester_of
 from escala.tickets import actions
-from escala.tickets.choices import OPEN_STATUSES, MessageKind
+from escala.tickets.choices import OPEN_STATUSES, Channel, MessageKind
 from escala.tickets.models import Attachment, Message, Ticket, TicketLink
 from escala.tickets.permissions import access_ticket, is_staff_member, tickets_visible_to
+from escala.tickets.requester_fields import refuse_staff_fields
 from escala.tiers.models import Category, SupportTier, Team, Vendor
 
 from .. import auth, present
@@ -177,6 +178,8 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
 def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status:
     """Open a ticket. A requester opens their own; an agent files one for any requester."""
     user = request.auth
+    # Impact, urgency and channel are the desk's: a requester who sends them is told, per field.
+    refuse_staff_fields(user, payload.model_dump(exclude_unset=True))
     if payload.requester_id is not None:
         requester = _get(
             Requester, payload.requester_id, "requester_id", _("There is no such requester.")
@@ -189,7 +192,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreateIn) -> Status:
         requester=requester,
         subject=payload.subject,
         body=payload.body,
-        channel=payload.channel,
+        channel=payload.channel or Channel.API,
         by=user,
         category=_get(
             Category, payload.category_id, "category_id", _("There is no such category.")

@@ -81,9 +81,9 @@ class TicketCreateIn(InputSchema):
         description="Agents file for anyone; requesters omit it.",
     )
     category_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    impact: Impact = Impact.MEDIUM
-    urgency: Urgency = Urgency.MEDIUM
-    channel: Channel = Channel.API
+    impact: Impact | None = Field(default=None, description="Agents only (medium when omitted).")
+    urgency: Urgency | None = Field(default=None, description="Agents only (medium when omitted).")
+    channel: Channel | None = Field(default=None, description="Agents only (api when omitted).")
 
 
 class TicketUpdateIn(InputSchema):

@@ -17,6 +17,7 @@ from escala.tiers.queries import first_tier, priority_for, team_for
 from .. import events
 from ..choices import AuthorKind, Channel, EventKind, MessageKind, StayReason
 from ..models import Message, Ticket
+from ..requester_fields import refuse_staff_fields
 from ._common import open_stay, required_text, store_attachments, validate_attachments
 
 MAX_SUBJECT = 250
@@ -30,20 +31,26 @@ def create_ticket(
     channel: str,
     by: Any,
     category: Category | None = None,
-    impact: str = Impact.MEDIUM,
-    urgency: str = Urgency.MEDIUM,
+    impact: str | None = None,
+    urgency: str | None = None,
     attachments: Iterable[UploadedFile] = (),
     time_spent: timedelta | None = None,
 ) -> Ticket:
     """Open a ticket at the tier and team of its category (Level 1 when it has none).
 
     `by` is the user who files it: the requester themself, an agent taking a call, or None for
-    the system (mail ingest, an integration).
+    the system (mail ingest, an integration). Impact and urgency (medium when not given) and time
+    spent are the desk's: a requester who gives them is refused, field by field.
     """
     if by is not None and not (is_admin(by) or agent_of(by) is not None):
         own = requester_of(by)
         if own is None or own.pk != requester.pk:
             raise Forbidden(_("You can only open tickets for yourself."))
+    if by is not None:  # a person; None is the system (trusted mail, an integration)
+        # A requester's own ticket: the desk weighs it (escala.tickets.requester_fields).
+        refuse_staff_fields(by, {"impact": impact, "urgency": urgency, "time_spent": time_spent})
+    impact = impact or Impact.MEDIUM
+    urgency = urgency or Urgency.MEDIUM
     subject = required_text(subject, field="subject", message=_("A subject is required."))
     if len(subject) > MAX_SUBJECT:
         raise ValidationFailed(

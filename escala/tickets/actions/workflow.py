@@ -17,6 +17,7 @@ from .. import events
 from ..choices import OPEN_STATUSES, EventKind, Status, StayReason
 from ..models import Ticket, VendorCase
 from ..permissions import ensure_can_see, ensure_can_work
+from ..requester_fields import refuse_staff_fields
 from ._common import (
     check_transition,
     close_open_vendor_case,
@@ -152,6 +153,8 @@ def update_ticket_fields(
 ) -> Ticket:
     """Change descriptive fields. Impact or urgency recompute the priority from the matrix;
     an explicit priority is an agent's override."""
+    if by is not None:  # a person; None is the system (triggers, the SLA sweep)
+        refuse_staff_fields(by, {"impact": impact, "urgency": urgency, "priority": priority})
     if impact is not None and impact not in Impact.values:
         raise ValidationFailed(_("Unknown impact."), field="impact")
     if urgency is not None and urgency not in Urgency.values:
