@@ -149,9 +149,15 @@ def update_ticket_fields(
     urgency: str | None = None,
     priority: str | None = None,
     expected_version: int | None = None,
+    cause: str = "",
+    contract_priority: str = "",
 ) -> Ticket:
     """Change descriptive fields. Impact or urgency recompute the priority from the matrix;
-    an explicit priority is an agent's override."""
+    an explicit priority is an agent's override.
+
+    `cause="sla_breach"` marks a priority change an SLA breach made (the sweep's bump, a trigger
+    fired by a breach): its event keeps `contract_priority`, the priority the SLA clocks go on
+    being measured against (docs/decisions/0004-sla-clocks.md)."""
     if impact is not None and impact not in Impact.values:
         raise ValidationFailed(_("Unknown impact."), field="impact")
     if urgency is not None and urgency not in Urgency.values:
@@ -187,7 +193,12 @@ def update_ticket_fields(
         if not changes:
             return locked
         for name, (old, new) in changes.items():
-            events.record(locked, EventKind.FIELD_CHANGED, by=by, field=name, old=old, new=new)
+            data = None
+            if name == "priority" and cause:
+                data = {"cause": cause, "contract_priority": contract_priority or str(old)}
+            events.record(
+                locked, EventKind.FIELD_CHANGED, by=by, field=name, old=old, new=new, data=data
+            )
         touch(locked)
     return locked
 
