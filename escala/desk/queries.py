@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
+from escala.core.inputs import parse_id
 from escala.core.paging import Order
 from escala.people.models import Agent
 from escala.people.queries import agent_of, is_admin, team_and_tier_ids
@@ -126,8 +127,8 @@ def filter_tickets(tickets: QuerySet[Ticket], data: dict[str, Any]) -> QuerySet[
 
 def search_q(text: str) -> Q:
     number = text.upper().removeprefix("ESC-").removeprefix("#").lstrip("0")
-    if number.isdigit():
-        return Q(pk=int(number)) | Q(subject__icontains=text)
+    if (pk := parse_id(number)) is not None:
+        return Q(pk=pk) | Q(subject__icontains=text)
     return Q(subject__icontains=text)
 
 
