@@ -50,3 +50,37 @@ def parse_id(value: Any, *, minimum: int = 1, maximum: int = MAX_DB_INT) -> int 
         return None
     number = sign * int(digits)
     return number if minimum <= number <= maximum else None
+
+
+# Every CharField of Escala's own models (and the user's names) is one line by definition; long
+# text lives in TextFields. Flattening them on save is the safety net under the actions' own
+# cleaning: the admin, a management command or a new code path cannot store a line break in a
+# subject or a name that a mail header would later carry. Secrets are left exactly as typed.
+_one_line_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _one_line_attnames(model: type) -> tuple[str, ...]:
+    if model not in _one_line_fields:
+        from django.db import models
+
+        _one_line_fields[model] = tuple(
+            f.attname
+            for f in model._meta.concrete_fields  # type: ignore[attr-defined]
+            if type(f) in (models.CharField, models.EmailField, models.SlugField)
+            and "password" not in f.name
+            and not f.choices
+        )
+    return _one_line_fields[model]
+
+
+def flatten_one_line_fields(sender: type, instance: Any, raw: bool = False, **_: Any) -> None:
+    """pre_save receiver: control characters in one-line text fields become a space."""
+    if raw:
+        return  # fixtures load exactly what they hold
+    module = sender.__module__
+    if not (module.startswith("escala.") or module == "django.contrib.auth.models"):
+        return
+    for name in _one_line_attnames(sender):
+        value = getattr(instance, name, None)
+        if isinstance(value, str) and _CONTROL.search(value):
+            setattr(instance, name, one_line(value))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock, memo
 from escala.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from escala.core.inputs import one_line
 from escala.people.models import Agent
 from escala.people.queries import agent_of, requester_of
 from escala.tiers.choices import Impact, Priority, Urgency
@@ -165,7 +166,9 @@ def update_ticket_fields(
     if priority is not None and priority not in Priority.values:
         raise ValidationFailed(_("Unknown priority."), field="priority")
     if subject is not None:
-        subject = required_text(subject, field="subject", message=_("A subject is required."))
+        subject = required_text(
+            one_line(subject), field="subject", message=_("A subject is required.")
+        )
         if len(subject) > 250:
             raise ValidationFailed(_("The subject is too long."), field="subject")
     with transaction.atomic():
