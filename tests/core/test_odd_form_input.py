@@ -159,7 +159,14 @@ def test_odd_query_strings_on_the_lists_are_not_server_errors(world, supervisor)
     client = Client(raise_request_exception=False)
     client.force_login(supervisor.user)
     failures = []
-    for page in ["/desk/", "/desk/kb/", "/desk/kb/tickets/", "/desk/reports/", "/kb/", "/desk/mail/"]:
+    for page in [
+        "/desk/",
+        "/desk/kb/",
+        "/desk/kb/tickets/",
+        "/desk/reports/",
+        "/kb/",
+        "/desk/mail/",
+    ]:
         for value in ODD_VALUES[1:] + ["[]", "{}", "%"]:
             query = {
                 key: value

@@ -25,15 +25,13 @@ from .conftest import compose
 
 pytestmark = pytest.mark.django_db
 
-AWKWARD = "Ann O'Brien & <Sons> \"Ltd\""
-SUBJECT = "John's printer & <toner> \"again\""
+AWKWARD = 'Ann O\'Brien & <Sons> "Ltd"'
+SUBJECT = 'John\'s printer & <toner> "again"'
 ESCAPED = ("&#x27;", "&#39;", "&amp;", "&lt;", "&gt;", "&quot;")
 
 TEMPLATES = sorted(
     p.stem
-    for p in (
-        Path(outbound.__file__).parent / "templates" / "mail" / "notifications"
-    ).glob("*.txt")
+    for p in (Path(outbound.__file__).parent / "templates" / "mail" / "notifications").glob("*.txt")
 )
 
 
