@@ -108,7 +108,8 @@ def test_a_mail_with_a_folded_encoded_line_break_in_its_subject_and_name(setting
     assert filed.ticket.subject == "Hello Bcc: victim@example.com"
     # (Which address the parser reads from such a From is escala/mail/parse.py's business.)
     requester = filed.ticket.requester
-    assert "\n" not in requester.name and "\r" not in requester.name
+    assert "\n" not in requester.name
+    assert "\r" not in requester.name
 
 
 @pytest.mark.django_db

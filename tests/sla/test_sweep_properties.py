@@ -171,7 +171,7 @@ def _check_breaches(ticket: Ticket) -> None:
     cal=calendars(),
     policy_targets=st.lists(targets, min_size=4, max_size=4),
     tier_target=targets,
-    start=st.datetimes(datetime(2026, 1, 1), datetime(2026, 12, 31)).map(
+    start=st.datetimes(datetime(2026, 1, 1), datetime(2026, 12, 31)).map(  # noqa: DTZ001
         lambda d: d.replace(second=0, microsecond=0, tzinfo=UTC)
     ),
     history=steps,
