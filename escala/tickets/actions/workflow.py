@@ -270,7 +270,7 @@ def reopen_locked(ticket: Ticket, *, by: Any, reason: str) -> None:
     ticket.status = Status.REOPENED
     ticket.resolved_at = None
     open_stay(
-        ticket, tier=ticket.tier, team=ticket.team, by=by, reason=StayReason.CREATED, note=reason
+        ticket, tier=ticket.tier, team=ticket.team, by=by, reason=StayReason.REOPENED, note=reason
     )
 
 
