@@ -34,7 +34,10 @@ WORDS = [
 ]
 
 
-def write_corpus(folder: Path, count: int, *, seed: int = 7, senders: int = 600) -> list[Path]:
+def write_corpus(
+    folder: Path, count: int, *, seed: int = 7, senders: int = 600, sign=None
+) -> list[Path]:
+    """`sign(raw, domain) -> raw`: sign each mail (the DKIM benchmark), else written as is."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -69,6 +72,7 @@ def write_corpus(folder: Path, count: int, *, seed: int = 7, senders: int = 600)
                 filename=f"doc{i}.pdf",
             )
         path = folder / f"{i:06d}.eml"
-        path.write_bytes(msg.as_bytes())
+        raw = msg.as_bytes()
+        path.write_bytes(sign(raw, sender.rpartition("@")[2]) if sign else raw)
         paths.append(path)
     return paths

@@ -316,6 +316,18 @@ ESCALA_MAIL_SMTP_PORT = env_int("ESCALA_MAIL_SMTP_PORT", 8025)
 # PostgreSQL: process stored mail without waiting for the disk flush (safe: see mail/ingest.py).
 ESCALA_MAIL_ASYNC_COMMIT = env_bool("ESCALA_MAIL_ASYNC_COMMIT", True)
 ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS = env_int("ESCALA_MAIL_OUTBOX_MAX_ATTEMPTS", 8)
+# Who may act by mail (escala/mail/authn.py; README "Mailbox modes"). The mode of mail that no
+# mailbox claims (the pipe and the SMTP listener without one): strict, token or lenient.
+ESCALA_MAIL_SENDER_POLICY = env_str("ESCALA_MAIL_SENDER_POLICY", "strict")
+if ESCALA_MAIL_SENDER_POLICY not in ("strict", "token", "lenient"):
+    raise ImproperlyConfigured("ESCALA_MAIL_SENDER_POLICY must be strict, token or lenient.")
+# Authentication-Results of these authserv-ids are believed (the MTA must strip incoming ones).
+ESCALA_MAIL_TRUSTED_AUTHSERV_IDS = env_list("ESCALA_MAIL_TRUSTED_AUTHSERV_IDS", [])
+ESCALA_MAIL_TOKEN_DAYS = env_int("ESCALA_MAIL_TOKEN_DAYS", 120)  # a reply address's validity
+# DNS for DKIM keys and DMARC records: "host[:port]" servers, comma-separated; empty: the system's.
+ESCALA_DNS_RESOLVER = env_list("ESCALA_DNS_RESOLVER", [])
+ESCALA_DNS_TIMEOUT = env_float("ESCALA_DNS_TIMEOUT", 3.0)
+ESCALA_DNS_CACHE_SECONDS = env_int("ESCALA_DNS_CACHE_SECONDS", 3600)
 # Outgoing mail (Django's MAILERS): SMTP by default; EMAIL_BACKEND may name another backend.
 _mail_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 _mail_options = (

@@ -8,6 +8,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 
 from escala.core.inputs import parse_id
 from escala.core.paging import Order
+from escala.mail.queries import sender_checks
 from escala.people.models import Agent
 from escala.people.queries import agent_of, is_admin, team_and_tier_ids
 from escala.tickets.choices import OPEN_STATUSES, Channel, MessageKind
@@ -170,6 +171,10 @@ def ticket_page(ticket: Ticket) -> TicketPage:
         )
     )
     _link_original_mails(messages)
+    # How the sender of each message filed from a mail was verified (escala.mail), shown with it.
+    checks = sender_checks([m.pk for m in messages if m.channel == Channel.EMAIL])
+    for message in messages:
+        message.sender_check = checks.get(message.pk)
     stays = list(ticket.tier_stays.select_related("tier", "team", "vendor"))
     cases = list(ticket.vendor_cases.select_related("vendor"))
     both_ways = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(

@@ -5,16 +5,22 @@ from .models import InboundMail, Mailbox, Outbox, ThreadId
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
-    list_display = ["name", "address", "default_category", "is_trusted", "is_active", "imap_host"]
+    list_display = [
+        "name", "address", "sender_policy", "default_category", "is_trusted", "is_active",
+        "imap_host",
+    ]  # fmt: skip
+    list_filter = ["sender_policy", "is_active"]
 
 
 @admin.register(InboundMail)
 class InboundMailAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "sender", "subject", "status", "outcome", "ticket"]
-    list_filter = ["status", "outcome", "source"]
+    list_display = [
+        "received_at", "sender", "subject", "status", "outcome", "auth_result", "ticket"
+    ]  # fmt: skip
+    list_filter = ["status", "outcome", "auth_result", "source"]
     search_fields = ["sender", "subject", "message_id"]
     exclude = ["raw"]
-    raw_id_fields = ["ticket", "filed_message"]
+    raw_id_fields = ["ticket", "filed_message", "decided_by"]
 
 
 @admin.register(Outbox)

@@ -35,6 +35,7 @@ class Outcome(models.TextChoices):
     REFUSED = "refused", _("Refused by the ticket rules")
     VENDOR_UNMATCHED = "vendor_unmatched", _("Vendor mail without a ticket")
     NO_SENDER = "no_sender", _("No sender address")
+    UNVERIFIED_SENDER = "unverified_sender", _("Unverified sender")
     ERROR = "error", _("Processing error")
 
 
@@ -52,3 +53,27 @@ class NotificationKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     VENDOR = "vendor", _("Mail to vendor")
     MAJOR_INCIDENT = "major_incident", _("Major incident update")
+
+
+class SenderPolicy(models.TextChoices):
+    """Who may act by mail through a mailbox (see authn.py and the README)."""
+
+    STRICT = "strict", _("Strict: a verified sender (DKIM/DMARC) or a valid reply token")
+    TOKEN = "token", _("Token: replies need a valid reply token or a verified sender")
+    LENIENT = "lenient", _("Lenient: anyone, unless the domain says the mail is forged")
+
+
+class AuthResult(models.TextChoices):
+    PASS = "pass", _("Verified")
+    FAIL = "fail", _("Forged")
+    NONE = "none", _("Not verified")
+    TEMPERROR = "temperror", _("Not verified (DNS error)")
+
+
+class Decision(models.TextChoices):
+    """What an agent decided about a held mail."""
+
+    RELEASED = "released", _("Released as the sender")
+    NEW_TICKET = "new_ticket", _("Filed as a new ticket")
+    DISMISSED = "dismissed", _("Dismissed")
+    RETRIED = "retried", _("Processed again")

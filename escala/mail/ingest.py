@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from escala.automation import routing
 from escala.core import clock, memo, rows
-from escala.core.errors import DomainError
+from escala.core.errors import DomainError, Forbidden, InvalidTransition
 from escala.knowledge import search
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Organization, Requester
@@ -40,8 +40,8 @@ from escala.tickets.choices import Channel, LinkKind, VendorCaseStatus
 from escala.tickets.models import Message, Ticket, VendorCase
 from escala.tiers.models import Category
 
-from . import outbound, thread_match
-from .choices import InboundStatus, Outcome, Source
+from . import authn, outbound, sender_policy, thread_match
+from .choices import Decision, InboundStatus, Outcome, Source
 from .models import InboundMail, Mailbox, ThreadId
 from .parse import (
     ParsedAttachment,
@@ -115,10 +115,22 @@ def store_and_parse(
     already stored is left out: it is filed from the bytes stored first, read back."""
     ids, created = _store_many(raws, **store_kwargs)
     parsed: dict[int, ParsedMail | Exception | None] = {}
+    # The sender checks (DNS) run here, before the processing transaction locks anything.
+    where = InboundMail(
+        mailbox=store_kwargs.get("mailbox"),
+        envelope_to=",".join(store_kwargs.get("envelope_to") or ()),
+    )
     for pk, raw in zip(ids, raws, strict=True):
         if pk in created and pk not in parsed:
-            parsed[pk] = parse_stored(raw, len(raw))
+            parsed[pk] = _verified(where, parse_stored(raw, len(raw)), raw)
     return ids, parsed
+
+
+def _verified(mail: InboundMail, parsed, raw) -> ParsedMail | Exception | None:  # noqa: ANN001
+    """The parsed mail with its sender verdict (`parsed.auth`, see sender_policy.check)."""
+    if isinstance(parsed, ParsedMail):
+        parsed.auth = sender_policy.check(mail, parsed, bytes(raw))  # type: ignore[attr-defined]
+    return parsed
 
 
 def _store_many(
@@ -190,25 +202,50 @@ class Hold(Exception):  # noqa: N818  (a decision, not an error)
 
 
 def process(
-    mail_id: int, *, force: bool = False, as_new_ticket: bool = False, by=None
+    mail_id: int,
+    *,
+    force: bool = False,
+    as_new_ticket: bool = False,
+    release: bool = False,
+    by=None,
 ) -> InboundMail:
     """Process one stored mail exactly once. `force` re-processes a quarantined one;
-    `as_new_ticket` (an agent's decision, `by`) files it as a new ticket whatever it looked like."""
+    `as_new_ticket` (an agent's decision, `by`) files it as a new ticket whatever it looked like;
+    `release` (see `release`): the agent vouches for the sender."""
+    wanted = {InboundStatus.RECEIVED} | ({InboundStatus.QUARANTINED} if force else set())
+    # Parsed and checked (DNS) before the transaction: no lock waits on a name server.
+    early = InboundMail.objects.select_related("mailbox").filter(pk=mail_id).first()
+    parsed = None
+    if early is not None and early.status in wanted:
+        parsed = _verified(early, parse_stored(early.raw, early.size), early.raw)
     try:
         with transaction.atomic():
             _tune_transaction()
-            mail = InboundMail.objects.select_for_update().get(pk=mail_id)
-            wanted = {InboundStatus.RECEIVED} | ({InboundStatus.QUARANTINED} if force else set())
+            locked = InboundMail.objects.select_for_update()
+            if isinstance(parsed, ParsedMail):
+                locked = locked.defer("raw")  # parsed already
+            mail = locked.get(pk=mail_id)
             if mail.status not in wanted:
                 return mail
             mail.attempts += 1
             try:
                 with transaction.atomic():
-                    result = _route(mail, as_new_ticket=as_new_ticket, by=by)
+                    result = _route(
+                        mail, as_new_ticket=as_new_ticket, release=release, by=by, parsed=parsed
+                    )
             except Hold as hold:
                 result = Result(hold.status, hold.outcome, hold.reason)
             except DomainError as exc:
                 result = Result(InboundStatus.QUARANTINED, Outcome.REFUSED, exc.message)
+            if by is not None and result.status == InboundStatus.PROCESSED:
+                mail.decision = (
+                    Decision.NEW_TICKET
+                    if as_new_ticket
+                    else Decision.RELEASED
+                    if release
+                    else Decision.RETRIED
+                )
+                mail.decided_by, mail.decided_at = by, clock.now()
             _finish(mail, result)
             return mail
     except Exception:
@@ -263,6 +300,8 @@ BATCH_FIELDS = [
     "body_text",
     "body_html",
     "no_auto_reply",
+    "auth",
+    "auth_result",
 ]
 
 
@@ -380,14 +419,41 @@ def dismiss(mail_id: int, *, by) -> InboundMail:
                 mail.reason + "\n" + _("Dismissed by %(name)s.") % {"name": name}
             ).strip()
             mail.processed_at = clock.now()
-            mail.save(update_fields=["status", "reason", "processed_at"])
+            mail.decision, mail.decided_by, mail.decided_at = Decision.DISMISSED, by, clock.now()
+            mail.save(
+                update_fields=[
+                    "status", "reason", "processed_at", "decision", "decided_by", "decided_at"
+                ]
+            )  # fmt: skip
     return mail
 
 
-def _route(
+def release(mail_id: int, *, by) -> InboundMail:
+    """An agent vouches for the sender of a mail held as unverified: it is processed as that
+    person's. A mail from an agent acts as that agent, so only they (or an administrator) may
+    release it."""
+    mail = InboundMail.objects.get(pk=mail_id)
+    if mail.outcome != Outcome.UNVERIFIED_SENDER:
+        raise InvalidTransition(_("Only a mail held as an unverified sender can be released."))
+    sender = thread_match.identify(mail.sender) if mail.sender else None
+    if (
+        sender is not None
+        and sender.agent is not None
+        and sender.agent.user_id != by.pk
+        and not by.is_superuser
+    ):
+        raise Forbidden(
+            _("Only %(agent)s may release a mail that acts as them.")
+            % {"agent": sender.agent.display_name}
+        )
+    return process(mail_id, force=True, release=True, by=by)
+
+
+def _route(  # noqa: C901, PLR0912  (one decision per kind of sender, in order)
     mail: InboundMail,
     *,
     as_new_ticket: bool = False,
+    release: bool = False,
     by=None,
     parsed: ParsedMail | Exception | None = None,
 ) -> Result:
@@ -411,10 +477,17 @@ def _route(
     mail.body_text = parsed.text
     mail.body_html = parsed.html
     mail.no_auto_reply = wants_no_auto_reply(parsed)
+    auth = getattr(parsed, "auth", None)
+    if auth is None:
+        auth = sender_policy.check(mail, parsed, bytes(mail.raw))
+    mail.auth, mail.auth_result = auth, auth["result"]
     if as_new_ticket:
         if not parsed.from_addr:
             raise Hold(Outcome.NO_SENDER, _("The mail has no sender address."))
         sender = thread_match.identify(parsed.from_addr)
+        if not sender_policy.verified(auth) and not release:
+            # Filed by an agent, but the address may not be the sender's: no receipt to it.
+            mail.no_auto_reply = True
         return _new_ticket(mail, parsed, sender.requester, by=by, checked=True)
 
     # The envelope sender is known only when the way in gave one ("<>" is the null sender).
@@ -433,22 +506,20 @@ def _route(
         _check_rate(mail)
     envelope_to = [a for a in mail.envelope_to.split(",") if a]
     match = thread_match.find_ticket(parsed, envelope_to)
+    sender_policy.note_token(auth, match)
+    address = parsed.from_addr
+    # Each check below holds the mail before anything is written or mailed; `release`: an
+    # agent vouched for the sender.
+    gate = (lambda why: None) if release else _hold_unverified(auth)
+    gate(sender_policy.forged(auth))
 
     if sender.vendor is not None and sender.agent is None and sender.requester is None:
+        gate(sender_policy.refuse_vendor(auth, match, parsed, envelope_to, sender.vendor))
         return _vendor_mail(mail, parsed, sender.vendor, match)
     if match.ticket is not None:
         ticket = match.ticket
         if sender.agent is not None:
-            if match.how == "subject":
-                # From: is easy to forge; an agent's mail must carry what only Escala sent them.
-                raise Hold(
-                    Outcome.REFUSED,
-                    _(
-                        "A mail from agent %(sender)s names %(ticket)s only in its subject: "
-                        "answer from the notification (its reply address), or in the console."
-                    )
-                    % {"sender": parsed.from_addr, "ticket": ticket.reference},
-                )
+            gate(sender_policy.refuse_agent(auth, match, address))
             message = actions.add_reply(
                 ticket=ticket,
                 by=sender.agent.user,
@@ -459,6 +530,7 @@ def _route(
             _after(mail, parsed, ticket, message)
             return Result(InboundStatus.PROCESSED, Outcome.AGENT_REPLY, "", ticket, message)
         if thread_match.is_requester_party(ticket, sender.requester):
+            gate(sender_policy.refuse_reply(auth, match, address))
             if ticket.is_closed:
                 return _new_ticket(mail, parsed, sender.requester, related_to=ticket)
             message = actions.add_reply(
@@ -478,7 +550,17 @@ def _route(
                 _("%(sender)s is not a participant of %(ticket)s.")
                 % {"sender": parsed.from_addr, "ticket": ticket.reference},
             )
+    gate(sender_policy.refuse_new(auth, match, address))
     return _new_ticket(mail, parsed, sender.requester)
+
+
+def _hold_unverified(auth: dict):  # noqa: ANN202
+    def gate(why: str) -> None:
+        if why:
+            lines = [why, *authn.describe(auth)]
+            raise Hold(Outcome.UNVERIFIED_SENDER, "\n".join(lines))
+
+    return gate
 
 
 def _is_our_own(parsed: ParsedMail) -> bool:

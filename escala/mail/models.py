@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from escala.tickets.models import Message, Ticket
 from escala.tiers.models import Category, Vendor
 
-from .choices import InboundStatus, NotificationKind, OutboxStatus, Outcome, Source
+from .choices import (
+    AuthResult,
+    Decision,
+    InboundStatus,
+    NotificationKind,
+    OutboxStatus,
+    Outcome,
+    SenderPolicy,
+    Source,
+)
 
 
 class Mailbox(models.Model):
@@ -24,6 +33,26 @@ class Mailbox(models.Model):
         _("trusted"),
         default=False,
         help_text=_("Only mail from trusted mailboxes may steer routing with X-Escala-* headers."),
+    )
+    sender_policy = models.CharField(
+        _("sender checks"),
+        max_length=10,
+        choices=SenderPolicy.choices,
+        default=SenderPolicy.STRICT,
+        help_text=_(
+            "What a mail must prove before it acts as its sender. Agents acting by mail always "
+            "need a verified sender and their own reply token."
+        ),
+    )
+    trusted_authserv_ids = models.CharField(
+        _("trusted Authentication-Results"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "authserv-ids (comma-separated) of the mail servers whose Authentication-Results "
+            "are believed, e.g. mx.google.com for a Gmail mailbox. Only servers that remove "
+            "such headers from incoming mail."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     imap_host = models.CharField(_("IMAP host"), max_length=200, blank=True)
@@ -84,6 +113,22 @@ class InboundMail(models.Model):
     body_html = models.TextField(blank=True)
     body_text = models.TextField(blank=True)
     no_auto_reply = models.BooleanField(default=False)
+    # Who sent it, as far as Escala could verify (authn.verdict), the reply token it carried
+    # and the mode that applied: shown on the held mail and on the ticket's message.
+    auth_result = models.CharField(
+        _("sender verification"), max_length=10, choices=AuthResult.choices, blank=True
+    )
+    auth = models.JSONField(default=dict, blank=True)
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import timedelta
@@ -35,10 +36,12 @@ from escala.tickets.permissions import ensure_can_work
 from escala.tiers.models import Team
 
 from . import thread_match
+from .addresses import clean_header_text, is_clean_addr_spec
 from .choices import NotificationKind, OutboxStatus
 from .models import Outbox, ThreadId
 
 log = logging.getLogger(__name__)
+_SAFE_MSGID = re.compile(r"[!-;=?-~]{1,250}@[!-;=?-~]{1,250}")  # printable ASCII without < >
 
 SILENT_STATUSES = {Status.OPEN, Status.RESOLVED, Status.NEW}  # resolution has its own mail
 NOTIFIED_KINDS = {
@@ -98,6 +101,9 @@ def _thread_headers(ticket: Ticket, *, new_ticket: bool = False) -> tuple[str, s
     )
     if not ids and (origin := _answering.get()) and origin[0]:
         ids = [origin[0]]  # the receipt answers the mail that opened the ticket
+    # Ids filed from incoming mail were written by strangers: only printable ASCII, no spaces
+    # nor brackets, ever reaches our headers.
+    ids = [i for i in ids if _SAFE_MSGID.fullmatch(i)]
     if not ids:
         return "", ""
     refs = ids[:1] + ids[-9:] if len(ids) > 10 else ids
@@ -123,6 +129,13 @@ def queue_mail(
     recipients are listed once each, so no duplicate can meet the (event, kind, to) constraint:
     no savepoint to catch one, and inside `rows.buffered()` (a mail batch) the rows are written
     with the batch's others, at its end."""
+    to = to.strip()
+    if not is_clean_addr_spec(to):
+        # One clean addr-spec per mail, or nothing: a name, a list or a line break in a stored
+        # address never becomes a recipient (nor a header).
+        log.warning("not mailing %r: not one clean address", to[:100])
+        return None
+    subject = clean_header_text(subject)
     message_id = thread_match.new_message_id()
     in_reply_to, references = (
         _thread_headers(ticket, new_ticket=new_ticket) if ticket is not None else ("", "")
@@ -145,7 +158,8 @@ def queue_mail(
         message_id=message_id,
         in_reply_to=in_reply_to,
         references=references,
-        reply_to=thread_match.reply_address(ticket.pk) if ticket is not None else "",
+        # The reply address is this recipient's own: only they may answer through it.
+        reply_to=thread_match.reply_address(ticket.pk, to) if ticket is not None else "",
         headers=headers,
         created_at=now,
         next_attempt_at=now,
@@ -412,6 +426,10 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
         if case is None:
             raise InvalidTransition(_("The ticket has no open vendor case."), field="body")
         vendor = case.vendor
+        if not is_clean_addr_spec(vendor.support_email.strip()):
+            raise ValidationFailed(
+                _("The vendor's support address is not a valid mail address."), field="body"
+            )
         first = locked.messages.filter(kind=MessageKind.REPLY).first()
         language = "en"
         with translation.override(language):
@@ -477,14 +495,20 @@ def deliver(outbox_id: int) -> str:
         # Claim it: a second worker will not pick it up before the back-off passes.
         row.next_attempt_at = now + _backoff(row.attempts)
         row.save(update_fields=["attempts", "next_attempt_at"])
-    headers = dict(row.headers)
-    headers["Message-ID"] = f"<{row.message_id}>"
+    if not is_clean_addr_spec(row.to) or (row.reply_to and not is_clean_addr_spec(row.reply_to)):
+        Outbox.objects.filter(pk=outbox_id).update(
+            status=OutboxStatus.FAILED, last_error="Not one clean recipient address."
+        )
+        return "failed"
+    # Last guard: whatever a row holds, no header value carries a line break or a control.
+    headers = {name: clean_header_text(value) for name, value in row.headers.items()}
+    headers["Message-ID"] = f"<{clean_header_text(row.message_id)}>"
     if row.in_reply_to:
-        headers["In-Reply-To"] = row.in_reply_to
+        headers["In-Reply-To"] = clean_header_text(row.in_reply_to)
     if row.references:
-        headers["References"] = row.references
+        headers["References"] = clean_header_text(row.references)
     mail = EmailMessage(
-        subject=row.subject,
+        subject=clean_header_text(row.subject),
         body=row.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.to],

@@ -16,8 +16,8 @@ from email.header import decode_header
 from email.message import Message as EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import getaddresses
 
+from . import addresses as strict
 from .charsets import decode_bytes
 from .htmltext import html_to_text, link_inline_images, sanitize_html
 from .parts import clean_part_headers, eml_name, header_text, message_bytes, uudecode_blocks
@@ -170,14 +170,16 @@ def dedup_key(raw: bytes, message_id: str | None = None) -> str:
     return hashlib.sha256(b"raw:" + raw).hexdigest()
 
 
+def _mailboxes(values: list[object]) -> list[strict.Mailbox]:
+    found: list[strict.Mailbox] = []
+    for value in values:
+        if value:
+            found += strict.read_mailboxes(_raw_header_text(value), decode_header_value)
+    return list({m.address: m for m in reversed(found)}.values())[::-1]  # first of each kept
+
+
 def _addresses(values: list[object]) -> list[str]:
-    texts = [decode_header_value(v) for v in values if v]
-    out = []
-    for _name, addr in getaddresses(texts):
-        addr = addr.strip().lower()
-        if "@" in addr and addr not in out:
-            out.append(addr[:254])
-    return out
+    return [m.address for m in _mailboxes(values)]
 
 
 # --- loops -----------------------------------------------------------------------------------
@@ -461,7 +463,12 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int = 10 * 1024 * 1024) -> P
     mail.in_reply_to = message_ids(" ".join(get_all("In-Reply-To")))
     mail.references = message_ids(" ".join(_raw_header_text(v) for v in get_all("References")))
     mail.subject = mail.headers.get("subject", "")
-    mail.from_name, mail.from_addr = _sender((get_all("From") or [""])[0])
+    # Addresses come from the raw headers' structure, never from a decoded display name.
+    senders = _mailboxes(get_all("From"))
+    if senders:
+        mail.from_name, mail.from_addr = senders[0].name, senders[0].address
+    if len(senders) > 1 or len(get_all("From")) > 1:
+        mail.defects.append("MultipleFromAddresses")
     reply_to = _addresses(get_all("Reply-To"))
     mail.reply_to = reply_to[0] if reply_to else ""
     mail.to = _addresses(get_all("To"))
@@ -501,22 +508,3 @@ def _clean_text(text: str) -> str:
 
 
 _ANGLE_ADDR = re.compile(r"^(?P<name>.*?)<(?P<addr>[^<>@\s]+@[^<>\s]+)>\s*(?:\(.*\))?\s*$", re.S)
-
-
-def _sender(raw: object) -> tuple[str, str]:
-    """(display name, address) of a From: header. The address is read from the RAW header
-    (before encoded words are decoded: a decoded name may hold commas, quotes or an address of
-    its own); only then is the display name decoded. "=?utf-8?Q?M=C3=BCller=2C_Hans?=" is the
-    name "Müller, Hans", and so is the unquoted raw "Müller, Hans <h@x>"."""
-    text = re.sub(r"[\r\n]+[ \t]*", " ", _raw_header_text(raw)).strip()
-    found = _ANGLE_ADDR.match(text)
-    if found:
-        name, addr = found.group("name"), found.group("addr")
-    else:
-        pairs = [(n, a) for n, a in getaddresses([text]) if "@" in a]
-        name, addr = pairs[0] if pairs else ("", "")
-    name = decode_header_value(name.strip()).strip().strip("\"'").strip()
-    addr = addr.strip().lower()
-    if "@" not in addr or any(ch in addr for ch in ' ,;<>"\\()[]'):
-        return name[:200], ""
-    return name[:200], addr[:254]

@@ -1,13 +1,14 @@
 """Which ticket does a mail belong to, and who is its sender to Escala?
 
-Order: the Message-IDs it answers (In-Reply-To, References) against the ids Escala sent or filed;
-then a signed reply token in a recipient address; then the `[ESC-000123]` reference in the subject.
-Finding a ticket is not permission to post on it: ingest checks the sender is a participant.
+Order: a reply token issued to the sender (signed, bound to the ticket and to the address the
+mail was sent to, with an expiry); then the Message-IDs it answers (In-Reply-To, References)
+against the ids Escala sent or filed; then the `[ESC-000123]` reference in the subject.
+Finding a ticket is not permission to post on it: ingest checks the sender's authentication
+(authn.py), the token and that the sender is a participant.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import uuid
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
-from escala.core import memo, rows
+from escala.core import clock, memo, rows
 from escala.people.models import Agent, Requester
 from escala.tickets.models import Ticket, TicketParticipant
 from escala.tiers.models import Vendor
@@ -25,48 +27,95 @@ from .models import ThreadId
 from .parse import ParsedMail
 
 TOKEN_LENGTH = 20  # hex digits of HMAC-SHA256: 80 bits, far beyond guessing
+_DAY = 86400
 
 
-def _signature(ticket_id: int) -> str:
-    key = ("escala.mail.reply-token:" + settings.SECRET_KEY).encode()
-    return hmac.new(key, str(ticket_id).encode(), hashlib.sha256).hexdigest()[:TOKEN_LENGTH]
+def _signature(ticket_id: int, expires: str, recipient: str) -> str:
+    message = f"{ticket_id}.{expires}.{recipient.strip().lower()}"
+    return salted_hmac("escala.mail.reply-token.v2", message, algorithm="sha256").hexdigest()[
+        :TOKEN_LENGTH
+    ]
 
 
-def reply_token(ticket_id: int) -> str:
-    return f"t{ticket_id}-{_signature(ticket_id)}"
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
 
 
-def ticket_id_from_token(token: str) -> int | None:
-    match = re.fullmatch(rf"t(\d{{1,18}})-([0-9a-f]{{{TOKEN_LENGTH}}})", token.lower())
-    if not match:
-        return None
-    ticket_id = int(match.group(1))
-    if hmac.compare_digest(_signature(ticket_id), match.group(2)):
-        return ticket_id
-    return None
+def reply_token(ticket_id: int, recipient: str, *, days: int | None = None) -> str:
+    """t<ticket>.<expiry day>.<signature>: the signature binds the ticket, the expiry and the
+    address the mail was sent to. Only that address may use it, until it expires."""
+    days = settings.ESCALA_MAIL_TOKEN_DAYS if days is None else days
+    expires = _base36(int(clock.now().timestamp()) // _DAY + days)
+    return f"t{ticket_id}.{expires}.{_signature(ticket_id, expires, recipient)}"
 
 
-def reply_address(ticket_id: int) -> str:
-    """support+t123-<signature>@domain: replies carry the ticket even without threading headers."""
+def reply_address(ticket_id: int, recipient: str) -> str:
+    """support+t123.<expiry>.<signature>@domain: the reply address of a mail to `recipient`;
+    replies carry the ticket even without threading headers, and prove who received it."""
     local, _, domain = settings.ESCALA_MAIL_ADDRESS.partition("@")
-    return f"{local}+{reply_token(ticket_id)}@{domain}"
+    return f"{local}+{reply_token(ticket_id, recipient)}@{domain}"
+
+
+@dataclass(frozen=True)
+class Token:
+    ticket_id: int
+    expires: str
+    signature: str
+    address: str  # the whole reply address it came in
+
+    def state_for(self, sender: str) -> str:
+        """ "valid", "expired" (right sender, too old) or "invalid" (not issued to `sender`)."""
+        if not self.expires or not sender:
+            return TOKEN_INVALID
+        if not hmac.compare_digest(
+            _signature(self.ticket_id, self.expires, sender), self.signature
+        ):
+            return TOKEN_INVALID
+        if int(self.expires, 36) * _DAY < clock.now().timestamp():
+            return TOKEN_EXPIRED
+        return TOKEN_VALID
+
+
+TOKEN_VALID, TOKEN_EXPIRED, TOKEN_INVALID = "valid", "expired", "invalid"
+_TOKEN = re.compile(rf"t(\d{{1,18}})(?:\.([0-9a-z]{{1,8}})\.|-)([0-9a-f]{{{TOKEN_LENGTH}}})")
+
+
+def tokens_in(addresses: list[str]) -> list[Token]:
+    """The reply tokens on Escala's own address among `addresses` (a ticket each names; whether
+    the sender may use it is `Token.state_for`). The old tokens (t<id>-<sig>), bound to no
+    recipient, still name their ticket but are never valid."""
+    local, _, domain = settings.ESCALA_MAIL_ADDRESS.lower().partition("@")
+    found = []
+    for address in addresses:
+        user, _, host = address.lower().partition("@")
+        base, plus, token = user.partition("+")
+        if not plus or base != local or host != domain:
+            continue
+        if match := _TOKEN.fullmatch(token):
+            found.append(
+                Token(int(match.group(1)), match.group(2) or "", match.group(3), address.lower())
+            )
+    return found
+
+
+def ticket_id_from_token(token: str, sender: str) -> int | None:
+    """The ticket of a token that `sender` may use, else None."""
+    local, _, domain = settings.ESCALA_MAIL_ADDRESS.lower().partition("@")
+    for found in tokens_in([f"{local}+{token}@{domain}"]):
+        if found.state_for(sender) == TOKEN_VALID:
+            return found.ticket_id
+    return None
 
 
 def new_message_id() -> str:
     domain = settings.ESCALA_MAIL_ADDRESS.partition("@")[2] or "escala.invalid"
     return f"escala.{uuid.uuid4().hex}@{domain}"
-
-
-def _token_in(addresses: list[str]) -> int | None:
-    local, _, domain = settings.ESCALA_MAIL_ADDRESS.lower().partition("@")
-    for address in addresses:
-        user, _, host = address.lower().partition("@")
-        if "+" not in user:
-            continue
-        base, _, token = user.partition("+")
-        if base == local and host == domain and (found := ticket_id_from_token(token)):
-            return found
-    return None
 
 
 def reference_pattern() -> re.Pattern[str]:
@@ -77,33 +126,71 @@ def reference_pattern() -> re.Pattern[str]:
 @dataclass
 class Match:
     ticket: Ticket | None
-    how: str = ""  # "references", "token", "subject" or ""
+    how: str = ""  # "token", "references", "subject" or ""
+    # The reply token the mail came with, as far as its sender goes: "valid" only when the
+    # ticket was found by a token issued to this very sender (and not expired).
+    token_state: str = ""
+    token_address: str = ""
 
 
-def find_ticket(mail: ParsedMail, envelope_to: list[str] | None = None) -> Match:
-    ids = list(dict.fromkeys(mail.in_reply_to + list(reversed(mail.references))))
-    if ids:
-        wanted = [i[:255] for i in ids]
-        # A mail filed earlier in this batch: its id is still held (the first one keeps it).
-        known = {}
-        for row in reversed(rows.held(ThreadId)):
-            if row.message_id in wanted:
-                known[row.message_id] = row.ticket_id
-        read = memo.get(("thread_ids",), {})  # the batch's, read at its start
-        known |= {i: read[i] for i in wanted if read.get(i)}
-        if missing := [i for i in wanted if i not in read]:
-            known |= _thread_tickets(missing)
-        for message_id in ids:
-            if message_id in known:
-                return _found(known[message_id], "references")
+def find_ticket(
+    mail: ParsedMail, envelope_to: list[str] | None = None, sender: str | None = None
+) -> Match:
+    """Which ticket the mail is about. A reply token issued to its sender comes first (it is
+    what proves the sender received our mail); then the Message-IDs it answers; then any other
+    token-like address or the subject's reference, which only NAME a ticket."""
+    sender = (mail.from_addr if sender is None else sender).lower()
     recipients = mail.to + mail.cc + mail.delivered_to + list(envelope_to or [])
-    if (ticket_id := _token_in(recipients)) is not None:
-        match = _found(ticket_id, "token")
-        if match.ticket is not None:
-            return match
-    if found := reference_pattern().search(mail.subject):
-        return _found(int(found.group(1)), "subject")
-    return Match(None)
+    tokens = tokens_in(recipients)
+    states = [(t, t.state_for(sender)) for t in tokens]
+    for token, state in states:
+        if state == TOKEN_VALID:
+            match = _found(token.ticket_id, "token")
+            if match.ticket is not None:
+                match.token_state, match.token_address = state, token.address
+                return match
+    match = _by_references(mail) or Match(None)
+    if match.ticket is None:
+        for token, _state in states:
+            match = _found(token.ticket_id, "token")
+            if match.ticket is not None:
+                break
+    if match.ticket is None and (found := reference_pattern().search(mail.subject)):
+        match = _found(int(found.group(1)), "subject")
+    if states:
+        # Not valid for this sender: say why (expired beats invalid).
+        best = min(states, key=lambda pair: pair[1] != TOKEN_EXPIRED)
+        match.token_state, match.token_address = best[1], best[0].address
+    return match
+
+
+def _by_references(mail: ParsedMail) -> Match | None:
+    ids = list(dict.fromkeys(mail.in_reply_to + list(reversed(mail.references))))
+    if not ids:
+        return None
+    wanted = [i[:255] for i in ids]
+    # A mail filed earlier in this batch: its id is still held (the first one keeps it).
+    known = {}
+    for row in reversed(rows.held(ThreadId)):
+        if row.message_id in wanted:
+            known[row.message_id] = row.ticket_id
+    read = memo.get(("thread_ids",), {})  # the batch's, read at its start
+    known |= {i: read[i] for i in wanted if read.get(i)}
+    if missing := [i for i in wanted if i not in read]:
+        known |= _thread_tickets(missing)
+    for message_id in ids:
+        if message_id in known:
+            return _found(known[message_id], "references")
+    return None
+
+
+def token_recipients(address: str) -> list[str]:
+    """To whom Escala sent mails with this reply address (for the agent's explanation)."""
+    from .models import Outbox
+
+    return sorted(
+        set(Outbox.objects.filter(reply_to__iexact=address).values_list("to", flat=True)[:20])
+    )
 
 
 def _found(ticket_id: int, how: str) -> Match:

@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from escala.core.errors import DomainError
 from escala.tickets.permissions import is_staff_member, tickets_visible_to
 
-from . import ingest
-from .choices import InboundStatus
+from . import authn, ingest
+from .choices import InboundStatus, Outcome
 from .models import InboundMail
 
 LIST_FIELDS = ["id", "sender", "subject", "received_at", "status", "outcome", "reason", "size"]
@@ -46,7 +47,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mail/desk/quarantine.html",
-        {"page": page, "status": status, "statuses": InboundStatus},
+        {"page": page, "status": status, "statuses": InboundStatus, "nav": "mail"},
     )
 
 
@@ -54,7 +55,16 @@ def quarantine(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, mail_id: int) -> HttpResponse:
     _require_agent(request)
     mail = _mail_for(request, mail_id)
-    return render(request, "mail/desk/detail.html", {"mail": mail})
+    return render(
+        request,
+        "mail/desk/detail.html",
+        {
+            "mail": mail,
+            "verdict": authn.describe(mail.auth) if mail.auth_result else [],
+            "may_release": mail.outcome == Outcome.UNVERIFIED_SENDER,
+            "nav": "mail",
+        },
+    )
 
 
 @login_required
@@ -77,9 +87,15 @@ def act(request: HttpRequest, mail_id: int) -> HttpResponse:
         messages.error(request, _("This mail is no longer in quarantine."))
         return redirect("mail:detail", mail_id=mail.pk)
     if action == "retry":
-        mail = ingest.process(mail.pk, force=True)
+        mail = ingest.process(mail.pk, force=True, by=request.user)
     elif action == "new_ticket":
         mail = ingest.process(mail.pk, force=True, as_new_ticket=True, by=request.user)
+    elif action == "release" and mail.outcome == Outcome.UNVERIFIED_SENDER:
+        try:
+            mail = ingest.release(mail.pk, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("mail:detail", mail_id=mail.pk)
     elif action == "dismiss":
         mail = ingest.dismiss(mail.pk, by=request.user)
     else:

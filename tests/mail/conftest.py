@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .dkimkeys import FakeDNS, sign
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -23,6 +25,38 @@ def _mail_settings(settings, tmp_path):
     settings.ESCALA_MAIL_NOTIFY = True
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    # The safe default, as in production: mail that no mailbox claims needs a verified sender.
+    settings.ESCALA_MAIL_SENDER_POLICY = "strict"
+    settings.ESCALA_MAIL_TRUSTED_AUTHSERV_IDS = []
+
+
+@pytest.fixture(autouse=True)
+def dns() -> Iterator[FakeDNS]:
+    """The name server every sender check asks: empty until a test publishes keys in it."""
+    from escala.mail import authn, thread_match
+
+    # A rolled-back test sends no delete signal: forget the mailboxes an earlier test read.
+    thread_match.clear_cache()
+    fake = FakeDNS()
+    with authn.resolver(fake):
+        yield fake
+    thread_match.clear_cache()
+
+
+@pytest.fixture
+def lenient(settings) -> None:
+    """Mail that no mailbox claims is taken from anyone (the old behaviour), for the tests whose
+    subject is threading, parsing or limits rather than who the sender is."""
+    settings.ESCALA_MAIL_SENDER_POLICY = "lenient"
+
+
+def signed(raw: bytes, dns: FakeDNS, domain: str | None = None) -> bytes:
+    """The mail DKIM-signed by its From domain (or `domain`), the key published in `dns`."""
+    if domain is None:
+        from escala.mail.parse import parse_mail
+
+        domain = parse_mail(raw).from_addr.rpartition("@")[2]
+    return sign(raw, domain, dns=dns)
 
 
 def compose(
@@ -37,10 +71,13 @@ def compose(
     headers: dict[str, str] | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
     message_id: str | None = None,
+    verbatim: dict[str, str] | None = None,
 ) -> bytes:
-    """A mail as a common client writes it."""
+    """A mail as a common client writes it. `verbatim`: headers written byte for byte as given
+    (encoded words an attacker crafted, which the email library would decode and refuse)."""
     msg = EmailMessage()
-    msg["From"] = sender
+    verbatim = verbatim or {}
+    msg["From"] = sender if "From" not in verbatim else "placeholder@placeholder.example"
     msg["To"] = to
     if cc:
         msg["Cc"] = cc
@@ -57,7 +94,10 @@ def compose(
     for filename, ctype, data in attachments:
         maintype, subtype = ctype.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return msg.as_bytes()
+    for name in verbatim:
+        del msg[name]
+    head = "".join(f"{name}: {value}\n" for name, value in verbatim.items()).encode()
+    return head + msg.as_bytes()
 
 
 @pytest.fixture
