@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -43,6 +44,7 @@ HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
 }
@@ -151,6 +153,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(TooManyFieldsSent)
     def too_many(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 413, error_body("too_large", _("The request has too many fields.")))
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(
+            request, 400, error_body("bad_request", _("The multipart body is malformed."))
+        )
+
+    @api.exception_handler(UnicodeDecodeError)
+    def bad_encoding(request: HttpRequest, exc: Exception) -> HttpResponse:
+        message = _("The request is not valid UTF-8.")
+        return respond(request, 400, error_body("bad_request", message))
 
     @api.exception_handler(RateLimited)
     def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:

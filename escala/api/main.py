@@ -9,7 +9,7 @@ raise `escala.core.errors` exceptions: the error shape, rate limit and scopes th
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
-from . import auth, errors
+from . import auth, bodies, errors
 from .routers import directory, knowledge, problems, reports, tickets, webhooks
 from .schemas.common import COMMON_ERRORS
 
@@ -25,6 +25,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 errors.install(api)
+bodies.install(api)
 
 api.add_router("/", tickets.router)
 api.add_router("/", directory.router)

@@ -17,6 +17,7 @@ from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from escala.core.inputs import parse_id
 from escala.people.models import Agent, Organization
 from escala.tickets.choices import Channel, Status
 from escala.tiers.choices import Priority
@@ -46,8 +47,8 @@ def _by_id_or_name(model: Any, raw: str, name_field: str, missing: str) -> Any:
     """A row named by its id or its name; `missing` is the refusal (with %(value)s)."""
     raw = raw.strip()
     found = None
-    if raw.isdigit():
-        found = model.objects.filter(pk=int(raw)).first()
+    if (pk := parse_id(raw)) is not None:
+        found = model.objects.filter(pk=pk).first()
     if found is None:
         found = model.objects.filter(**{f"{name_field}__iexact": raw}).first()
     if found is None:
@@ -143,7 +144,7 @@ def _shown(kind: str, value: Any) -> str:
     for v in values:
         if kind in (ConditionField.TEAM, ActionKind.SET_TEAM):
             out.append(Team.objects.filter(pk=v).values_list("name", flat=True).first() or str(v))
-        elif kind in (ActionKind.ASSIGN, ActionKind.NOTIFY) and str(v).isdigit():
+        elif kind in (ActionKind.ASSIGN, ActionKind.NOTIFY) and parse_id(v) is not None:
             name = Agent.objects.filter(pk=v).values_list("user__username", flat=True).first()
             out.append(name or str(v))
         elif kind == ConditionField.ORGANIZATION:

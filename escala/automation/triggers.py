@@ -17,12 +17,14 @@ from django.utils.translation import gettext as _
 from escala.core import memo
 from escala.core.errors import DomainError
 from escala.people.models import Agent
+from escala.sla.timeline import BREACH_CAUSE, contract_priority
 from escala.tickets.actions import (
     assign_ticket,
     change_status,
     escalate_ticket,
     update_ticket_fields,
 )
+from escala.tickets.choices import EventKind
 from escala.tickets.models import Ticket, TicketEvent
 from escala.tiers.models import Team
 
@@ -86,10 +88,34 @@ def matches(ticket: Ticket, conditions: list[dict[str, Any]]) -> bool:
     return True
 
 
-def _run_action(ticket: Ticket, action: dict[str, Any], trigger: Trigger) -> None:
+def breach_caused(event: TicketEvent) -> bool:
+    """An SLA breach, or the priority bump a breach made: what a trigger does on it is a
+    breach's consequence too, and must not re-target the SLA clocks."""
+    return event.kind == EventKind.SLA_BREACHED or (event.data or {}).get("cause") == BREACH_CAUSE
+
+
+def _set_priority(ticket: Ticket, value: str, *, cause: str) -> None:
+    if not cause:
+        update_ticket_fields(ticket=ticket.pk, by=None, priority=value)
+        return
+    history = TicketEvent.objects.filter(ticket_id=ticket.pk).only(
+        "id", "kind", "created_at", "field", "new_value", "data"
+    )
+    update_ticket_fields(
+        ticket=ticket.pk,
+        by=None,
+        priority=value,
+        cause=cause,
+        contract_priority=contract_priority(list(history), ticket.priority),
+    )
+
+
+def _run_action(
+    ticket: Ticket, action: dict[str, Any], trigger: Trigger, *, cause: str = ""
+) -> None:
     kind, value = action.get("action"), action.get("value")
     if kind == ActionKind.SET_PRIORITY:
-        update_ticket_fields(ticket=ticket.pk, by=None, priority=value)
+        _set_priority(ticket, value, cause=cause)
     elif kind == ActionKind.SET_STATUS:
         change_status(ticket=ticket.pk, by=None, to=value)
     elif kind == ActionKind.SET_TEAM:
@@ -133,6 +159,7 @@ def fire(event: TicketEvent) -> list[str]:
     if not triggers:
         return []
     fired = []
+    cause = BREACH_CAUSE if breach_caused(event) else ""
     token = _in_trigger.set(True)
     try:
         before = (
@@ -149,7 +176,7 @@ def fire(event: TicketEvent) -> list[str]:
             fired.append(trigger.name)
             for action in trigger.actions:
                 try:
-                    _run_action(ticket, action, trigger)
+                    _run_action(ticket, action, trigger, cause=cause)
                 except (DomainError, Team.DoesNotExist, Agent.DoesNotExist) as exc:
                     log.warning("Trigger %s: action %s refused: %s", trigger.name, action, exc)
         _remember(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock
 from escala.core.errors import Forbidden, NotFound, ValidationFailed
+from escala.core.inputs import one_line
 from escala.people.queries import agent_of
 
 from .models import SavedFilter
@@ -32,7 +33,7 @@ def save_filter(*, by: Any, name: str, query: str) -> SavedFilter:
     agent = agent_of(by)
     if agent is None:
         raise Forbidden(_("Only agents can save filters."))
-    name = (name or "").strip()[:80]
+    name = one_line(name)[:80]  # no control characters: PostgreSQL refuses NUL even in a lookup
     if not name:
         raise ValidationFailed(_("Give the filter a name."), field="name")
     kept = [(k, v) for k, v in parse_qsl(query.lstrip("?")) if k in FILTER_KEYS and v]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from escala.automation.models import Macro
 from escala.core.forms import ModelChoiceField, MultipleFileField, VersionedForm
+from escala.core.inputs import parse_id
 from escala.people.choices import RequesterKind
 from escala.people.models import Agent, Organization, Requester
 from escala.tickets.choices import Channel, LinkKind, MessageKind, Status
@@ -308,7 +309,7 @@ def parse_reference(text: str) -> int | None:
     raw = (text or "").strip().upper().removeprefix("#")
     if "-" in raw:
         raw = raw.rsplit("-", 1)[1]
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return parse_id(raw)
 
 
 class NewTicketForm(forms.Form):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
+from escala.core.inputs import parse_id
 from escala.core.paging import Order
 from escala.mail.queries import sender_checks
 from escala.people.models import Agent
@@ -127,8 +128,8 @@ def filter_tickets(tickets: QuerySet[Ticket], data: dict[str, Any]) -> QuerySet[
 
 def search_q(text: str) -> Q:
     number = text.upper().removeprefix("ESC-").removeprefix("#").lstrip("0")
-    if number.isdigit():
-        return Q(pk=int(number)) | Q(subject__icontains=text)
+    if (pk := parse_id(number)) is not None:
+        return Q(pk=pk) | Q(subject__icontains=text)
     return Q(subject__icontains=text)
 
 

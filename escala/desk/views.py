@@ -27,6 +27,7 @@ from escala.automation.actions import apply_macro, set_away
 from escala.automation.models import Macro
 from escala.core.errors import DomainError, NotFound, StaleObject
 from escala.core.htmx import render_page, wants_fragment
+from escala.core.inputs import parse_id
 from escala.core.paging import keyset_page
 from escala.people.actions import create_requester
 from escala.people.models import Requester
@@ -146,7 +147,7 @@ def away(request: HttpRequest) -> HttpResponse:
 @require_POST
 @agent_required
 def bulk(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("tickets") if v.isdigit()]
+    ids = [pk for v in request.POST.getlist("tickets") if (pk := parse_id(v)) is not None]
     form = f.BulkForm(request.POST, ticket_ids=ids)
     back = request.POST.get("next") or reverse("desk:queue")
     if not back.startswith("/") or back.startswith("//"):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escala.core.errors import DomainError, NotFound
+from escala.core.inputs import parse_id
 from escala.tickets import actions as ticket_actions
 from escala.tickets.choices import LinkKind
 from escala.tickets.permissions import access_ticket
@@ -46,10 +47,7 @@ def _lang() -> str:
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value, minimum=0)
 
 
 def _with_translations(articles):

@@ -21,12 +21,12 @@ from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.dispatch import receiver
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from escala.core import clock, rows
 from escala.core.errors import InvalidTransition, ValidationFailed
+from escala.core.text_templates import render_text
 from escala.people.models import Agent
 from escala.tickets import actions
 from escala.tickets.choices import EventKind, MessageKind, Status, VendorCaseStatus
@@ -214,7 +214,8 @@ def _subject(ticket: Ticket, text: str) -> str:
 
 def _render(kind: str, language: str, context: dict[str, Any]) -> str:
     with translation.override(language):
-        return render_to_string(f"mail/notifications/{kind}.txt", context).strip() + "\n"
+        # Text mail: never HTML-escaped (core.text_templates).
+        return render_text(f"mail/notifications/{kind}.txt", context).strip() + "\n"
 
 
 def _requester_recipients(ticket: Ticket, *, new: bool = False) -> list[tuple[str, str, str]]:

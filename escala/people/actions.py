@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from escala.core.errors import Forbidden, ValidationFailed
+from escala.core.inputs import one_line
 
 from .choices import RequesterKind
 from .models import Organization, Requester
@@ -28,7 +29,7 @@ def create_requester(
     """A requester without a login, e.g. a caller an agent files a ticket for."""
     if by is not None and not (is_admin(by) or agent_of(by) is not None):
         raise Forbidden(_("Only help desk agents can add requesters."))
-    name = (name or "").strip()
+    name = one_line(name)
     if not name:
         raise ValidationFailed(_("Write the requester’s name."), field="name")
     email = (email or "").strip()
@@ -51,7 +52,7 @@ def create_requester(
         return Requester.objects.create(
             name=name[:200],
             email=email,
-            phone=(phone or "").strip()[:40],
+            phone=one_line(phone)[:40],
             kind=kind,
             organization=organization,
             language=language,

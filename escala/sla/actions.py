@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from escala.automation.notify import notify
+from escala.core import clock as core_clock
 from escala.core.errors import DomainError
 from escala.people.models import Agent
 from escala.tickets import events
 from escala.tickets.actions import escalate_ticket, update_ticket_fields
 from escala.tickets.choices import EventKind
 from escala.tickets.models import Ticket
-from escala.tiers.choices import Priority
+from escala.tiers.choices import PRIORITY_RANK, Priority
 from escala.tiers.models import SupportTier
 
+from . import clocks, timeline
 from .choices import CUSTOMER_CLOCKS, VENDOR_CLOCKS, ClockKind
 from .models import TicketClock, TierTarget
 
@@ -57,14 +60,29 @@ def _lock_clock(row_id: int) -> tuple[TicketClock, Ticket] | None:
     return row, ticket
 
 
-def warn(*, clock_id: int) -> bool:
+def _current(row: TicketClock, ticket: Ticket, now: datetime) -> TicketClock | None:
+    """The clock recomputed from the history as it stands under the locks: another worker's
+    sweep or an agent's change since the caller looked can have stopped or re-targeted it."""
+    for fresh in clocks.recompute(ticket.pk, now=now):
+        if fresh.pk == row.pk and fresh.cycle == row.cycle:
+            return fresh
+    return None
+
+
+def warn(*, clock_id: int, now: datetime | None = None) -> bool:
     """Record the warning once per clock run and tell whoever holds the ticket."""
+    now = now or core_clock.now()
     with transaction.atomic():
         locked = _lock_clock(clock_id)
         if locked is None:
             return False
         row, ticket = locked
         if row.warned or row.breached:
+            return False
+        row = _current(row, ticket, now)
+        if row is None or row.warned or row.breached:
+            return False
+        if row.warn_at is None or row.warn_at > now:
             return False
         row.warned = True
         row.save(update_fields=["warned"])
@@ -82,15 +100,22 @@ def warn(*, clock_id: int) -> bool:
     return True
 
 
-def breach(*, clock_id: int) -> bool:
+def breach(*, clock_id: int, now: datetime | None = None) -> bool:
     """Record the breach once per clock run, then escalate: hierarchically (the supervisor is
-    told, the priority goes up) and, when the target says so, functionally (Level 1 to 2)."""
+    told, the priority goes up) and, when the target says so, functionally (Level 1 to 2).
+
+    The clock is recomputed under its lock first, so only a real breach of the target in force
+    is recorded, once, however many sweeps or workers reach it."""
+    now = now or core_clock.now()
     with transaction.atomic():
         locked = _lock_clock(clock_id)
         if locked is None:
             return False
         row, ticket = locked
         if row.breached:
+            return False
+        row = _current(row, ticket, now)
+        if row is None or row.breached or row.due_at is None or row.due_at > now:
             return False
         row.breached = True
         row.warned = True
@@ -108,9 +133,7 @@ def breach(*, clock_id: int) -> bool:
         if not ticket.is_open:
             return True
         if row.kind not in VENDOR_CLOCKS and _raises_priority(row):
-            raised = RAISED.get(ticket.priority)
-            if raised is not None:
-                _consequence(update_ticket_fields, ticket=ticket.pk, by=None, priority=raised)
+            _raise_priority(ticket)
         if _escalates(row, ticket):
             _consequence(
                 escalate_ticket,
@@ -124,6 +147,24 @@ def breach(*, clock_id: int) -> bool:
                 ),
             )
     return True
+
+
+def _raise_priority(ticket: Ticket) -> None:
+    """One step above the contract priority (the one the clocks are measured against), once:
+    several clocks breaching together, or one after another, raise it one step in all. The
+    change names its cause, so it does not re-target the clocks (timeline.contract_priority)."""
+    contract = timeline.contract_priority(clocks.load_events(ticket.pk), ticket.priority)
+    raised = RAISED.get(contract)
+    if raised is None or PRIORITY_RANK[ticket.priority] <= PRIORITY_RANK[raised]:
+        return
+    _consequence(
+        update_ticket_fields,
+        ticket=ticket.pk,
+        by=None,
+        priority=raised,
+        cause=timeline.BREACH_CAUSE,
+        contract_priority=contract,
+    )
 
 
 def _consequence(action, **kwargs) -> None:  # noqa: ANN001

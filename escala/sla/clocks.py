@@ -49,10 +49,12 @@ class Context:
             calendar_rows=rows,
         )
 
-    def policy_for(self, ticket: Ticket) -> SlaPolicy | None:
+    def policy_for(self, ticket: Ticket, *, priority: str | None = None) -> SlaPolicy | None:
+        """The first active policy matching the ticket; `priority` (the contract priority, see
+        `timeline.contract_priority`) overrides the ticket's own."""
         for policy in self.policies:
             if policy.matches(
-                priority=ticket.priority,
+                priority=priority or ticket.priority,
                 category_id=ticket.category_id,
                 organization_id=ticket.organization_id,
             ):
@@ -127,7 +129,7 @@ class ClockView:
 
 
 def measure_ticket(ticket: Ticket, events: list, ctx: Context, now: datetime) -> list[ClockView]:
-    policy = ctx.policy_for(ticket)
+    policy = ctx.policy_for(ticket, priority=timeline.contract_priority(events, ticket.priority))
     cal = ctx.calendar_for(ticket, policy)
     share = (policy.warn_percent / 100) if policy else DEFAULT_WARN_SHARE
     out = []

@@ -51,6 +51,6 @@ def sweep(now: datetime | None = None, *, limit: int = 5000) -> SweepResult:
 def _handle(ticket_id: int, ctx: clocks.Context, now: datetime, result: SweepResult) -> None:
     for row in clocks.recompute(ticket_id, ctx=ctx, now=now):
         if not row.breached and row.due_at is not None and row.due_at <= now:
-            result.breached += actions.breach(clock_id=row.pk)
+            result.breached += actions.breach(clock_id=row.pk, now=now)
         elif not row.warned and row.warn_at is not None and row.warn_at <= now:
-            result.warned += actions.warn(clock_id=row.pk)
+            result.warned += actions.warn(clock_id=row.pk, now=now)

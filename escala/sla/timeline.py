@@ -20,6 +20,10 @@ from .clock import Pause
 
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 
+# The cause a priority change names in its event's data when an SLA breach made it (the sweep's
+# bump, or a trigger that fired on the breach). See docs/decisions/0004-sla-clocks.md.
+BREACH_CAUSE = "sla_breach"
+
 
 class EventLike(Protocol):
     id: int
@@ -63,6 +67,23 @@ class PauseRules:
         if self.pending_vendor:
             out.add(Status.PENDING_VENDOR)
         return frozenset(out)
+
+
+def contract_priority(events: Sequence[EventLike], current: str) -> str:
+    """The priority the ticket's customer clocks are measured against.
+
+    An agent's or a trigger's priority change moves the contract (the clocks keep their start
+    and take the new target); a change an SLA breach caused does not: its event carries the
+    contract in force (`data["contract_priority"]`), so the bump never re-targets the clocks the
+    ticket was already measured against. Only the latest priority change matters."""
+    for e in sorted(events, key=lambda e: (e.created_at, e.id), reverse=True):
+        if e.field != "priority" or e.kind == EventKind.CREATED:
+            continue
+        data = e.data or {}
+        if data.get("cause") == BREACH_CAUSE and data.get("contract_priority"):
+            return str(data["contract_priority"])
+        return e.new_value or current
+    return current
 
 
 def status_spans(events: Sequence[EventLike]) -> list[tuple[str, datetime, datetime | None]]:

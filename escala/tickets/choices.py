@@ -107,6 +107,7 @@ class StayReason(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     MERGED = "merged", _("Merged")
+    REOPENED = "reopened", _("Reopened")
 
 
 class VendorCaseStatus(models.TextChoices):

@@ -102,6 +102,14 @@ def queue_for_ticket_event(*, name: str, event: TicketEvent) -> list[Delivery]:
     subscribers = _subscribers(name)
     if not subscribers:
         return []
+    # Once per event and subscription, even if the event reaches this listener again (a relay
+    # retried after a crash between its listeners): a second delivery would act twice.
+    done = set(
+        Delivery.objects.filter(ticket_event_id=event.pk).values_list("subscription_id", flat=True)
+    )
+    subscribers = [s for s in subscribers if s.pk not in done]
+    if not subscribers:
+        return []
     ticket = Ticket.objects.select_related(
         "tier", "team", "assignee__user", "category", "vendor"
     ).get(pk=event.ticket_id)

@@ -2,14 +2,17 @@
 document. No answer may be a 5xx, and every answer must match the documented schema."""
 
 import os
+import zlib
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -33,6 +36,20 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    negative_data_rejection,
+]
+
+# Every generated body is also sent under a content type the operation does not declare (or a
+# broken one): the answer must be a 4xx in the error shape, never a 5xx and never a success.
+UNDECLARED = [
+    "text/plain",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "multipart/form-data; boundary=",
+    "multipart/form-data; charset=utf-8",  # no boundary: the 500 found from outside
+    "application/json; charset=latin-1",
+    "application/octet-stream",
 ]
 
 
@@ -92,3 +109,13 @@ def world(settings, employee, customer, l1_agent, supervisor, vendor, categories
 def test_no_generated_request_breaks_the_api(case, world):
     for who in ("admin", "requester"):
         case.call_and_validate(headers={"Authorization": f"Bearer {world[who]}"}, checks=CHECKS)
+    declared = case.operation.get_request_payload_content_types()
+    if not declared or case.body is NOT_SET:
+        return
+    wrong = [t for t in UNDECLARED if t.split(";")[0] not in declared or ";" in t]
+    pick = wrong[zlib.crc32(repr(case.body).encode()) % len(wrong)]
+    response = case.call(
+        headers={"Authorization": f"Bearer {world['admin']}", "Content-Type": pick}
+    )
+    assert 400 <= response.status_code < 500, (pick, response.status_code, response.text[:300])
+    assert set(response.json()["error"]) == {"code", "message", "fields"}

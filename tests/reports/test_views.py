@@ -89,3 +89,59 @@ def test_agents_see_their_own_figures(as_user, l1_agent, desk_morning):
     assert page.status_code == 200
     assert page.context["mine"].resolved == 4
     assert page.context["fcr"] == 25.0
+
+
+HOSTILE = ["=cmd|' /C calc'!A0", "+1+cmd", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+@pytest.fixture
+def hostile_names(desk_morning, vendor, categories, teams, tiers, employee):
+    """Every name a figure can show, turned into a formula (CSV injection)."""
+    from escala.people.models import Organization
+    from escala.tiers.models import Category, SupportTier, Team, Vendor
+
+    Vendor.objects.filter(pk=vendor.pk).update(name=HOSTILE[0])
+    for n, category in enumerate(Category.objects.all()):
+        category_name = HOSTILE[n % len(HOSTILE)] + f" {n}"
+        Category.objects.filter(pk=category.pk).update(name_en=category_name, name_es=category_name)
+    for n, team in enumerate(Team.objects.all()):
+        Team.objects.filter(pk=team.pk).update(name=f"{HOSTILE[(n + 1) % len(HOSTILE)]} {n}")
+    for n, tier in enumerate(SupportTier.objects.all()):
+        name = f"{HOSTILE[(n + 2) % len(HOSTILE)]} {n}"
+        SupportTier.objects.filter(pk=tier.pk).update(name_en=name, name_es=name)
+    Organization.objects.filter(pk=employee.organization_id).update(name=HOSTILE[3])
+    from escala.core import memo
+
+    memo.forget_config()
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("figure", [f.key for f in FIGURES])
+def test_no_cell_of_a_csv_export_starts_a_formula(as_user, supervisor, hostile_names, figure):
+    client = as_user(supervisor.user)
+    params = {"period": "custom", "start": "2026-03-01", "end": "2026-03-07"}
+    response = client.get(f"/desk/reports/csv/{figure}/", params)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    cells = [cell for row in rows for cell in row]
+    dangerous = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert [c for c in dangerous if not _is_number(c)] == []
+    if figure == "vendors":
+        assert "'" + HOSTILE[0] in cells  # shown as the text it is
+
+
+def test_a_text_cell_is_neutralised_and_a_number_is_left_alone():
+    from escala.core.csvsafe import neutralise
+
+    for text in HOSTILE:
+        assert neutralise(text) == "'" + text
+    assert neutralise("Lucía") == "Lucía"
+    assert neutralise(-2.5) == -2.5
+    assert neutralise(None) is None

@@ -206,10 +206,10 @@ def test_one_failing_ticket_does_not_stop_the_sweep_for_the_others(
     real_breach = actions.breach
     broken = TicketClock.objects.filter(ticket=monday_ticket).values_list("pk", flat=True)
 
-    def breach(*, clock_id):
+    def breach(*, clock_id, now=None):
         if clock_id in set(broken):
             raise RuntimeError("database hiccup")
-        return real_breach(clock_id=clock_id)
+        return real_breach(clock_id=clock_id, now=now)
 
     monkeypatch.setattr(actions, "breach", breach)
     frozen_clock.current = madrid(2026, 3, 2, 11, 0)

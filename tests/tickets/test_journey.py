@@ -135,7 +135,7 @@ def test_ticket_travels_l1_to_vendor_and_back_with_full_history(
         (3, StayReason.ESCALATED, StayReason.REFERRED),
         (4, StayReason.REFERRED, StayReason.RETURNED),
         (3, StayReason.RETURNED, StayReason.RESOLVED),
-        (3, StayReason.CREATED, StayReason.CLOSED),
+        (3, StayReason.REOPENED, StayReason.CLOSED),  # issue #21: a reopen names itself
     ]
     # Time per level comes straight from the stays: L1 held it 35 minutes, the vendor 7 days.
     assert (stays[0].left_at - stays[0].entered_at).total_seconds() == 35 * 60

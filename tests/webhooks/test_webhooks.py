@@ -307,3 +307,17 @@ def test_an_sla_event_in_the_history_reaches_sla_subscribers(
     with django_capture_on_commit_callbacks(execute=True):
         events.record(ticket, EventKind.SLA_BREACHED, by=None, field="resolution")
     assert list(Delivery.objects.values_list("event", flat=True)) == ["sla.breach"]
+
+
+def test_an_event_heard_twice_is_delivered_once_per_subscription(
+    admin_user, receiver, employee, categories, django_capture_on_commit_callbacks
+):
+    """Issue #21: a listener must not act twice on one cause (say, a relay retried)."""
+    from escala.webhooks.listeners import on_ticket_event
+
+    subscribe(admin_user, receiver)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_ticket(employee, category=categories["password"])
+    created = ticket.events.get(kind="created")
+    on_ticket_event(sender=None, event=created)
+    assert Delivery.objects.filter(ticket_event_id=created.pk).count() == 1

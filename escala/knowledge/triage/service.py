@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from escala.automation.actions import set_team
 from escala.core import clock
+from escala.core.inputs import parse_id
 from escala.tickets.actions import escalate_ticket, update_ticket_fields
 from escala.tickets.choices import Status
 from escala.tickets.models import Ticket
@@ -101,7 +102,4 @@ def _apply(ticket: Ticket, category, tier, team, confident, tier_confidence) -> 
 
 
 def _int(value: str) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value, minimum=0)

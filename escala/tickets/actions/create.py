@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock
 from escala.core.errors import Forbidden, ValidationFailed
+from escala.core.inputs import one_line
 from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin, requester_of
 from escala.tiers.choices import Impact, Urgency
@@ -51,6 +52,8 @@ def create_ticket(
         refuse_staff_fields(by, {"impact": impact, "urgency": urgency, "time_spent": time_spent})
     impact = impact or Impact.MEDIUM
     urgency = urgency or Urgency.MEDIUM
+    # One line: a subject travels in mail headers (a raw line break could never be mailed).
+    subject = one_line(subject)
     subject = required_text(subject, field="subject", message=_("A subject is required."))
     if len(subject) > MAX_SUBJECT:
         raise ValidationFailed(

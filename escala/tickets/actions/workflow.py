@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock, memo
 from escala.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from escala.core.inputs import one_line
 from escala.people.models import Agent
 from escala.people.queries import agent_of, requester_of
 from escala.tiers.choices import Impact, Priority, Urgency
@@ -150,9 +151,15 @@ def update_ticket_fields(
     urgency: str | None = None,
     priority: str | None = None,
     expected_version: int | None = None,
+    cause: str = "",
+    contract_priority: str = "",
 ) -> Ticket:
     """Change descriptive fields. Impact or urgency recompute the priority from the matrix;
-    an explicit priority is an agent's override."""
+    an explicit priority is an agent's override.
+
+    `cause="sla_breach"` marks a priority change an SLA breach made (the sweep's bump, a trigger
+    fired by a breach): its event keeps `contract_priority`, the priority the SLA clocks go on
+    being measured against (docs/decisions/0004-sla-clocks.md)."""
     if by is not None:  # a person; None is the system (triggers, the SLA sweep)
         refuse_staff_fields(by, {"impact": impact, "urgency": urgency, "priority": priority})
     if impact is not None and impact not in Impact.values:
@@ -162,7 +169,9 @@ def update_ticket_fields(
     if priority is not None and priority not in Priority.values:
         raise ValidationFailed(_("Unknown priority."), field="priority")
     if subject is not None:
-        subject = required_text(subject, field="subject", message=_("A subject is required."))
+        subject = required_text(
+            one_line(subject), field="subject", message=_("A subject is required.")
+        )
         if len(subject) > 250:
             raise ValidationFailed(_("The subject is too long."), field="subject")
     with transaction.atomic():
@@ -190,7 +199,12 @@ def update_ticket_fields(
         if not changes:
             return locked
         for name, (old, new) in changes.items():
-            events.record(locked, EventKind.FIELD_CHANGED, by=by, field=name, old=old, new=new)
+            data = None
+            if name == "priority" and cause:
+                data = {"cause": cause, "contract_priority": contract_priority or str(old)}
+            events.record(
+                locked, EventKind.FIELD_CHANGED, by=by, field=name, old=old, new=new, data=data
+            )
         touch(locked)
     return locked
 
@@ -259,7 +273,7 @@ def reopen_locked(ticket: Ticket, *, by: Any, reason: str) -> None:
     ticket.status = Status.REOPENED
     ticket.resolved_at = None
     open_stay(
-        ticket, tier=ticket.tier, team=ticket.team, by=by, reason=StayReason.CREATED, note=reason
+        ticket, tier=ticket.tier, team=ticket.team, by=by, reason=StayReason.REOPENED, note=reason
     )
 
 
