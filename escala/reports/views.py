@@ -13,8 +13,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from escala.people import access
 from escala.people.models import Organization
-from escala.people.queries import agent_of, is_admin
+from escala.people.queries import agent_of
 from escala.tickets.choices import Status
 from escala.tiers.models import Category, Team
 
@@ -122,10 +123,9 @@ def html_table(headers: list[str], rows: list[list[object]]) -> str:
 
 
 def _supervisor_only(request: HttpRequest) -> None:
-    agent = agent_of(request.user)
-    if is_admin(request.user) or (agent is not None and agent.is_supervisor):
+    if access.may_see_dashboard(request.user):
         return
-    if agent is None:
+    if not access.is_staff_member(request.user):
         raise Http404  # requesters do not learn that the page exists
     raise PermissionDenied
 
@@ -272,9 +272,9 @@ def figure_csv(request: HttpRequest, figure: str) -> HttpResponse:
 
 @login_required
 def my_figures(request: HttpRequest) -> HttpResponse:
-    agent = agent_of(request.user)
-    if agent is None:
+    if not access.may_see_own_figures(request.user):
         raise Http404
+    agent = agent_of(request.user)
     form = FilterForm(request.GET or None, with_scope=False)
     filters = form.filters()
     mine = agent_figures(agent, filters)
