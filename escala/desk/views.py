@@ -83,7 +83,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         name = default_queue
     sort = data.get("sort") or "newest"
     size = data.get("size") or 25
-    tickets = queries.filter_tickets(queries.queue(request.user, name), data)
+    tickets = queries.filter_tickets(queries.queue(request.user, name), data, user=request.user)
     order = queries.SORTS[sort]
     if sort == "priority":
         tickets = queries.with_priority_rank(tickets)
