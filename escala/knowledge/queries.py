@@ -10,7 +10,7 @@ from escala.core import clock
 from escala.tickets.choices import DONE_STATUSES, MessageKind
 from escala.tickets.models import Ticket
 
-from .choices import UseKind
+from .choices import ArticleState, UseKind
 from .models import Article, ArticleUse, Deflection
 from .search import ArticleHit, TicketHit, search_articles, search_tickets
 
@@ -78,7 +78,9 @@ def article_impact(article: Article) -> Impact:
     )
     by_level = dict(
         ArticleUse.objects.filter(
-            article=article, kind=UseKind.INSERTED, ticket__status__in=DONE_STATUSES
+            article=article,
+            kind__in=(UseKind.INSERTED, UseKind.SENT),
+            ticket__status__in=DONE_STATUSES,
         )
         .values_list("tier__level")
         .annotate(n=Count("ticket", distinct=True))
@@ -103,4 +105,11 @@ def with_feedback_counts(articles: QuerySet[Article]) -> QuerySet[Article]:
     return articles.annotate(
         helpful_count=Count("feedback", filter=Q(feedback__helpful=True), distinct=True),
         not_helpful_count=Count("feedback", filter=Q(feedback__helpful=False), distinct=True),
+    )
+
+
+def has_source_article(ticket: Ticket) -> bool:
+    """Whether an article (not archived) was already written from `ticket`."""
+    return (
+        Article.objects.filter(source_ticket=ticket).exclude(state=ArticleState.ARCHIVED).exists()
     )
