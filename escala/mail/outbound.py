@@ -260,7 +260,12 @@ def notify(event: TicketEvent, *, fresh: bool = False) -> list[Outbox]:
     elif event.kind == EventKind.STATUS_CHANGED:
         queued += _to_requesters(ticket, event, NotificationKind.STATUS_CHANGED, None, fresh=fresh)
     elif event.kind == EventKind.RESOLVED:
-        queued += _to_requesters(ticket, event, NotificationKind.RESOLVED, None, fresh=fresh)
+        from escala.surveys.actions import survey_link
+
+        link = survey_link(resolution=event)
+        queued += _to_requesters(
+            ticket, event, NotificationKind.RESOLVED, None, fresh=fresh, extra={"survey": link}
+        )
     elif event.kind == EventKind.ESCALATED:
         team_id = (event.data or {}).get("to_team_id")
         team = Team.objects.filter(pk=team_id).first() if team_id else None
@@ -277,6 +282,7 @@ def _to_requesters(
     auto: bool = True,
     new: bool = False,
     fresh: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> list[Outbox | None]:
     out = []
     for email, name, language in _requester_recipients(ticket, new=new):
@@ -298,6 +304,7 @@ def _to_requesters(
                 "status": status,
                 "summary": event.reason,
                 "portal_hint": True,
+                **(extra or {}),
             },
         )
         out.append(

@@ -302,3 +302,21 @@ def test_a_mail_queued_after_a_held_one_of_the_same_ticket_answers_it(customer):
     assert second.in_reply_to == f"<{first.message_id}>"
     assert f"<{first.message_id}>" in second.references
     assert ThreadId.objects.filter(message_id=second.message_id, ticket=ticket).exists()
+
+
+def test_the_resolution_mail_carries_the_signed_survey_link(
+    real_smtp, customer, l1_agent, django_capture_on_commit_callbacks, settings
+):
+    from escala.surveys.actions import survey_for_token
+    from escala.surveys.models import Survey
+
+    settings.ESCALA_SITE_URL = "https://help.example.com"
+    ticket = _mail_ticket(customer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        resolve_ticket(ticket=ticket, by=l1_agent.user, summary="Cambiado el tóner.")
+    _send_all()
+    body = real_smtp.messages[-1].get_content()
+    link = next(line for line in body.splitlines() if "/survey/" in line).strip()
+    assert link.startswith("https://help.example.com/survey/")
+    token = link.rsplit("/survey/", 1)[1].strip("/")
+    assert survey_for_token(token) == Survey.objects.get(ticket=ticket)
