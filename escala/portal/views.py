@@ -24,10 +24,10 @@ from escala.core.htmx import render_page
 from escala.core.paging import keyset_page
 from escala.people.actions import set_preferred_language
 from escala.people.queries import agent_of, is_admin, requester_of
+from escala.surveys.queries import pending_survey_for, survey_url
 from escala.tickets import actions
 from escala.tickets.choices import OPEN_STATUSES, Channel, MessageKind, Status
 from escala.tickets.models import Attachment, Ticket
-from escala.surveys.queries import pending_survey_for, survey_url
 from escala.tickets.permissions import access_ticket, tickets_visible_to
 
 from .forms import CloseForm, ConfirmForm, ReopenForm, ReplyForm, RequestForm
