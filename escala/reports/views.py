@@ -32,6 +32,9 @@ PERIODS = [
 ]
 
 
+DEFAULT_DAYS = "30"
+
+
 class _ListedChoices(forms.models.ModelChoiceIterator):
     """Reads the options with one plain query: the default iterates a server-side cursor on
     PostgreSQL (DECLARE, FETCH, CLOSE), three round trips for a dozen rows."""
@@ -48,7 +51,10 @@ class _ModelChoice(forms.ModelChoiceField):
 
 
 class FilterForm(forms.Form):
-    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIODS, required=False)
+    # The select shows the period the page shows when none was asked for: 30 days.
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"), choices=PERIODS, required=False, initial=DEFAULT_DAYS
+    )
     start = forms.DateField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -94,7 +100,7 @@ class FilterForm(forms.Form):
         }
         if data.get("period") == "custom":
             return Filters(start=data["start"], end=data["end"], **scope)
-        days = int(data.get("period") or 30)
+        days = int(data.get("period") or DEFAULT_DAYS)
         return Filters.last_days(days, **scope)
 
 
