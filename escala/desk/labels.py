@@ -70,9 +70,10 @@ def _read_stamp() -> int | None:
 
 
 def _load(stamp: int | None) -> Labels:
-    teams = list(
-        Team.objects.order_by("tier__level", "name").values_list("pk", "name", "is_active")
-    )
+    teams = [
+        (t.pk, t.label, t.is_active)
+        for t in Team.objects.order_by("tier__level", "name").only("name", "name_es", "is_active")
+    ]
     categories = [
         (c.pk, c.name, c.is_active)
         for c in Category.objects.only("name_en", "name_es", "is_active")

@@ -13,10 +13,13 @@ import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.dispatch import receiver
 from django.tasks import task
@@ -330,7 +333,7 @@ def _to_team(ticket: Ticket, event: TicketEvent, team: Team) -> list[Outbox | No
         if not agent.user.email or agent.user_id == event.actor_id:
             continue
         with translation.override(agent.language):
-            subject = _subject(ticket, _("Escalated to %(team)s") % {"team": team.name})
+            subject = _subject(ticket, _("Escalated to %(team)s") % {"team": team.label})
         body = _render(
             NotificationKind.ESCALATED,
             agent.language,
@@ -418,12 +421,16 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
         if case is None:
             raise InvalidTransition(_("The ticket has no open vendor case."), field="body")
         vendor = case.vendor
+        address = vendor_address(case)
         first = locked.messages.filter(kind=MessageKind.REPLY).first()
-        language = "en"
+        # The wrapper speaks the language the agent writes in (the body is theirs).
+        language = (translation.get_language() or "en")[:2]
         with translation.override(language):
             subject_text = locked.subject
             if case.external_reference:
-                subject_text += f" (case {case.external_reference})"
+                subject_text += " " + _("(case %(reference)s)") % {
+                    "reference": case.external_reference
+                }
             text = _render(
                 NotificationKind.VENDOR,
                 language,
@@ -432,7 +439,7 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
         outbox = queue_mail(
             ticket=locked,
             kind=NotificationKind.VENDOR,
-            to=vendor.support_email,
+            to=address,
             subject=_subject(locked, subject_text),
             body=text,
             by=by,
@@ -443,7 +450,7 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
             ticket=locked,
             by=by,
             body=_("Mail sent to %(vendor)s <%(address)s>:")
-            % {"vendor": vendor.name, "address": vendor.support_email}
+            % {"vendor": vendor.name, "address": address}
             + "\n\n"
             + body,
         )
@@ -452,6 +459,17 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
 
 
 # --- the worker side --------------------------------------------------------------------------
+
+
+def vendor_address(case: VendorCase) -> str:
+    """Where mail about `case` goes: the contact typed at referral when it is an address
+    ("Ana Ruiz <ana@vendor.example>" or a bare address), else the vendor's support address."""
+    _name, address = parseaddr(case.contact or "")
+    try:
+        validate_email(address)
+    except ValidationError:
+        return case.vendor.support_email
+    return address
 
 
 @task
