@@ -449,7 +449,8 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
         actions.add_note(
             ticket=locked,
             by=by,
-            body=_("Mail sent to %(vendor)s <%(address)s>:")
+            # Queued, not yet sent: the outbox delivers it (and retries) after the commit.
+            body=_("Mail to %(vendor)s <%(address)s>, queued for delivery:")
             % {"vendor": vendor.name, "address": address}
             + "\n\n"
             + body,
