@@ -39,9 +39,13 @@ def suggested_articles(user: Any, ticket: Ticket, *, limit: int = 5) -> list[Art
     )
 
 
-def deflection_candidates(user: Any, text: str, *, limit: int = 5) -> list[ArticleHit]:
-    """Public articles matching what a requester is typing."""
-    return search_articles(user, text, public_only=True, match="any", limit=limit)
+def deflection_candidates(
+    user: Any, text: str, *, language: str | None = None, limit: int = 5
+) -> list[ArticleHit]:
+    """Public articles matching what a requester is typing (shown in `language`)."""
+    return search_articles(
+        user, text, public_only=True, match="any", language=language, limit=limit
+    )
 
 
 def similar_tickets(user: Any, ticket: Ticket, *, limit: int = 5) -> list[TicketHit]:

@@ -163,7 +163,11 @@ def deflect(request: HttpRequest) -> HttpResponse:
     text = " ".join(
         request.GET.get(name, "") for name in ("subject", "body", "description", "q")
     ).strip()[:2000]
-    hits = queries.deflection_candidates(request.user, text) if len(text) >= 3 else []
+    hits = (
+        queries.deflection_candidates(request.user, text, language=_lang())
+        if len(text) >= 3
+        else []
+    )
     return render(request, "knowledge/partials/deflection.html", {"hits": hits, "text": text})
 
 
