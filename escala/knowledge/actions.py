@@ -17,6 +17,7 @@ from escala.tickets.permissions import access_ticket, ensure_can_work
 from escala.tiers.models import Category, SupportTier
 
 from .choices import ALLOWED_TRANSITIONS, ArticleState, Language, UseKind, Visibility
+from .markdown import plain_text
 from .models import (
     Article,
     ArticleFeedback,
@@ -381,7 +382,7 @@ def use_article_on_ticket(*, article: Article | int, ticket: Ticket | int, by: A
     translation = found.translation(found_ticket.requester.language)
     if translation is None:
         return ""
-    return f"{translation.title}\n\n{translation.body}"
+    return f"{translation.title}\n\n{plain_text(translation.body)}"
 
 
 def send_article_to_requester(
@@ -403,7 +404,7 @@ def send_article_to_requester(
     translation = found.translation(found_ticket.requester.language)
     if translation is None:
         raise ValidationFailed(_("The article has no text yet."), field="article")
-    body = f"{translation.title}\n\n{translation.body}"
+    body = f"{translation.title}\n\n{plain_text(translation.body)}"
     with transaction.atomic():
         message = add_reply(
             ticket=found_ticket, by=by, body=body, expected_version=expected_version
