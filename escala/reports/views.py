@@ -33,6 +33,7 @@ PERIODS = [
 
 
 DEFAULT_DAYS = "30"
+ALL = gettext_lazy("All")  # a filter left empty: every organization, category or team
 
 
 class _ListedChoices(forms.models.ModelChoiceIterator):
@@ -62,12 +63,20 @@ class FilterForm(forms.Form):
         label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     organization = _ModelChoice(
-        label=gettext_lazy("Organization"), queryset=Organization.objects.none(), required=False
+        label=gettext_lazy("Organization"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=ALL,
     )
     category = _ModelChoice(
-        label=gettext_lazy("Category"), queryset=Category.objects.none(), required=False
+        label=gettext_lazy("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=ALL,
     )
-    team = _ModelChoice(label=gettext_lazy("Team"), queryset=Team.objects.none(), required=False)
+    team = _ModelChoice(
+        label=gettext_lazy("Team"), queryset=Team.objects.none(), required=False, empty_label=ALL
+    )
 
     def __init__(self, *args, with_scope: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
