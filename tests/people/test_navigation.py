@@ -27,7 +27,16 @@ def _signed_in(user) -> Client:
 
 def test_a_level_1_agent_has_the_console_menu_without_reports_dashboard_or_settings(l1_agent):
     menu = _menu(_signed_in(l1_agent.user), "/desk/")
-    assert list(menu) == ["queues", "new", "search", "knowledge", "reports", "mail", "tokens"]
+    assert list(menu) == [
+        "queues",
+        "new",
+        "search",
+        "knowledge",
+        "problems",
+        "reports",
+        "mail",
+        "tokens",
+    ]
     assert menu["reports"] == "/desk/reports/me/"
 
 

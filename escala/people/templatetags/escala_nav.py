@@ -36,6 +36,7 @@ def _console_items(user) -> list[tuple[str, str, str]]:
         ("new", _("New ticket"), "desk:new_ticket"),
         ("search", _("Search"), "desk_kb:search"),
         ("knowledge", _("Knowledge"), "desk_kb:index"),
+        ("problems", _("Problems"), "problems:list"),  # every agent (problems.views.staff_required)
     ]
     if access.may_see_dashboard(user):
         items.append(("reports", _("Reports"), "reports:dashboard"))
