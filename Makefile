@@ -26,6 +26,7 @@ run: $(VENV)/.installed
 	$(BIN)/escala migrate --noinput
 	$(BIN)/escala demo --if-empty --tickets $(DEMO_TICKETS)
 	$(BIN)/escala sla_rebuild --defaults --if-empty
+	$(BIN)/escala reports_rebuild --missing
 	DEBUG=$${DEBUG:-true} $(BIN)/escala serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev-installed

@@ -517,6 +517,8 @@ ESCALA_TRIAGE_MODEL_PATH = Path(
 # Satisfaction surveys: a first answer is accepted this many days after the resolution, and the
 # answer may be changed for this many days after it was first given.
 ESCALA_SURVEY_OPEN_DAYS = env_int("ESCALA_SURVEY_OPEN_DAYS", 30)
+# The address people reach Escala at, for links in mails (the satisfaction survey's).
+ESCALA_SITE_URL = env_str("ESCALA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ESCALA_SURVEY_CHANGE_DAYS = env_int("ESCALA_SURVEY_CHANGE_DAYS", 3)
 # Reports: up to this many tickets in a selection, medians and percentiles are computed exactly
 # from every ticket; above it, from daily histograms (5% wide buckets, within 2.5%).

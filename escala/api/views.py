@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from escala.core import clock
 from escala.core.errors import DomainError
+from escala.people import access
 from escala.people.queries import is_admin
 
 from . import tokens
@@ -79,7 +80,7 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 def _admin_only(request: HttpRequest) -> None:
     from django.http import Http404
 
-    if not is_admin(request.user):
+    if not access.may_manage_settings(request.user):
         raise Http404
 
 

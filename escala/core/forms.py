@@ -6,6 +6,11 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# Django's own label for the empty choice of a model field with choices, which Django's Spanish
+# catalogue lacks: named here so that ours carries its translation.
+gettext_noop("- Select an option -")
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -143,6 +143,15 @@ TEAMS = [
     ("Engineering", 3, ["networks", "information-systems", "operating-systems", "databases"]),
 ]
 
+TEAM_NAMES_ES = {
+    "Service Desk": "Mesa de servicio",
+    "Networks": "Redes",
+    "Information Systems": "Sistemas de información",
+    "Operating Systems": "Sistemas operativos",
+    "Databases": "Bases de datos",
+    "Engineering": "Ingeniería",
+}
+
 VENDORS = [
     # (name, email, contract, response hours, resolution days, specialties)
     ("RedEquipos Networks", "support@redequipos.example", "RE-2025-044", 4, 3, ["networks"]),

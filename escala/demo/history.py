@@ -17,7 +17,7 @@ from escala.tickets.choices import (
 from escala.tickets.models import Message, Ticket, TicketEvent, TierStay, VendorCase
 from escala.tiers.choices import DEFAULT_PRIORITY_MATRIX, Impact, Urgency
 
-from . import content
+from . import content, variety
 from .bulk import BulkWriter
 from .organization import DemoOrg
 
@@ -217,7 +217,9 @@ class TicketStory:
         self.requester = requester = rng.choice(org.requesters)
         lang = requester.language if requester.language in ("es", "en") else "es"
         category = rng.choice(org.categories)
-        subject, body = rng.choice(content.TEXTS[category.code][lang])
+        subject, body = variety.vary(
+            category.code, *rng.choice(content.TEXTS[category.code][lang]), lang, rng
+        )
         self.channel = rng.choice(CHANNELS)
         impact = rng.choice([Impact.LOW, Impact.MEDIUM, Impact.MEDIUM, Impact.HIGH])
         urgency = rng.choice([Urgency.LOW, Urgency.MEDIUM, Urgency.MEDIUM, Urgency.HIGH])

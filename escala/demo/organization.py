@@ -54,7 +54,9 @@ def build_organization(*, requesters: int = 150) -> DemoOrg:
 
     teams = {}
     for name, level, specs in content.TEAMS:
-        team, _ = Team.objects.get_or_create(name=name, defaults={"tier": tiers[level]})
+        team, _ = Team.objects.get_or_create(
+            name=name, defaults={"tier": tiers[level], "name_es": content.TEAM_NAMES_ES[name]}
+        )
         team.specialties.add(*(specialties[s] for s in specs))
         teams[name] = team
 

@@ -123,6 +123,34 @@ class OffersLabels:
             field.choices = empty + choices(labels)
 
 
+def _only_levels(form: forms.Form, labels: Labels | None, *, above: bool) -> None:
+    """Escalating offers only the levels above the ticket's, de-escalating only those below
+    (tiers and their teams); the action refuses anything else all the same."""
+    ticket = getattr(form, "ticket", None)
+    if ticket is None:
+        return
+    level = ticket.tier.level
+
+    def fits(other: int) -> bool:
+        return other > level if above else other < level
+
+    tier, team = form.fields["to_tier"], form.fields["to_team"]
+    offered = labels is not None and not form.is_bound
+    tier_choices = list(tier.choices) if offered else []
+    team_choices = list(team.choices) if offered else []
+    side = {"level__gt" if above else "level__lt": level}
+    tier.queryset = tier.queryset.filter(**side)
+    team.queryset = team.queryset.filter(**{f"tier__{k}": v for k, v in side.items()})
+    if offered:
+        levels, team_levels = labels.tiers, labels.team_levels
+        tier.choices = [(pk, n) for pk, n in tier_choices if pk == "" or fits(levels[pk].level)]
+        team.choices = [
+            (pk, n)
+            for pk, n in team_choices
+            if pk == "" or (pk in team_levels and fits(team_levels[pk]))
+        ]
+
+
 class ComposerForm(VersionedForm):
     kind = forms.ChoiceField(
         label=_("Write"),
@@ -197,6 +225,11 @@ class EscalateForm(OffersLabels, VersionedForm):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
+
+    def __init__(self, *args, labels: Labels | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, labels=labels, **kwargs)
+        _only_levels(self, labels, above=True)
+
     handover = forms.CharField(
         label=_("Handover summary"),
         help_text=_("What was checked, what is known, what the next level should look at."),
@@ -220,6 +253,11 @@ class DeEscalateForm(OffersLabels, VersionedForm):
         queryset=Team.objects.filter(is_active=True).select_related("tier"),
         empty_label=_("Chosen by category"),
     )
+
+    def __init__(self, *args, labels: Labels | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, labels=labels, **kwargs)
+        _only_levels(self, labels, above=False)
+
     note = forms.CharField(
         label=_("What should the lower level do?"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -8,7 +8,7 @@ any change to those tables), so one tiny query tells whether the copy in memory 
 """
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.utils.translation import get_language
@@ -40,6 +40,7 @@ class Labels:
     active_teams: list[tuple[int, str]]
     active_categories: list[tuple[int, str]]
     active_vendors: list[tuple[int, str]]
+    team_levels: dict[int, int] = field(default_factory=dict)  # team id -> its tier's level
 
     def internal_tiers(self) -> list[tuple[int, str]]:
         return [(pk, t.name) for pk, t in self.tiers.items() if not t.is_external]
@@ -70,9 +71,12 @@ def _read_stamp() -> int | None:
 
 
 def _load(stamp: int | None) -> Labels:
-    teams = list(
-        Team.objects.order_by("tier__level", "name").values_list("pk", "name", "is_active")
+    team_rows = list(
+        Team.objects.order_by("tier__level", "name")
+        .select_related("tier")
+        .only("name", "name_es", "is_active", "tier__level")
     )
+    teams = [(t.pk, t.label, t.is_active) for t in team_rows]
     categories = [
         (c.pk, c.name, c.is_active)
         for c in Category.objects.only("name_en", "name_es", "is_active")
@@ -95,6 +99,7 @@ def _load(stamp: int | None) -> Labels:
         active_teams=[(pk, name) for pk, name, active in teams if active],
         active_categories=[(pk, name) for pk, name, active in categories if active],
         active_vendors=list(Vendor.objects.filter(is_active=True).values_list("pk", "name")),
+        team_levels={t.pk: t.tier.level for t in team_rows},
     )
 
 

@@ -8,6 +8,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 
 from escala.core.inputs import parse_id
 from escala.core.paging import Order
+from escala.knowledge import search
 from escala.mail.queries import sender_checks
 from escala.people.models import Agent
 from escala.people.queries import agent_of, is_admin, team_and_tier_ids
@@ -103,8 +104,12 @@ def with_priority_rank(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def filter_tickets(tickets: QuerySet[Ticket], data: dict[str, Any]) -> QuerySet[Ticket]:
-    """Apply the cleaned filter form (empty values mean "any")."""
+def filter_tickets(
+    tickets: QuerySet[Ticket], data: dict[str, Any], *, user: Any = None
+) -> QuerySet[Ticket]:
+    """Apply the cleaned filter form (empty values mean "any"). The search box `q` matches a
+    ticket number, or words anywhere in the subject and messages (`knowledge.search`, as
+    `user` may read them: agents' notes too)."""
     status = data.get("status") or "open"
     if status == "open":
         tickets = tickets.filter(status__in=OPEN_STATUSES)
@@ -122,15 +127,20 @@ def filter_tickets(tickets: QuerySet[Ticket], data: dict[str, Any]) -> QuerySet[
     elif assignee:
         tickets = tickets.filter(assignee_id=assignee)
     if text := (data.get("q") or "").strip():
-        tickets = tickets.filter(search_q(text))
+        tickets = tickets.filter(search_q(text, user=user))
     return tickets
 
 
-def search_q(text: str) -> Q:
+SEARCH_LIMIT = 1000  # tickets a queue search narrows to, best matches first
+
+
+def search_q(text: str, *, user: Any = None) -> Q:
     number = text.upper().removeprefix("ESC-").removeprefix("#").lstrip("0")
-    if (pk := parse_id(number)) is not None:
-        return Q(pk=pk) | Q(subject__icontains=text)
-    return Q(subject__icontains=text)
+    by_number = Q(pk=pk) if (pk := parse_id(number)) is not None else Q(pk__in=[])
+    ids = search.ticket_ids_matching(user, text, limit=SEARCH_LIMIT)
+    if ids is None:  # no searchable word (punctuation, one letter): the subject as typed
+        return by_number | Q(subject__icontains=text)
+    return by_number | Q(pk__in=ids)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin
 from escala.sla.queries import clocks_for, explain_clock
 from escala.tickets import actions
-from escala.tickets.choices import MessageKind, Status
+from escala.tickets.choices import Channel, MessageKind, Status
 from escala.tickets.models import Ticket
 from escala.tickets.permissions import access_ticket
 
@@ -84,7 +84,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         name = default_queue
     sort = data.get("sort") or "newest"
     size = data.get("size") or 25
-    tickets = queries.filter_tickets(queries.queue(request.user, name), data)
+    tickets = queries.filter_tickets(queries.queue(request.user, name), data, user=request.user)
     order = queries.SORTS[sort]
     if sort == "priority":
         tickets = queries.with_priority_rank(tickets)
@@ -567,6 +567,16 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     return render_page(request, "desk/new_ticket.html", context, partial="matches")
 
 
+def _take_the_call(request: HttpRequest, ticket: Ticket) -> None:
+    """The agent who took the call keeps the ticket, when it is theirs to work (a call about a
+    Level 2 matter goes to that level's queue instead)."""
+    try:
+        with transaction.atomic():
+            actions.claim_ticket(ticket=ticket.pk, by=request.user)
+    except DomainError:
+        pass
+
+
 def _file_for_caller(request: HttpRequest, form: f.NewTicketForm) -> Ticket | None:
     data = form.cleaned_data
     creating = data.get("requester") is None
@@ -585,7 +595,7 @@ def _file_for_caller(request: HttpRequest, form: f.NewTicketForm) -> Ticket | No
                 )
             creating = False
             minutes = data.get("time_spent")
-            return actions.create_ticket(
+            ticket = actions.create_ticket(
                 requester=requester,
                 subject=data["subject"],
                 body=data["body"],
@@ -597,6 +607,9 @@ def _file_for_caller(request: HttpRequest, form: f.NewTicketForm) -> Ticket | No
                 attachments=data["attachments"],
                 time_spent=timedelta(minutes=minutes) if minutes else None,
             )
+            if data["channel"] == Channel.PHONE:
+                _take_the_call(request, ticket)
+            return ticket
     except DomainError as error:
         form.add_domain_error(error, creating_requester=creating)
         return None

@@ -12,11 +12,12 @@ from escala.core import clock
 from escala.core.errors import InvalidTransition, StaleObject, ValidationFailed
 from escala.people.queries import requester_of
 from escala.tickets.choices import DONE_STATUSES, EventKind, MessageKind
-from escala.tickets.models import Ticket, TicketEvent
+from escala.tickets.models import Message, Ticket, TicketEvent
 from escala.tickets.permissions import access_ticket, ensure_can_work
 from escala.tiers.models import Category, SupportTier
 
 from .choices import ALLOWED_TRANSITIONS, ArticleState, Language, UseKind, Visibility
+from .markdown import plain_text
 from .models import (
     Article,
     ArticleFeedback,
@@ -381,4 +382,37 @@ def use_article_on_ticket(*, article: Article | int, ticket: Ticket | int, by: A
     translation = found.translation(found_ticket.requester.language)
     if translation is None:
         return ""
-    return f"{translation.title}\n\n{translation.body}"
+    return f"{translation.title}\n\n{plain_text(translation.body)}"
+
+
+def send_article_to_requester(
+    *, article: Article | int, ticket: Ticket | int, by: Any, expected_version: int | None = None
+) -> Message:
+    """An agent sends a public article to the requester as a reply (in the requester's
+    language). Internal and tier-restricted articles never leave the desk."""
+    from escala.tickets.actions import add_reply
+
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    found_ticket = access_ticket(by, pk) if by is not None else Ticket.objects.get(pk=pk)
+    ensure_can_work(by, found_ticket)
+    found = _readable(article, by)
+    if found.visibility != Visibility.PUBLIC:
+        raise ValidationFailed(
+            _("Only a public article can be sent to the requester; insert it and reword it."),
+            field="article",
+        )
+    translation = found.translation(found_ticket.requester.language)
+    if translation is None:
+        raise ValidationFailed(_("The article has no text yet."), field="article")
+    body = f"{translation.title}\n\n{plain_text(translation.body)}"
+    with transaction.atomic():
+        message = add_reply(
+            ticket=found_ticket, by=by, body=body, expected_version=expected_version
+        )
+        ArticleUse.objects.get_or_create(
+            article=found,
+            ticket=found_ticket,
+            kind=UseKind.SENT,
+            defaults={"tier_id": found_ticket.tier_id, "by": by, "created_at": clock.now()},
+        )
+    return message

@@ -34,4 +34,5 @@ class Language(models.TextChoices):
 class UseKind(models.TextChoices):
     SUGGESTED_OPENED = "opened", _("Opened from a suggestion")
     INSERTED = "inserted", _("Inserted into a reply")
+    SENT = "sent", _("Sent to the requester")
     SOURCE = "source", _("Written from this ticket")

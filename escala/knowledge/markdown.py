@@ -1,6 +1,7 @@
 """Article Markdown to HTML, safely: raw HTML in the source is not rendered, and the result is
 cleaned once more with an allow-list (nh3), so an article can never carry a script."""
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -37,3 +38,14 @@ def render(markdown_text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - cleaned by nh3 with an allow-list just above
+
+
+_HEADING = re.compile(r"^#{1,6}\s+", re.M)
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def plain_text(markdown_text: str) -> str:
+    """An article's Markdown as the plain text of a reply or a mail: headings and emphasis marks
+    dropped, lists and paragraphs kept as written."""
+    text = _HEADING.sub("", markdown_text or "")
+    return _EMPHASIS.sub(r"\2", text)

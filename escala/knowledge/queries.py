@@ -10,7 +10,7 @@ from escala.core import clock
 from escala.tickets.choices import DONE_STATUSES, MessageKind
 from escala.tickets.models import Ticket
 
-from .choices import UseKind
+from .choices import ArticleState, UseKind
 from .models import Article, ArticleUse, Deflection
 from .search import ArticleHit, TicketHit, search_articles, search_tickets
 
@@ -39,9 +39,13 @@ def suggested_articles(user: Any, ticket: Ticket, *, limit: int = 5) -> list[Art
     )
 
 
-def deflection_candidates(user: Any, text: str, *, limit: int = 5) -> list[ArticleHit]:
-    """Public articles matching what a requester is typing."""
-    return search_articles(user, text, public_only=True, match="any", limit=limit)
+def deflection_candidates(
+    user: Any, text: str, *, language: str | None = None, limit: int = 5
+) -> list[ArticleHit]:
+    """Public articles matching what a requester is typing (shown in `language`)."""
+    return search_articles(
+        user, text, public_only=True, match="any", language=language, limit=limit
+    )
 
 
 def similar_tickets(user: Any, ticket: Ticket, *, limit: int = 5) -> list[TicketHit]:
@@ -78,7 +82,9 @@ def article_impact(article: Article) -> Impact:
     )
     by_level = dict(
         ArticleUse.objects.filter(
-            article=article, kind=UseKind.INSERTED, ticket__status__in=DONE_STATUSES
+            article=article,
+            kind__in=(UseKind.INSERTED, UseKind.SENT),
+            ticket__status__in=DONE_STATUSES,
         )
         .values_list("tier__level")
         .annotate(n=Count("ticket", distinct=True))
@@ -103,4 +109,11 @@ def with_feedback_counts(articles: QuerySet[Article]) -> QuerySet[Article]:
     return articles.annotate(
         helpful_count=Count("feedback", filter=Q(feedback__helpful=True), distinct=True),
         not_helpful_count=Count("feedback", filter=Q(feedback__helpful=False), distinct=True),
+    )
+
+
+def has_source_article(ticket: Ticket) -> bool:
+    """Whether an article (not archived) was already written from `ticket`."""
+    return (
+        Article.objects.filter(source_ticket=ticket).exclude(state=ArticleState.ARCHIVED).exists()
     )

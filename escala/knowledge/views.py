@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from escala.core.errors import DomainError, NotFound
 from escala.core.inputs import parse_id
 from escala.tickets import actions as ticket_actions
-from escala.tickets.choices import LinkKind
+from escala.tickets.choices import DONE_STATUSES, LinkKind
 from escala.tickets.permissions import access_ticket
 from escala.tiers.models import Category, SupportTier
 
@@ -35,6 +37,9 @@ from .permissions import (
 from .search import search_articles, search_tickets
 
 PAGE = 20
+
+
+COMPOSER_FIELD = "compose-body"  # the console composer's reply field (desk: prefix "compose")
 
 
 def _partial(request: HttpRequest, template: str, name: str) -> str:
@@ -156,7 +161,11 @@ def deflect(request: HttpRequest) -> HttpResponse:
     text = " ".join(
         request.GET.get(name, "") for name in ("subject", "body", "description", "q")
     ).strip()[:2000]
-    hits = queries.deflection_candidates(request.user, text) if len(text) >= 3 else []
+    hits = (
+        queries.deflection_candidates(request.user, text, language=_lang())
+        if len(text) >= 3
+        else []
+    )
     return render(request, "knowledge/partials/deflection.html", {"hits": hits, "text": text})
 
 
@@ -447,6 +456,50 @@ def _ticket_panel(request: HttpRequest, ticket) -> dict:
 
 @login_required
 @require_GET
+def ticket_panel(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The knowledge panel of the console's ticket page (loaded by htmx after the page): articles
+    to insert or send, similar tickets, and the way to turn the resolution into an article."""
+    _require_agent(request)
+    ticket = _ticket_or_404(request, ticket_id)
+    return render(request, "knowledge/partials/panel.html", _panel_context(request, ticket))
+
+
+def _panel_context(request: HttpRequest, ticket) -> dict:
+    tier = actions.resolution_tier(ticket) if ticket.status in DONE_STATUSES else None
+    return {
+        "ticket": ticket,
+        "suggestions": queries.suggested_articles(request.user, ticket),
+        "similar": queries.similar_tickets(request.user, ticket),
+        "link_kinds": LinkKind.choices,
+        "composer_field": COMPOSER_FIELD,
+        "may_write_article": tier is not None
+        and tier.level >= 2
+        and not queries.has_source_article(ticket),
+    }
+
+
+@login_required
+@require_POST
+def send_article(request: HttpRequest, ticket_id: int, pk: int) -> HttpResponse:
+    """Send a public article to the requester as a reply, then back to the console's page."""
+    _require_agent(request)
+    try:
+        actions.send_article_to_requester(article=pk, ticket=ticket_id, by=request.user)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The article was sent to the requester."))
+    response = redirect("desk:ticket", pk=ticket_id)
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response.headers["HX-Redirect"] = reverse("desk:ticket", args=[ticket_id])
+    return response
+
+
+@login_required
+@require_GET
 def ticket_suggestions(request: HttpRequest, ticket_id: int) -> HttpResponse:
     _require_agent(request)
     ticket = _ticket_or_404(request, ticket_id)
@@ -486,9 +539,16 @@ def insert_article(request: HttpRequest, ticket_id: int, pk: int) -> HttpRespons
     except DomainError as exc:
         return JsonResponse({"error": exc.message, "field": exc.field}, status=400)
     if request.headers.get("HX-Request"):
-        current = request.POST.get("body", "").rstrip()
+        # The console's composer names its field `compose-body`; the knowledge pages `body`.
+        field = request.POST.get("field", "body")
+        field = field if field in (COMPOSER_FIELD, "body") else "body"
+        current = request.POST.get(field, "").rstrip()
         body = f"{current}\n\n{text}" if current else text
-        return render(request, "knowledge/partials/reply_body.html", {"body": body})
+        return render(
+            request,
+            "knowledge/partials/reply_body.html",
+            {"body": body, "name": field, "id": "reply-body" if field == "body" else f"id_{field}"},
+        )
     return JsonResponse({"text": text})
 
 
@@ -511,4 +571,7 @@ def relate_ticket(request: HttpRequest, ticket_id: int, other_id: int) -> HttpRe
         raise Http404 from None
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or "desk_kb:ticket", ticket_id=ticket_id)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # only a page of this site
+    return redirect("desk_kb:ticket", ticket_id=ticket_id)

@@ -14,10 +14,13 @@ import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.dispatch import receiver
 from django.tasks import task
@@ -275,7 +278,12 @@ def notify(event: TicketEvent, *, fresh: bool = False) -> list[Outbox]:
     elif event.kind == EventKind.STATUS_CHANGED:
         queued += _to_requesters(ticket, event, NotificationKind.STATUS_CHANGED, None, fresh=fresh)
     elif event.kind == EventKind.RESOLVED:
-        queued += _to_requesters(ticket, event, NotificationKind.RESOLVED, None, fresh=fresh)
+        from escala.surveys.actions import survey_link
+
+        link = survey_link(resolution=event)
+        queued += _to_requesters(
+            ticket, event, NotificationKind.RESOLVED, None, fresh=fresh, extra={"survey": link}
+        )
     elif event.kind == EventKind.ESCALATED:
         team_id = (event.data or {}).get("to_team_id")
         team = Team.objects.filter(pk=team_id).first() if team_id else None
@@ -292,6 +300,7 @@ def _to_requesters(
     auto: bool = True,
     new: bool = False,
     fresh: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> list[Outbox | None]:
     out = []
     for email, name, language in _requester_recipients(ticket, new=new):
@@ -313,6 +322,7 @@ def _to_requesters(
                 "status": status,
                 "summary": event.reason,
                 "portal_hint": True,
+                **(extra or {}),
             },
         )
         out.append(
@@ -338,7 +348,7 @@ def _to_team(ticket: Ticket, event: TicketEvent, team: Team) -> list[Outbox | No
         if not agent.user.email or agent.user_id == event.actor_id:
             continue
         with translation.override(agent.language):
-            subject = _subject(ticket, _("Escalated to %(team)s") % {"team": team.name})
+            subject = _subject(ticket, _("Escalated to %(team)s") % {"team": team.label})
         body = _render(
             NotificationKind.ESCALATED,
             agent.language,
@@ -426,16 +436,20 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
         if case is None:
             raise InvalidTransition(_("The ticket has no open vendor case."), field="body")
         vendor = case.vendor
-        if not is_clean_addr_spec(vendor.support_email.strip()):
+        address = vendor_address(case).strip()
+        if not is_clean_addr_spec(address):
             raise ValidationFailed(
                 _("The vendor's support address is not a valid mail address."), field="body"
             )
         first = locked.messages.filter(kind=MessageKind.REPLY).first()
-        language = "en"
+        # The wrapper speaks the language the agent writes in (the body is theirs).
+        language = (translation.get_language() or "en")[:2]
         with translation.override(language):
             subject_text = locked.subject
             if case.external_reference:
-                subject_text += f" (case {case.external_reference})"
+                subject_text += " " + _("(case %(reference)s)") % {
+                    "reference": case.external_reference
+                }
             text = _render(
                 NotificationKind.VENDOR,
                 language,
@@ -444,7 +458,7 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
         outbox = queue_mail(
             ticket=locked,
             kind=NotificationKind.VENDOR,
-            to=vendor.support_email,
+            to=address,
             subject=_subject(locked, subject_text),
             body=text,
             by=by,
@@ -454,8 +468,9 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
         actions.add_note(
             ticket=locked,
             by=by,
-            body=_("Mail sent to %(vendor)s <%(address)s>:")
-            % {"vendor": vendor.name, "address": vendor.support_email}
+            # Queued, not yet sent: the outbox delivers it (and retries) after the commit.
+            body=_("Mail to %(vendor)s <%(address)s>, queued for delivery:")
+            % {"vendor": vendor.name, "address": address}
             + "\n\n"
             + body,
         )
@@ -464,6 +479,17 @@ def email_vendor(*, ticket: Ticket | int, by: Any, body: str) -> Outbox:
 
 
 # --- the worker side --------------------------------------------------------------------------
+
+
+def vendor_address(case: VendorCase) -> str:
+    """Where mail about `case` goes: the contact typed at referral when it is an address
+    ("Ana Ruiz <ana@vendor.example>" or a bare address), else the vendor's support address."""
+    _name, address = parseaddr(case.contact or "")
+    try:
+        validate_email(address)
+    except ValidationError:
+        return case.vendor.support_email
+    return address
 
 
 @task

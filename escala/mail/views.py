@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from escala.core.errors import DomainError
-from escala.tickets.permissions import is_staff_member, tickets_visible_to
+from escala.people import access
+from escala.tickets.permissions import tickets_visible_to
 
 from . import authn, ingest
 from .choices import InboundStatus, Outcome
@@ -22,7 +23,7 @@ LIST_FIELDS = ["id", "sender", "subject", "received_at", "status", "outcome", "r
 
 
 def _require_agent(request: HttpRequest) -> None:
-    if not is_staff_member(request.user):
+    if not access.may_handle_mail(request.user):
         raise PermissionDenied
 
 

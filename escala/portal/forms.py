@@ -34,5 +34,9 @@ class ReopenForm(VersionedForm):
     )
 
 
+class ConfirmForm(VersionedForm):
+    """ "Yes, it is solved": the requester confirms the resolution (nothing to type)."""
+
+
 class CloseForm(VersionedForm):
     reason = forms.CharField(label=_("Comment (optional)"), required=False, max_length=1000)

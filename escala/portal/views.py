@@ -18,18 +18,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from escala.core.errors import DomainError, NotFound
+from escala.core.errors import DomainError, InvalidTransition, NotFound
 from escala.core.htmx import render_page
 from escala.core.paging import keyset_page
 from escala.people.actions import set_preferred_language
 from escala.people.queries import agent_of, is_admin, requester_of
+from escala.surveys.queries import pending_survey_for, survey_url
 from escala.tickets import actions
 from escala.tickets.choices import OPEN_STATUSES, Channel, MessageKind, Status
 from escala.tickets.models import Attachment, Ticket
 from escala.tickets.permissions import access_ticket, tickets_visible_to
 from escala.tickets.requester_fields import refused_fields
 
-from .forms import CloseForm, ReopenForm, ReplyForm, RequestForm
+from .forms import CloseForm, ConfirmForm, ReopenForm, ReplyForm, RequestForm
 
 # A request ("solicitud") in the requester's words; the context keeps these apart from the
 # agents' ticket statuses, which other catalogues translate differently.
@@ -200,7 +201,9 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, bound: dict | None = N
         "reply_form": bound.get("reply") or ReplyForm(ticket=ticket, prefix="reply"),
         "reopen_form": bound.get("reopen") or ReopenForm(ticket=ticket, prefix="reopen"),
         "close_form": bound.get("close") or CloseForm(ticket=ticket, prefix="close"),
+        "confirm_form": bound.get("confirm") or ConfirmForm(ticket=ticket, prefix="confirm"),
         "open_action": next(iter(bound), None),
+        "survey_link": survey_url(survey) if (survey := pending_survey_for(ticket)) else None,
     }
 
 
@@ -217,6 +220,7 @@ PORTAL_ACTIONS = {
     "reply": (ReplyForm, gettext_lazy("Your reply was sent.")),
     "reopen": (ReopenForm, gettext_lazy("Your request was reopened.")),
     "close": (CloseForm, gettext_lazy("Your request is closed. Thank you.")),
+    "confirm": (ConfirmForm, gettext_lazy("Thank you for confirming that it is solved.")),
 }
 
 
@@ -247,17 +251,21 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     reason=data["reason"],
                     expected_version=data["version"],
                 )
-            else:
-                actions.close_ticket(
+            else:  # close, or confirm a resolution (which closes it as it is)
+                if action == "confirm" and ticket.status != Status.RESOLVED:
+                    raise InvalidTransition(_("This request is not resolved yet."))
+                closed = actions.close_ticket(
                     ticket=ticket.pk,
                     by=request.user,
-                    reason=data["reason"],
+                    reason=data.get("reason", ""),
                     expected_version=data["version"],
                 )
         except DomainError as error:
             form.add_domain_error(error)
         else:
             messages.success(request, done)
+            if action == "confirm" and (survey := pending_survey_for(closed)) is not None:
+                return redirect(survey_url(survey))  # straight on to the survey
             return redirect("portal:ticket", pk=ticket.pk)
     ticket = _load(request, pk)
     return render_page(

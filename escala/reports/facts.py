@@ -165,7 +165,8 @@ def rebuild(*, chunk: int = 5000, only_missing: bool = False, progress=None) -> 
     while True:
         ids = list(tickets.filter(pk__gt=last).values_list("pk", flat=True)[:chunk])
         if not ids:
-            rollups.rebuild()
+            if done or not only_missing:  # nothing was missing: the summaries stand as they are
+                rollups.rebuild()
             return done
         refresh(ids, summaries=False)
         done += len(ids)

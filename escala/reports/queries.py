@@ -310,7 +310,7 @@ def _csat(dash: Dashboard, answers: QuerySet, tiers: dict[int, SupportTier]) -> 
         (str(tiers[row["tier_id"]]) if row["tier_id"] in tiers else "?", _satisfaction(row))
         for row in by_tier
     ]
-    teams = dict(Team.objects.values_list("pk", "name"))
+    teams = {t.pk: t.label for t in Team.objects.only("name", "name_es")}
     dash.csat_by_team = sorted(
         (
             (teams.get(row["team_id"], "—"), _satisfaction(row))

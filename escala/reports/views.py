@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from escala.core import csvsafe
+from escala.people import access
 from escala.people.models import Organization
-from escala.people.queries import agent_of, is_admin
+from escala.people.queries import agent_of
 from escala.tickets.choices import Status
 from escala.tiers.models import Category, Team
 
@@ -28,6 +29,10 @@ PERIODS = [
     ("365", gettext_lazy("Last 12 months")),
     ("custom", gettext_lazy("Dates below")),
 ]
+
+
+DEFAULT_DAYS = "30"
+ALL = gettext_lazy("All")  # a filter left empty: every organization, category or team
 
 
 class _ListedChoices(forms.models.ModelChoiceIterator):
@@ -46,7 +51,10 @@ class _ModelChoice(forms.ModelChoiceField):
 
 
 class FilterForm(forms.Form):
-    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIODS, required=False)
+    # The select shows the period the page shows when none was asked for: 30 days.
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"), choices=PERIODS, required=False, initial=DEFAULT_DAYS
+    )
     start = forms.DateField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -54,12 +62,20 @@ class FilterForm(forms.Form):
         label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     organization = _ModelChoice(
-        label=gettext_lazy("Organization"), queryset=Organization.objects.none(), required=False
+        label=gettext_lazy("Organization"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=ALL,
     )
     category = _ModelChoice(
-        label=gettext_lazy("Category"), queryset=Category.objects.none(), required=False
+        label=gettext_lazy("Category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=ALL,
     )
-    team = _ModelChoice(label=gettext_lazy("Team"), queryset=Team.objects.none(), required=False)
+    team = _ModelChoice(
+        label=gettext_lazy("Team"), queryset=Team.objects.none(), required=False, empty_label=ALL
+    )
 
     def __init__(self, *args, with_scope: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -92,7 +108,7 @@ class FilterForm(forms.Form):
         }
         if data.get("period") == "custom":
             return Filters(start=data["start"], end=data["end"], **scope)
-        days = int(data.get("period") or 30)
+        days = int(data.get("period") or DEFAULT_DAYS)
         return Filters.last_days(days, **scope)
 
 
@@ -121,10 +137,9 @@ def html_table(headers: list[str], rows: list[list[object]]) -> str:
 
 
 def _supervisor_only(request: HttpRequest) -> None:
-    agent = agent_of(request.user)
-    if is_admin(request.user) or (agent is not None and agent.is_supervisor):
+    if access.may_see_dashboard(request.user):
         return
-    if agent is None:
+    if not access.is_staff_member(request.user):
         raise Http404  # requesters do not learn that the page exists
     raise PermissionDenied
 
@@ -271,9 +286,9 @@ def figure_csv(request: HttpRequest, figure: str) -> HttpResponse:
 
 @login_required
 def my_figures(request: HttpRequest) -> HttpResponse:
-    agent = agent_of(request.user)
-    if agent is None:
+    if not access.may_see_own_figures(request.user):
         raise Http404
+    agent = agent_of(request.user)
     form = FilterForm(request.GET or None, with_scope=False)
     filters = form.filters()
     mine = agent_figures(agent, filters)

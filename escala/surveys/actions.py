@@ -138,3 +138,15 @@ def answer_survey(*, survey: Survey | int, rating: object, comment: str = "") ->
         survey.rating, survey.comment = locked.rating, locked.comment
         survey.answered_at, survey.changed_at = locked.answered_at, locked.changed_at
     return locked
+
+
+def survey_link(*, resolution: TicketEvent) -> str | None:
+    """The full signed address of the survey of `resolution`, for its mail (the survey is
+    created now when the listener has not yet run). None while the event is not yet stored."""
+    if resolution.pk is None:
+        return None
+    from django.urls import reverse
+
+    survey = create_survey(resolution=resolution)
+    path = reverse("surveys:answer", kwargs={"token": token_for(survey)})
+    return f"{settings.ESCALA_SITE_URL}{path}"

@@ -57,8 +57,12 @@ class Specialty(Localized, models.Model):
         return self.localized("name")
 
 
-class Team(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+class Team(Localized, models.Model):
+    """A group of agents at one tier. `name` is its English name (unique, what the API and the
+    configuration use); `name_es` its Spanish one. Pages show `label`, in the reader's language."""
+
+    name = models.CharField(_("name (English)"), max_length=100, unique=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
     tier = models.ForeignKey(
         SupportTier, on_delete=models.PROTECT, related_name="teams", verbose_name=_("tier")
     )
@@ -74,7 +78,16 @@ class Team(models.Model):
         verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def name_en(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (the English one when no Spanish name is set)."""
+        return self.localized("name")
 
 
 class Category(Localized, models.Model):

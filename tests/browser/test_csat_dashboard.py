@@ -44,9 +44,9 @@ def test_a_rating_given_through_the_survey_link_shows_on_the_dashboard(
     marta.goto(survey_url(survey))
     assert marta.get_by_role("heading", name="¿Qué tal lo hicimos?").is_visible()
     marta.get_by_role("radio", name="5").check()
-    marta.get_by_label("¿Algo que quieras contarnos? (opcional)").fill("¡Rapidísimo, gracias!")
+    marta.get_by_label("¿Algo que quiera contarnos? (opcional)").fill("¡Rapidísimo, gracias!")
     marta.get_by_role("button", name="Enviar").click()
-    assert "Hemos guardado tu respuesta" in marta.locator("#survey-saved").inner_text()
+    assert "Hemos guardado su respuesta" in marta.locator("#survey-saved").inner_text()
 
     # Sara, the supervisor, sees it counted for Level 1, the Service Desk and Lucía. She reads
     # the console in English (signing in switches to the language she chose last time).

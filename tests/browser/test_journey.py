@@ -161,6 +161,7 @@ def test_ticket_goes_from_requester_to_level_2_and_vendor_and_back(
     expect(marta.locator(".page-head .badge")).to_have_text(w["resolved"])
     assert "El error sólo ocurre en el cierre." not in marta.content()  # never an internal note
     shoot(marta, f"{lang}-08-portal-resolved")
+    marta.click(".reopen-details > summary")  # "No, it still fails"
     marta.fill("#id_reopen-reason", "Sigue fallando en la filial de Sevilla.")
     marta.click("form[action$='/reopen/'] button[type=submit]")
     expect(marta.locator(".page-head .badge")).to_have_text(w["reopened"])

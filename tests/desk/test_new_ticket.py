@@ -43,6 +43,7 @@ def test_file_a_phone_ticket_for_a_known_caller(
     assert response.url == reverse("desk:ticket", args=[ticket.pk])
     assert (ticket.requester, ticket.channel, ticket.priority) == (customer, "phone", "critical")
     assert ticket.messages.get().time_spent == timedelta(minutes=7)
+    assert ticket.assignee == l1_agent  # whoever took the call keeps it
 
 
 def test_file_a_phone_ticket_for_a_new_caller(login, frozen_clock, l1_agent, customer_org):

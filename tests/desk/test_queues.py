@@ -286,3 +286,31 @@ def test_the_filters_show_what_was_asked_each_time(login, supervisor, categories
     assert ">Cualquiera</option>" not in client.get(url, {"queue": "all"}).text
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     assert ">Cualquiera</option>" in client.get(url, {"queue": "all"}).text
+
+
+def test_the_search_box_finds_words_in_messages_not_only_subjects(
+    login, frozen_clock, supervisor, employee
+):
+    found = open_ticket(employee, subject="No va", body="La impresora de la planta tres atasca")
+    open_ticket(employee, subject="Otra cosa", body="El correo no llega")
+    response = login(supervisor.user).get(reverse("desk:queue"), {"queue": "all", "q": "atasca"})
+    assert refs(response) == [found.reference]
+
+
+def test_the_search_box_still_finds_a_ticket_by_its_number(
+    login, frozen_clock, supervisor, employee
+):
+    ticket = open_ticket(employee, subject="Algo")
+    response = login(supervisor.user).get(
+        reverse("desk:queue"), {"queue": "all", "q": ticket.reference}
+    )
+    assert refs(response) == [ticket.reference]
+
+
+def test_the_search_box_never_reaches_beyond_what_the_agent_sees(
+    login, frozen_clock, tiers, l1_agent, employee
+):
+    hidden = open_ticket(employee, subject="Secreto", body="servidor quemado")
+    escalate_ticket(ticket=hidden, by=None, to_tier=tiers[3], reason="r", handover="h")
+    response = login(l1_agent.user).get(reverse("desk:queue"), {"queue": "all", "q": "quemado"})
+    assert refs(response) == []

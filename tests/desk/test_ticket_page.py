@@ -11,6 +11,7 @@ from django.urls import reverse
 from escala.tickets.actions import add_note, add_reply, add_vendor_message, claim_ticket
 from escala.tickets.choices import EventKind, MessageKind, Status
 from escala.tickets.models import Message, Ticket, TicketLink
+from escala.tiers.models import Team
 from tests.tickets.factories import open_ticket
 
 pytestmark = pytest.mark.django_db
@@ -283,3 +284,21 @@ def test_presence_is_shared_through_the_database_not_a_process_cache(
     assert presence.others(ticket.pk, user_id=l1_colleague.user.pk) == []
     frozen_clock.advance(hours=2)
     assert presence.forget_stale() == 1
+
+
+def test_the_escalate_form_offers_only_higher_levels_and_de_escalate_only_lower(
+    login, frozen_clock, l2_network_agent, tiers, employee, categories
+):
+    from escala.tickets.actions import escalate_ticket
+
+    ticket = open_ticket(employee, category=categories["connectivity"])
+    escalate_ticket(ticket=ticket, by=None, to_tier=tiers[2], reason="r", handover="h")
+    response = login(l2_network_agent.user).get(reverse("desk:ticket", args=[ticket.pk]))
+    forms = response.context["forms"]
+    up = [str(label) for value, label in forms["escalate"].fields["to_tier"].choices if value]
+    down = [str(label) for value, label in forms["deescalate"].fields["to_tier"].choices if value]
+    assert up == [tiers[3].name]
+    assert down == [tiers[1].name]
+    up_teams = [v for v, _label in forms["escalate"].fields["to_team"].choices if v]
+    assert up_teams
+    assert all(Team.objects.get(pk=pk).tier.level == 3 for pk in up_teams)

@@ -71,3 +71,10 @@ def test_the_portal_can_include_the_deflection_box(rf, employee):
     html = render_to_string("knowledge/partials/deflection_box.html", {})
     assert reverse("kb:deflect") in html
     assert 'hx-include="closest form"' in html
+
+
+def test_the_portals_request_form_asks_for_suggestions_while_the_requester_types(client, employee):
+    client.force_login(employee.user)
+    html = client.get(reverse("portal:new_request")).content.decode()
+    assert f'hx-get="{reverse("kb:deflect")}"' in html
+    assert "delay:500ms" in html  # debounced

@@ -90,7 +90,7 @@ def test_feedback_on_an_article_one_cannot_read_is_not_found(
 
 
 def test_the_pages_speak_spanish_and_english(client, vpn_article):
-    assert "Base de conocimiento" in client.get(reverse("kb:index"), HTTP_ACCEPT_LANGUAGE="es").text
-    assert "Knowledge base" in client.get(reverse("kb:index"), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "Centro de ayuda" in client.get(reverse("kb:index"), HTTP_ACCEPT_LANGUAGE="es").text
+    assert "Help center" in client.get(reverse("kb:index"), HTTP_ACCEPT_LANGUAGE="en").text
     page = client.get(reverse("kb:article", args=[vpn_article.pk]), HTTP_ACCEPT_LANGUAGE="es")
-    assert "¿Te ha servido?" in page.text
+    assert "¿Le ha servido?" in page.text

@@ -4,6 +4,7 @@ recipient's language. Level 4: agents mail the vendor and the vendor's answers c
 import pytest
 from django.core import mail as django_mail
 from django.db import transaction
+from django.utils import translation
 
 from escala.core import rows
 from escala.core.errors import InvalidTransition
@@ -304,3 +305,54 @@ def test_a_mail_queued_after_a_held_one_of_the_same_ticket_answers_it(customer):
     assert second.in_reply_to == f"<{first.message_id}>"
     assert f"<{first.message_id}>" in second.references
     assert ThreadId.objects.filter(message_id=second.message_id, ticket=ticket).exists()
+
+
+def test_the_resolution_mail_carries_the_signed_survey_link(
+    real_smtp, customer, l1_agent, django_capture_on_commit_callbacks, settings
+):
+    from escala.surveys.actions import survey_for_token
+    from escala.surveys.models import Survey
+
+    settings.ESCALA_SITE_URL = "https://help.example.com"
+    ticket = _mail_ticket(customer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        resolve_ticket(ticket=ticket, by=l1_agent.user, summary="Cambiado el tóner.")
+    _send_all()
+    body = real_smtp.messages[-1].get_content()
+    link = next(line for line in body.splitlines() if "/survey/" in line).strip()
+    assert link.startswith("https://help.example.com/survey/")
+    token = link.rsplit("/survey/", 1)[1].strip("/")
+    assert survey_for_token(token) == Survey.objects.get(ticket=ticket)
+
+
+def test_the_vendor_mail_goes_to_the_contact_typed_at_referral(
+    real_smtp, employee, supervisor, vendor, django_capture_on_commit_callbacks
+):
+    ticket = _mail_ticket(employee, django_capture_on_commit_callbacks, subject="Cierre ERP")
+    refer_to_vendor(
+        ticket=ticket,
+        by=supervisor.user,
+        vendor=vendor,
+        reason="Bug del cierre",
+        contact="Ana Ruiz <ana.ruiz@erp-vendor.example>",
+        case_number="SR-1",
+    )
+    with django_capture_on_commit_callbacks(execute=True), translation.override("es"):
+        outbound.email_vendor(ticket=ticket, by=supervisor.user, body="Revisen el fallo.")
+    _send_all()
+    sent = real_smtp.messages[-1]
+    assert sent["To"] == "ana.ruiz@erp-vendor.example"
+    assert "(caso SR-1)" in sent["Subject"]
+
+
+def test_a_contact_that_is_no_address_leaves_the_vendors_support_address(
+    real_smtp, employee, supervisor, vendor, django_capture_on_commit_callbacks
+):
+    ticket = _mail_ticket(employee, django_capture_on_commit_callbacks, subject="Cierre ERP")
+    refer_to_vendor(
+        ticket=ticket, by=supervisor.user, vendor=vendor, reason="Bug", contact="Ana, ext. 204"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        outbound.email_vendor(ticket=ticket, by=supervisor.user, body="Please check.")
+    _send_all()
+    assert real_smtp.messages[-1]["To"] == vendor.support_email

@@ -243,3 +243,43 @@ def test_console_speaks_spanish(login, frozen_clock, employee, l1_agent, categor
     page = client.get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
     assert "Recorrido por niveles" in page
     assert ">Nuevo</span>" in page  # the status badge: a domain label, from the tickets catalogue
+
+
+def test_a_resolved_request_asks_one_question_and_offers_the_survey(
+    login, frozen_clock, employee, l1_agent, categories
+):
+    ticket = open_ticket(employee, category=categories["password"])
+    resolve_ticket(ticket=ticket, by=l1_agent.user, summary="Contraseña restablecida")
+    page = login(employee.user).get(reverse("portal:ticket", args=[ticket.pk])).content.decode()
+    assert "Did this solve it?" in page
+    assert "No, it still fails" in page
+    assert "/survey/" in page
+    assert reverse("portal:action", args=[ticket.pk, "reply"]) not in page
+    assert reverse("portal:action", args=[ticket.pk, "close"]) not in page
+
+
+def test_yes_it_is_solved_closes_the_request_and_goes_on_to_the_survey(
+    login, frozen_clock, employee, l1_agent, categories
+):
+    ticket = open_ticket(employee, category=categories["password"])
+    resolved = resolve_ticket(ticket=ticket, by=l1_agent.user, summary="Hecho")
+    response = login(employee.user).post(
+        reverse("portal:action", args=[ticket.pk, "confirm"]),
+        {"confirm-version": resolved.version},
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert response.url.startswith("/survey/")
+    survey_page = login(employee.user).get(response.url)
+    assert survey_page.status_code == 200
+
+
+def test_an_open_request_cannot_be_confirmed_as_solved(login, frozen_clock, employee):
+    ticket = open_ticket(employee)
+    response = login(employee.user).post(
+        reverse("portal:action", args=[ticket.pk, "confirm"]),
+        {"confirm-version": ticket.version},
+    )
+    ticket.refresh_from_db()
+    assert ticket.status != Status.CLOSED
+    assert response.status_code == 200

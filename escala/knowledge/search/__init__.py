@@ -104,6 +104,29 @@ def filter_tickets(tickets: QuerySet[Ticket], filters: dict[str, Any] | None) ->
     return tickets
 
 
+def ticket_ids_matching(user: Any, query: str, *, limit: int = 1000) -> list[int] | None:
+    """The ids of the tickets `user` may see whose subject or messages hold every word of
+    `query`, best first (at most `limit`): the console's queue search box narrows its list to
+    them. None when `query` has no searchable word (the box then matches nothing special)."""
+    words = text.terms(query)
+    if not words:
+        return None
+    visibility = ticket_scope(user)
+    if visibility.is_empty:
+        return []
+    ranked = backend().ticket_candidates(
+        words,
+        match="all",
+        include_notes=is_staff_member(user),
+        scope=_scope(tickets_for_scope(visibility)),
+        visibility=visibility,
+        filters={},
+        exclude=[],
+        limit=limit,
+    )
+    return [pk for pk, _rank in ranked]
+
+
 def search_tickets(
     user: Any,
     query: str,

@@ -11,6 +11,7 @@ from django.db import transaction
 from escala.core import clock
 from escala.demo import history
 from escala.demo.bulk import BulkWriter
+from escala.demo.extras import build_extras
 from escala.demo.logins import describe_logins
 from escala.demo.organization import build_organization
 from escala.tickets.models import Ticket
@@ -76,11 +77,13 @@ class Command(BaseCommand):
         writer.finish()
         if tickets:
             sys.stderr.write("\n")
+        extras = build_extras(org, rng, now, tickets=tickets)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {tickets} tickets added in {elapsed:.1f} s "
-                f"({Ticket.objects.count()} in all)."
+                f"({Ticket.objects.count()} in all); {extras['articles']} published articles, "
+                f"{extras['deflections']} deflected requests, {extras['surveys']} surveys."
             )
         )
         self.stdout.write(describe_logins())

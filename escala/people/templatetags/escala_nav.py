@@ -1,0 +1,91 @@
+"""The menu of every page: `{% main_nav as menu %}` in base.html, drawn by components/nav_*.html.
+
+Which links a user sees is asked of `people.access`, the same functions the target views check;
+adding a page to the menu is one `NavItem` here (and its check in access.py)."""
+
+from dataclasses import dataclass
+
+from django import template
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from escala.people import access
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Menu:
+    area: str  # "console" or "portal"
+    home: str
+    items: tuple[NavItem, ...]
+
+
+def _console_items(user) -> list[tuple[str, str, str]]:
+    items = [
+        ("queues", _("Queues"), "desk:queue"),
+        ("new", _("New ticket"), "desk:new_ticket"),
+        ("search", _("Search"), "desk_kb:search"),
+        ("knowledge", _("Knowledge"), "desk_kb:index"),
+        ("problems", _("Problems"), "problems:list"),  # every agent (problems.views.staff_required)
+    ]
+    if access.may_see_dashboard(user):
+        items.append(("reports", _("Reports"), "reports:dashboard"))
+    elif access.may_see_own_figures(user):
+        items.append(("reports", _("My figures"), "reports:me"))
+    if access.may_handle_mail(user):
+        items.append(("mail", _("Mail"), "mail:quarantine"))
+    if access.may_manage_api_tokens(user):
+        items.append(("tokens", _("API tokens"), "api_tokens"))
+    if access.may_manage_settings(user):
+        items.append(("settings", _("Settings"), "admin:index"))
+    return items
+
+
+def _portal_items(user) -> list[tuple[str, str, str]]:
+    items = []
+    if user.is_authenticated:
+        items += [
+            ("home", _("My requests"), "portal:home"),
+            ("new", _("New request"), "portal:new_request"),
+        ]
+    items.append(("help", _("Help center"), "kb:index"))
+    return items
+
+
+def _current(path: str, urls: list[str]) -> str | None:
+    """The item a path belongs to: the longest item address the path starts with, so
+    /desk/tickets/7/ is under Queues (/desk/) and /desk/kb/tickets/ under Search."""
+    matching = [url for url in urls if path == url or (url.endswith("/") and path.startswith(url))]
+    return max(matching, key=len) if matching else None
+
+
+def menu_for(request: HttpRequest) -> Menu:
+    user = getattr(request, "user", None)
+    console = access.may_use_console(user)
+    rows = _console_items(user) if console else _portal_items(user)
+    resolved = []
+    for key, label, name in rows:
+        try:
+            resolved.append((key, label, reverse(name)))
+        except NoReverseMatch:  # an app left out of this installation
+            continue
+    current = _current(request.path, [url for _key, _label, url in resolved])
+    items = tuple(NavItem(key, label, url, url == current) for key, label, url in resolved)
+    home = reverse("desk:queue") if console else reverse("portal:home")
+    return Menu(area="console" if console else "portal", home=home, items=items)
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context) -> Menu | None:
+    request = context.get("request")
+    return menu_for(request) if request is not None else None
