@@ -2,6 +2,10 @@
 
 A mail is acknowledged (250) only once its raw bytes are stored; if the database is down the
 sender is told to try again later (451), so nothing is lost. Processing follows the store.
+
+A mail larger than ESCALA_MAIL_MAX_RAW_BYTES is refused with 552 during DATA (aiosmtpd's
+`data_size_limit`: past the limit the lines are read and thrown away, never kept), and a client
+that announces its size (the SIZE extension, advertised in EHLO) is refused at MAIL FROM.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class EscalaHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
         raw = envelope.original_content or envelope.content
+        envelope.content = envelope.original_content = None  # one copy of the mail, not two
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         loop = asyncio.get_running_loop()
@@ -72,12 +77,14 @@ class _LMTPController(Controller):
 def make_controller(
     *, host: str, port: int, lmtp: bool = False, mailbox: Mailbox | None = None
 ) -> Controller:
+    from django.conf import settings
+
     cls = _LMTPController if lmtp else Controller
     return cls(
         EscalaHandler(mailbox),
         hostname=host,
         port=port,
-        data_size_limit=None,
+        data_size_limit=settings.ESCALA_MAIL_MAX_RAW_BYTES,
         decode_data=False,
     )
 
