@@ -28,7 +28,12 @@ def raise_alert(*, kind: str, key: str, detail: str = "", mail_id: int | None = 
         try:
             with transaction.atomic():
                 MailAlert.objects.create(
-                    kind=kind, key=key, detail=detail, first_at=now, last_at=now, last_mail_id=mail_id
+                    kind=kind,
+                    key=key,
+                    detail=detail,
+                    first_at=now,
+                    last_at=now,
+                    last_mail_id=mail_id,
                 )
             return
         except IntegrityError:

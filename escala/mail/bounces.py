@@ -72,11 +72,15 @@ def _failure_for(report: DeliveryReport, address: str) -> FailedRecipient | None
             return recipient
     if not report.standard and len(report.recipients) == 1:
         # Plain-text bounces often name the address the mail was forwarded to, not ours.
-        return FailedRecipient(address, report.recipients[0].status, "failed", report.recipients[0].diagnostic)
+        return FailedRecipient(
+            address, report.recipients[0].status, "failed", report.recipients[0].diagnostic
+        )
     return None
 
 
-def _record(row: Outbox, address: str, failure: FailedRecipient, inbound_mail_id: int | None) -> None:
+def _record(
+    row: Outbox, address: str, failure: FailedRecipient, inbound_mail_id: int | None
+) -> None:
     now = clock.now()
     detail = " ".join(p for p in (failure.status, failure.diagnostic) if p)[:1000]
     events.record(

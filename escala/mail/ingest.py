@@ -681,7 +681,9 @@ def _new_ticket(
             if value := parsed.header(f"x-escala-{name}").strip().lower():
                 impact_urgency[name] = value
     # No receipt for lists and bulk mail, nor beyond the acknowledgement limits (`limits`).
-    quiet = mail.no_auto_reply or not settings.ESCALA_MAIL_NOTIFY or not limits.may_acknowledge(mail)
+    quiet = (
+        mail.no_auto_reply or not settings.ESCALA_MAIL_NOTIFY or not limits.may_acknowledge(mail)
+    )
     with outbound.answering(parsed.message_id, no_auto_reply=quiet):
         ticket = actions.create_ticket(
             requester=requester,

@@ -21,7 +21,7 @@ def mail_alert_count(context) -> int:
 
 @register.inclusion_tag("mail/desk/_bounce_badge.html", takes_context=True)
 def bounce_badge(context, address: str) -> dict:
-    """"Mail to this address bounces", with the reason and a way to clear it (agents)."""
+    """ "Mail to this address bounces", with the reason and a way to clear it (agents)."""
     from escala.mail.bounces import bouncing
 
     request = context.get("request")
