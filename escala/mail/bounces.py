@@ -82,7 +82,10 @@ def _record(
     row: Outbox, address: str, failure: FailedRecipient, inbound_mail_id: int | None
 ) -> None:
     now = clock.now()
-    detail = " ".join(p for p in (failure.status, failure.diagnostic) if p)[:1000]
+    detail = failure.diagnostic
+    if failure.status and failure.status not in detail:
+        detail = f"{failure.status} {detail}".strip()
+    detail = detail[:1000]
     events.record(
         row.ticket,
         EventKind.MAIL_BOUNCED,
