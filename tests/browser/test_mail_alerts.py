@@ -29,7 +29,8 @@ def _sign_in(page, user) -> None:
     ("language", "words"),
     [
         ("es", {"mail": "Correo", "alerts": "Alertas de correo y direcciones que rebotan",
-                "handled": "Marcar como atendida", "sender": "Acuses de recibo retenidos para un remitente",
+                "handled": "Marcar como atendida",
+                "sender": "Acuses de recibo retenidos para un remitente",
                 "bounces": "El correo rebota", "works": "La dirección vuelve a funcionar",
                 "event": "Notificación rebotada", "badge": "1 alerta"}),
         ("en", {"mail": "Mail", "alerts": "Mail alerts and bouncing addresses",
