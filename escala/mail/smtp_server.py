@@ -25,25 +25,27 @@ from .models import Mailbox
 log = logging.getLogger(__name__)
 
 
-def _store_and_process(raw: bytes, mail_from: str, rcpt_tos: list[str], mailbox) -> str:
+def _store_and_process(held: list[bytes], mail_from: str, rcpt_tos: list[str], mailbox) -> str:
+    """`held`: a list with the raw mail, emptied here, so that once it is stored the bytes are
+    gone from this process (processing reads them back): the mail is never in memory twice."""
     from . import ingest
 
     close_old_connections()
     try:
-        mail, _created = ingest.store(
-            raw,
+        pk = ingest.store(
+            held.pop(),
             source=Source.SMTP,
             mailbox=mailbox,
             envelope_from=mail_from or "<>",
             envelope_to=rcpt_tos,
-        )
+        )[0].pk
     except DatabaseError:
         log.exception("could not store an incoming mail")
         return "451 4.3.0 Temporary failure, please try again later"
     try:
-        ingest.process(mail.pk)
+        ingest.process(pk)
     except Exception:  # stored: `escala mail retry` picks it up
-        log.exception("stored mail %s not processed", mail.pk)
+        log.exception("stored mail %s not processed", pk)
     finally:
         close_old_connections()
     return "250 2.0.0 Message accepted"
@@ -58,11 +60,13 @@ class EscalaHandler:
         envelope.content = envelope.original_content = None  # one copy of the mail, not two
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
+        held = [raw]
+        del raw
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             None,
             _store_and_process,
-            raw,
+            held,
             envelope.mail_from or "",
             list(envelope.rcpt_tos),
             self.mailbox,
