@@ -279,6 +279,11 @@ ESCALA_MAIL_DOMAIN_FLOOD_EXEMPT = env_list("ESCALA_MAIL_DOMAIN_FLOOD_EXEMPT", []
 # Notifications to an address whose mail bounced for good: "suppress" (not sent; the agent sees
 # why) or "send" (sent anyway, the address only flagged).
 ESCALA_MAIL_BOUNCED_ADDRESSES = env_str("ESCALA_MAIL_BOUNCED_ADDRESSES", "suppress")
+if ESCALA_MAIL_BOUNCED_ADDRESSES not in {"suppress", "send"}:
+    raise ImproperlyConfigured(
+        "ESCALA_MAIL_BOUNCED_ADDRESSES must be suppress or send, "
+        f"got {ESCALA_MAIL_BOUNCED_ADDRESSES!r}"
+    )
 # Mail left `received` (a killed pipe, poll or listener) is processed by the worker once it is
 # this many seconds old (the worker looks every 30 seconds).
 ESCALA_MAIL_LEFTOVER_AFTER = env_int("ESCALA_MAIL_LEFTOVER_AFTER", 20)
