@@ -85,6 +85,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Sign-in: local accounts, password reset, two-factor (TOTP, recovery codes, passkeys), the
+    # user's own sessions, and the providers single sign-on adds (docs/decisions/0010-sign-in.md).
+    "escala.accounts",  # before allauth: its templates give allauth's pages Escala's look
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.mfa",
+    "allauth.usersessions",
     "django_tasks_db",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "escala.core",
@@ -112,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "escala.tickets.middleware.RelayPageEvents",
@@ -195,10 +205,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # The model backend, with the user's agent or requester profile read in the same query.
-AUTHENTICATION_BACKENDS = ["escala.people.backends.PeopleBackend"]
+# allauth's backend signs in through its rate limits; ours reads the session's user.
+AUTHENTICATION_BACKENDS = [
+    "escala.people.backends.PeopleBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in (django-allauth) -------------------------------------------------------------------
+ACCOUNT_ADAPTER = "escala.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# People are made by admins, the directory or the mail channel; self-registration (accounts/signup
+# in escala.accounts) verifies the address before the account exists.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SIGNUP_OPEN = False  # allauth's own sign-up form is closed: see escala.accounts.signup
+ACCOUNT_UNIQUE_EMAIL = False  # existing people may share an address; sign-in is by username too
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+ACCOUNT_FORMS = {"login": "escala.accounts.forms.LoginForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Escala] "
+SOCIALACCOUNT_PROVIDERS: dict = {}
 
 # --- Language and time -------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "es")

@@ -1,17 +1,22 @@
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from escala.accounts import views as account_views
 from escala.core import views as core_views
 from escala.knowledge import urls as knowledge_urls
 from escala.portal import views as portal_views
 
 urlpatterns = [
+    # The admin signs in through the one rate-limited, two-factor-aware sign-in page.
+    path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", portal_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", allauth_views.login, name="login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
+    path("accounts/", include("escala.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("escala.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     # Before any other /desk/ include: the mail quarantine lives under /desk/mail/.

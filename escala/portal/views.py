@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -65,13 +64,6 @@ def _is_staff(user: Any) -> bool:
 # --- Sign in and language ----------------------------------------------------------------------
 
 
-def _profile_language(user: Any) -> str | None:
-    for profile in (agent_of(user), requester_of(user)):
-        if profile is not None:
-            return profile.language
-    return None
-
-
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -80,20 +72,6 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
-
-
-class LoginView(auth_views.LoginView):
-    """Sign in, and switch to the language the user chose last time."""
-
-    redirect_authenticated_user = True
-
-    def form_valid(self, form):  # noqa: ANN001, ANN201
-        response = super().form_valid(form)
-        language = _profile_language(form.get_user())
-        if language:
-            translation.activate(language)
-            _set_language_cookie(response, language)
-        return response
 
 
 @require_POST
