@@ -68,7 +68,7 @@ def _failure_for(report: DeliveryReport, address: str) -> FailedRecipient | None
     if not report.recipients:
         return FailedRecipient(address=address)
     for recipient in report.recipients:
-        if recipient.address == address:
+        if address in (recipient.address, recipient.original):
             return recipient
     if not report.standard and len(report.recipients) == 1:
         # Plain-text bounces often name the address the mail was forwarded to, not ours.

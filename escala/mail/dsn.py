@@ -31,6 +31,7 @@ class FailedRecipient:
     status: str = ""  # "5.1.1"
     action: str = "failed"  # failed / delayed / delivered / relayed / expanded
     diagnostic: str = ""
+    original: str = ""  # Original-Recipient, when the report gives it (lower case)
 
     @property
     def permanent(self) -> bool:
@@ -86,6 +87,7 @@ def _from_status_part(part: Message, report: DeliveryReport) -> None:
         status = _ENHANCED.search(str(block.get("Status", "")))
         report.recipients.append(
             FailedRecipient(
+                original=_address(str(block.get("Original-Recipient", ""))),
                 address=address,
                 status=".".join(status.groups()) if status else "",
                 action=str(block.get("Action", "failed")).strip().lower() or "failed",

@@ -192,3 +192,12 @@ def test_a_non_standard_bounce_is_recognised_without_a_null_envelope(receipt):
     """As IMAP or a forwarding server hands it over: no envelope, no Auto-Submitted."""
     mail = ingest.ingest(exchange_ndr(receipt))
     assert mail.outcome == Outcome.BOUNCE_RECORDED
+
+
+def test_a_report_naming_our_address_as_original_recipient_counts(receipt):
+    raw = standard_dsn(receipt, recipient="reenvio@otro.example").replace(
+        b"Final-Recipient: rfc822; reenvio@otro.example\r\n",
+        b"Final-Recipient: rfc822; reenvio@otro.example\r\n"
+        + f"Original-Recipient: rfc822; {receipt.to}\r\n".encode(),
+    )
+    assert ingest.ingest(raw).outcome == Outcome.BOUNCE_RECORDED
