@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +22,7 @@ from . import alerts, bounces, ingest
 from .choices import InboundStatus
 from .models import BouncedAddress, InboundMail
 
+DUPLICATES = "duplicates"  # the listing of mail delivered more than once
 LIST_FIELDS = [
     "id", "sender", "subject", "received_at", "status", "outcome", "reason", "size",
     "duplicate_count", "last_duplicate_at",
@@ -46,9 +48,18 @@ def _mail_for(request: HttpRequest, mail_id: int) -> InboundMail:
 def quarantine(request: HttpRequest) -> HttpResponse:
     _require_agent(request)
     status = request.GET.get("status", InboundStatus.QUARANTINED)
-    if status not in (InboundStatus.QUARANTINED, InboundStatus.IGNORED):
+    if status not in (InboundStatus.QUARANTINED, InboundStatus.IGNORED, DUPLICATES):
         status = InboundStatus.QUARANTINED
-    mails = InboundMail.objects.filter(status=status).only(*LIST_FIELDS).order_by("-received_at")
+    if status == DUPLICATES:
+        # Mail delivered more than once, whatever became of it (filed mail: if its ticket is
+        # visible to this agent).
+        visible = Q(ticket__isnull=True) | Q(ticket__in=tickets_visible_to(request.user))
+        mails = InboundMail.objects.filter(visible, duplicate_count__gt=0).order_by(
+            "-last_duplicate_at", "-id"
+        )
+    else:
+        mails = InboundMail.objects.filter(status=status).order_by("-received_at")
+    mails = mails.only(*LIST_FIELDS)
     page = Paginator(mails, 50).get_page(request.GET.get("page"))
     return render(
         request,

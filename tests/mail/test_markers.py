@@ -119,3 +119,16 @@ def test_the_quarantine_page_shows_how_often_a_mail_came_again(client, l1_agent,
     detail = client.get(f"/desk/mail/{mail.pk}/").content.decode()
     for page in (listing, detail):
         assert "2 times, last" in page or "2 veces, la última" in page
+
+
+def test_a_filed_mail_delivered_again_is_listed_for_agents_who_see_its_ticket(
+    client, l1_agent, customer
+):
+    raw = compose(sender=customer.email, subject="Llegó dos veces", message_id="<2x@x.example>")
+    ingest.ingest(raw)
+    ingest.ingest(raw)
+    ingest.ingest(compose(sender=customer.email, subject="Solo una vez"))
+    client.force_login(l1_agent.user)
+    page = client.get("/desk/mail/?status=duplicates").content.decode()
+    assert "Llegó dos veces" in page
+    assert "Solo una vez" not in page
