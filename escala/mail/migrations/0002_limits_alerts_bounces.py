@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mail', '0001_initial'),
-        ('tickets', '0005_limits_alerts_bounces'),
+        ('tickets', '0005_mail_bounced_event_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
