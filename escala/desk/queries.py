@@ -9,7 +9,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from escala.core.paging import Order
 from escala.people.models import Agent
 from escala.people.queries import agent_of, is_admin, team_and_tier_ids
-from escala.tickets.choices import OPEN_STATUSES, MessageKind
+from escala.tickets.choices import OPEN_STATUSES, Channel, MessageKind
 from escala.tickets.models import (
     Attachment,
     Message,
@@ -168,6 +168,7 @@ def ticket_page(ticket: Ticket) -> TicketPage:
             Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
         )
     )
+    _link_original_mails(messages)
     stays = list(ticket.tier_stays.select_related("tier", "team", "vendor"))
     cases = list(ticket.vendor_cases.select_related("vendor"))
     both_ways = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
@@ -193,6 +194,25 @@ def ticket_page(ticket: Ticket) -> TicketPage:
         links=links,
         other_open=other_open,
     )
+
+
+def _link_original_mails(messages: list[Message]) -> None:
+    """Each message filed from a mail gets `original_mail_id`: the stored mail, whole (the page
+    shows only the new part of a reply). One query, and only when mail is on the page."""
+    from escala.mail.models import InboundMail
+
+    by_mail = [m.pk for m in messages if m.channel == Channel.EMAIL]
+    originals = (
+        dict(
+            InboundMail.objects.filter(filed_message_id__in=by_mail).values_list(
+                "filed_message_id", "pk"
+            )
+        )
+        if by_mail
+        else {}
+    )
+    for message in messages:
+        message.original_mail_id = originals.get(message.pk)
 
 
 def agents_for(ticket: Ticket) -> QuerySet[Agent]:

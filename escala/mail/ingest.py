@@ -53,7 +53,7 @@ from .parse import (
     header_message_id,
     link_inline_images,
     parse_mail,
-    strip_reply,
+    reply_text,
     wants_no_auto_reply,
 )
 
@@ -612,7 +612,7 @@ def _check_rate(mail: InboundMail) -> None:
 
 
 def _reply_body(parsed: ParsedMail) -> str:
-    return strip_reply(parsed.text) or _("(empty message)")
+    return reply_text(parsed) or _("(empty message)")
 
 
 def _subject(parsed: ParsedMail) -> str:

@@ -7,8 +7,8 @@ whatever cannot be decoded is replaced (U+FFFD) and noted in `defects`.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -16,26 +16,24 @@ from email.header import decode_header
 from email.message import Message as EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import getaddresses, parseaddr
-from html import escape
-from html.parser import HTMLParser
-from urllib.parse import unquote
+from email.utils import getaddresses
 
-import nh3
+from .charsets import decode_bytes
+from .htmltext import html_to_text, link_inline_images, sanitize_html
+from .parts import clean_part_headers, eml_name, header_text, message_bytes, uudecode_blocks
+from .quotes import strip_reply
 
-MAX_DEPTH = 12  # forwards inside forwards inside forwards...
+__all__ = [  # also importable from here: the charset, HTML and quote helpers
+    "decode_bytes",
+    "html_to_text",
+    "link_inline_images",
+    "parse_mail",
+    "sanitize_html",
+    "strip_reply",
+]
 
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "div", "em", "font", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
+MAX_DEPTH = 40  # forwards inside forwards...: deeper parts are read flat (see _Collector.deep)
+MAX_DEEP_PARTS = 2000  # parts read flat below MAX_DEPTH; the rest is noted in the text
 
 
 @dataclass
@@ -59,6 +57,23 @@ class DroppedAttachment:
 
 
 @dataclass
+class ForwardedMail:
+    """A mail attached to this one (`message/rfc822`): kept as a .eml file, summarized in text."""
+
+    filename: str
+    sender: str
+    date: str
+    subject: str
+    text: str
+
+    def summary(self) -> str:
+        lines = [f"---------- Forwarded message ({self.filename}) ----------"]
+        fields = (("From", self.sender), ("Date", self.date), ("Subject", self.subject))
+        lines += [f"{label}: {value}" for label, value in fields if value]
+        return "\n".join(lines) + ("\n\n" + self.text if self.text.strip() else "")
+
+
+@dataclass
 class ParsedMail:
     message_id: str = ""
     in_reply_to: list[str] = field(default_factory=list)
@@ -71,11 +86,13 @@ class ParsedMail:
     cc: list[str] = field(default_factory=list)
     delivered_to: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> decoded value
-    text: str = ""
+    text: str = ""  # the whole text: the mail's own, then each attached mail's summary
+    own_text: str = ""  # the mail's own text only (what quote stripping looks at)
     html: str = ""
     attachments: list[ParsedAttachment] = field(default_factory=list)
     dropped: list[DroppedAttachment] = field(default_factory=list)
     kept: list[ParsedAttachment] = field(default_factory=list)  # stored, in the order stored
+    forwards: list[ForwardedMail] = field(default_factory=list)  # attached mails, kept as .eml
     is_delivery_report: bool = False
     defects: list[str] = field(default_factory=list)
 
@@ -84,48 +101,6 @@ class ParsedMail:
 
 
 # --- charsets and headers ------------------------------------------------------------------------
-
-_CHARSET_ALIASES = {
-    "": "utf-8",
-    "unknown-8bit": "utf-8",
-    "x-unknown": "utf-8",
-    "unknown": "utf-8",
-    "default": "utf-8",
-    "ascii": "utf-8",  # 8-bit text labelled ascii is common; utf-8 is a superset
-    "us-ascii": "utf-8",
-    "ks_c_5601-1987": "cp949",
-    "iso-8859-8-i": "iso-8859-8",
-    "windows-874": "cp874",
-    "x-mac-roman": "mac-roman",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-sjis": "shift_jis",
-    "cp-850": "cp850",
-    "utf8": "utf-8",
-}
-
-
-def _codec(charset: str | None) -> str:
-    name = (charset or "").strip().strip("\"'").lower()
-    name = _CHARSET_ALIASES.get(name, name)
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return "utf-8"
-
-
-def decode_bytes(data: bytes, charset: str | None = None) -> str:
-    """Bytes to text: the declared charset, else UTF-8, else Windows-1252, never an error."""
-    codec = _codec(charset)
-    for candidate in (codec, "utf-8"):
-        try:
-            return data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    if codec == "utf-8":
-        # Undeclared 8-bit text: Windows-1252 is what such mail almost always is.
-        return data.decode("cp1252", errors="replace")
-    return data.decode(codec, errors="replace")
 
 
 def _raw_header_text(value: object) -> str:
@@ -244,127 +219,6 @@ def _addresses(values: list[object]) -> list[str]:
     return out
 
 
-# --- HTML ----------------------------------------------------------------------------------------
-
-
-class _TextExtractor(HTMLParser):
-    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr"}
-    SKIP = {"style", "script", "head", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-        if tag == "li":
-            self.parts.append("- ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    parser = _TextExtractor()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # noqa: BLE001
-        return re.sub(r"<[^>]*>", " ", html)
-    lines = [line.strip() for line in "".join(parser.parts).splitlines()]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def sanitize_html(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto", "cid"},
-        link_rel="noopener noreferrer nofollow",
-    )
-
-
-_CID_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")cid:([^"]*)(")', re.IGNORECASE)
-
-
-def link_inline_images(html: str, urls: dict[str, str]) -> str:
-    """Point the sanitized HTML's `cid:` images at the stored attachments (`urls`: Content-ID,
-    lower case, -> URL on this site, which the strict CSP's img-src 'self' allows). A cid with no
-    stored image loses its src: the browser would refuse the scheme anyway."""
-
-    def swap(found: re.Match[str]) -> str:
-        url = urls.get(unquote(found.group(2)).strip("<>").lower(), "")
-        return f"{found.group(1)}{escape(url)}{found.group(3)}"
-
-    return _CID_SRC.sub(swap, html) if "cid:" in html.lower() else html
-
-
-# --- quoted history and signatures ----------------------------------------------------------------
-
-_ATTRIBUTION = re.compile(
-    r"^(On|El|Le|Am|Il|Em|Op)\b.{0,300}\b(wrote|escribió|a écrit|schrieb|ha scritto|escreveu|"
-    r"schreef)\s*:\s*$",
-    re.IGNORECASE,
-)
-_ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(Original Message|Mensaje original|Ursprüngliche Nachricht|Message d.origine|"
-    r"Forwarded message|Mensaje reenviado)\s*-{2,}\s*$",
-    re.IGNORECASE,
-)
-_HEADER_BLOCK = re.compile(r"^\s*\**(From|De|Von|Da)\**\s*:\s*\S", re.IGNORECASE)
-_HEADER_NEXT = re.compile(
-    r"^\s*\**(Sent|Enviado|Date|Fecha|Gesendet|Envoyé|To|Para|Subject|Asunto)\**\s*:", re.I
-)
-_MOBILE_SIGNATURE = re.compile(
-    r"^\s*(Sent from my |Enviado desde mi |Get Outlook for |Obtener Outlook para |"
-    r"Sent from Mail for Windows|Enviado desde Correo para Windows|Sent from Yahoo Mail)",
-    re.IGNORECASE,
-)
-
-
-def strip_reply(text: str) -> str:
-    """The new part of a reply: quoted history and signatures removed. Never returns less than
-    something: when stripping would leave nothing, the original text is kept."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    cut = len(lines)
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        joined = stripped + " " + lines[i + 1].strip() if i + 1 < len(lines) else stripped
-        if (
-            _ORIGINAL.match(stripped)
-            or _ATTRIBUTION.match(stripped)
-            or (_ATTRIBUTION.match(joined) and not stripped.startswith(">"))
-            or line.rstrip("\n") in ("-- ", "--")
-            or _MOBILE_SIGNATURE.match(stripped)
-            or (re.match(r"^_{20,}$", stripped) and _next_is_header(lines, i + 1))
-            or (_HEADER_BLOCK.match(stripped) and _next_is_header(lines, i + 1))
-        ):
-            cut = i
-            break
-    kept = lines[:cut]
-    while kept and (not kept[-1].strip() or kept[-1].lstrip().startswith(">")):
-        kept.pop()
-    result = "\n".join(kept).strip()
-    return result or text.strip()
-
-
-def _next_is_header(lines: list[str], start: int) -> bool:
-    return any(_HEADER_NEXT.match(line) for line in lines[start : start + 4])
-
-
 # --- loops -----------------------------------------------------------------------------------
 
 _VACATION_SUBJECT = re.compile(
@@ -384,7 +238,7 @@ _BOUNCE_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _DAEMONS = {"mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "mdaemon"}
-# RFC 3834 and the markers auto-responders really set (docs/decisions/0006-mail-limits.md):
+# RFC 3834 and the markers auto-responders really set (docs/decisions/0007-mail-limits.md):
 # Auto-Submitted other than "no"; these headers with any value but "no"/"false"; Precedence:
 # auto_reply; Microsoft's X-Auto-Response-Suppress only with an auto-reply subject.
 _AUTO_REPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autorespond-message", "x-autogenerated")
@@ -438,6 +292,9 @@ def wants_no_auto_reply(mail: ParsedMail) -> bool:
 
 # --- the walk ----------------------------------------------------------------------------------
 
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset=[\"']?([A-Za-z0-9_.:-]{1,40})", re.I)
+_UU_ENCODINGS = {"x-uuencode", "uuencode", "uue", "x-uue"}
+
 
 def _payload_bytes(part: EmailMessage, mail: ParsedMail) -> bytes:
     try:
@@ -454,32 +311,37 @@ def _payload_bytes(part: EmailMessage, mail: ParsedMail) -> bytes:
 
 
 def _filename(part: EmailMessage) -> str:
+    """The part's file name: RFC 2231 (`filename*=utf-8''...`, continuations), RFC 2047 encoded
+    words, raw UTF-8 or legacy 8-bit bytes, Content-Type's `name` as the fallback."""
     try:
         name = part.get_filename()
     except Exception:  # noqa: BLE001
         name = None
     if name is None:
-        name = part.get_param("name", header="content-type")
+        try:
+            name = part.get_param("name", header="content-type")
+        except Exception:  # noqa: BLE001
+            name = None
         if isinstance(name, tuple):
-            name = codecs.decode(name[2].encode("latin-1"), name[0] or "utf-8", "replace")
+            charset, _language, value = name
+            name = decode_bytes(str(value).encode("latin-1", "replace"), charset or "utf-8")
     name = decode_header_value(name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().strip(".")
     return re.sub(r"[\x00-\x1f<>:\"|?*]", "_", name)[:200]
 
 
 class _Collector:
-    def __init__(self, mail: ParsedMail, max_attachment: int) -> None:
+    def __init__(self, mail: ParsedMail, max_attachment: int, *, forwarded: bool = False) -> None:
         self.mail = mail
         self.max_attachment = max_attachment
         self.texts: list[str] = []
         self.htmls: list[str] = []
+        self.forwarded = forwarded  # inside an attached mail: its own .eml keeps nested ones
 
     def attachment(self, name: str, ctype: str, data: bytes, *, inline: bool, cid: str) -> None:
         if not name:
             ext = {"text/plain": ".txt", "text/html": ".html", "message/rfc822": ".eml"}.get(ctype)
             if ext is None:
-                import mimetypes
-
                 ext = mimetypes.guess_extension(ctype) or ".bin"
             name = f"{'inline' if inline else 'attachment'}-{len(self.mail.attachments) + 1}{ext}"
         if len(data) > self.max_attachment:
@@ -489,21 +351,33 @@ class _Collector:
 
     def walk(self, part: EmailMessage, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
-            self.mail.defects.append("nested too deeply")
+            self.deep(part)
             return
-        ctype = (part.get_content_type() or "text/plain").lower()
-        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        try:
+            self.part(part, depth)
+        except RecursionError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (one bad part never loses the others)
+            self.mail.defects.append(f"unreadable part: {exc}")
+            data = _payload_bytes(part, self.mail) if not part.is_multipart() else b""
+            if data:
+                self.attachment("", "application/octet-stream", data, inline=False, cid="")
+
+    def part(self, part: EmailMessage, depth: int) -> None:
+        view = clean_part_headers(part)
+        ctype = (view.get_content_type() or "text/plain").lower()
+        disposition = header_text(part, "Content-Disposition").split(";")[0].strip().lower()
         if ctype == "multipart/report":
-            report = (part.get_param("report-type") or "").lower()
+            report = str(view.get_param("report-type") or "").lower()
             if report in ("delivery-status", "disposition-notification"):
                 self.mail.is_delivery_report = True
         if part.is_multipart():
             children = part.get_payload()
             if not isinstance(children, list):
                 return
-            if ctype == "message/rfc822" or ctype == "message/global":
+            if ctype in ("message/rfc822", "message/global"):
                 for child in children:
-                    self.forwarded(child, depth)
+                    self.forward(child, depth, _filename(view))
                 return
             if ctype == "multipart/alternative":
                 self.alternative(children, depth)
@@ -515,17 +389,57 @@ class _Collector:
             self.mail.is_delivery_report = True
         if ctype.startswith("multipart/"):
             ctype = "text/plain"  # a multipart whose boundary never appears: its text is the body
-        name = _filename(part)
-        cid = (part.get("Content-ID") or "").strip().strip("<>")[:200]
+        name = _filename(view)
+        cid = header_text(part, "Content-ID").strip().strip("<>")[:200]
+        encoding = header_text(part, "Content-Transfer-Encoding").strip().lower()
+        if encoding in _UU_ENCODINGS:
+            raw = part.get_payload()
+            text, files = uudecode_blocks(raw if isinstance(raw, str) else "")
+            for found_name, data in files:
+                self.attachment(name or found_name, ctype, data, inline=False, cid=cid)
+            if files:
+                return
         data = _payload_bytes(part, self.mail)
         if (ctype == "application/ms-tnef" or name.lower() == "winmail.dat") and self.tnef(data):
             return
         if disposition != "attachment" and not name and ctype in ("text/plain", "text/html"):
-            text = decode_bytes(data, part.get_content_charset())
+            charset = view.get_content_charset()
+            if not charset and ctype == "text/html":
+                found = _META_CHARSET.search(data[:4096])
+                charset = found.group(1).decode("ascii", "replace") if found else None
+            text = decode_bytes(data, charset)
+            if ctype == "text/plain":
+                text, files = uudecode_blocks(text)
+                for found_name, file_data in files:
+                    guessed = mimetypes.guess_type(found_name)[0] or "application/octet-stream"
+                    self.attachment(found_name, guessed, file_data, inline=False, cid="")
             (self.htmls if ctype == "text/html" else self.texts).append(text)
             return
         inline = disposition == "inline" or (bool(cid) and disposition != "attachment")
         self.attachment(name, ctype, data, inline=inline, cid=cid)
+
+    def deep(self, part: EmailMessage) -> None:
+        """Parts nested beyond MAX_DEPTH: their leaves are still read, flat and without
+        recursion (alternatives lose their choice), and the flattening is noted."""
+        self.mail.defects.append(f"parts nested more than {MAX_DEPTH} levels deep read flat")
+        stack = [part]
+        seen = 0
+        while stack and seen < MAX_DEEP_PARTS:
+            current = stack.pop()
+            seen += 1
+            if current.is_multipart():
+                children = current.get_payload()
+                if isinstance(children, list):
+                    stack.extend(reversed([c for c in children if isinstance(c, EmailMessage)]))
+                continue
+            try:
+                self.part(current, MAX_DEPTH)
+            except Exception as exc:  # noqa: BLE001
+                self.mail.defects.append(f"unreadable part: {exc}")
+        if stack:
+            self.texts.append(
+                f"[{len(stack)} more nested parts were not read; the original mail is kept whole.]"
+            )
 
     def alternative(self, children: list, depth: int) -> None:
         # Take the richest HTML and the plain text; both describe the same body.
@@ -537,21 +451,30 @@ class _Collector:
         if len(self.htmls) - before_h > 1:
             del self.htmls[before_h:-1]
 
-    def forwarded(self, inner: EmailMessage, depth: int) -> None:
+    def forward(self, inner: EmailMessage, depth: int, name: str) -> None:
         if not isinstance(inner, EmailMessage):
             return
-        sub = _Collector(self.mail, self.max_attachment)
+        sub = _Collector(self.mail, self.max_attachment, forwarded=True)
         sub.walk(inner, depth + 1)
-        header = "\n".join(
-            f"{label}: {decode_header_value(inner.get(name, ''))}"
-            for label, name in (("From", "From"), ("Date", "Date"), ("Subject", "Subject"))
-            if inner.get(name)
-        )
-        body = "\n\n".join(t for t in sub.texts if t.strip())
+        body = "\n\n".join(t.strip("\n") for t in sub.texts if t.strip())
         if not body and sub.htmls:
             body = "\n\n".join(html_to_text(h) for h in sub.htmls)
-        self.texts.append(f"---------- Forwarded message ----------\n{header}\n\n{body}")
-        self.htmls.extend(sub.htmls)
+        subject = decode_header_value(inner.get("Subject", ""))
+        forwarded = ForwardedMail(
+            filename="",
+            sender=decode_header_value(inner.get("From", "")),
+            date=decode_header_value(inner.get("Date", "")),
+            subject=subject,
+            text=body.replace("\r\n", "\n").strip(),
+        )
+        if self.forwarded:  # a forward inside a forward: its text, inside the outer .eml
+            self.texts.append(forwarded.summary())
+            return
+        if not name.lower().endswith(".eml"):
+            name = eml_name(subject, "forwarded")
+        forwarded.filename = name
+        self.attachment(name, "message/rfc822", message_bytes(inner), inline=False, cid="")
+        self.mail.forwards.append(forwarded)
 
     def tnef(self, data: bytes) -> bool:
         try:
@@ -568,8 +491,6 @@ class _Collector:
                 name = ""
             name = decode_bytes(name) if isinstance(name, bytes) else str(name)
             payload = att.data if isinstance(att.data, bytes) else bytes(att.data or b"")
-            import mimetypes
-
             ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
             self.attachment(name.strip("\x00"), ctype, payload, inline=False, cid="")
         body = getattr(tnef, "body", None)
@@ -604,9 +525,7 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int = 10 * 1024 * 1024) -> P
     mail.in_reply_to = message_ids(" ".join(get_all("In-Reply-To")))
     mail.references = message_ids(" ".join(_raw_header_text(v) for v in get_all("References")))
     mail.subject = mail.headers.get("subject", "")
-    from_name, from_addr = parseaddr(mail.headers.get("from", ""))
-    mail.from_name = from_name.strip().strip("\"'")[:200]
-    mail.from_addr = from_addr.strip().lower()[:254] if "@" in from_addr else ""
+    mail.from_name, mail.from_addr = _sender((get_all("From") or [""])[0])
     reply_to = _addresses(get_all("Reply-To"))
     mail.reply_to = reply_to[0] if reply_to else ""
     mail.to = _addresses(get_all("To"))
@@ -616,14 +535,52 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int = 10 * 1024 * 1024) -> P
     collector = _Collector(mail, max_attachment_bytes)
     try:
         collector.walk(msg)
-    except Exception as exc:  # noqa: BLE001  (a body we cannot walk is still kept as text)
+    except Exception as exc:  # noqa: BLE001  (a body we cannot walk is read flat, part by part)
         mail.defects.append(f"unwalkable body: {exc}")
-        body_start = raw.find(b"\n\n")
-        collector.texts.append(decode_bytes(raw[body_start + 2 :] if body_start >= 0 else raw))
+        collector = _Collector(mail, max_attachment_bytes)
+        mail.attachments.clear()
+        mail.forwards.clear()
+        collector.deep(msg)
     html = "\n".join(collector.htmls)
     mail.html = sanitize_html(html) if html.strip() else ""
-    text = "\n\n".join(t.strip("\n") for t in collector.texts if t.strip())
-    if not text and html:
-        text = html_to_text(html)
-    mail.text = text.replace("\r\n", "\n").replace("\x00", "").strip()
+    own = "\n\n".join(t.strip("\n") for t in collector.texts if t.strip())
+    if not own and html:
+        own = html_to_text(html)
+    mail.own_text = _clean_text(own)
+    summaries = [f.summary() for f in mail.forwards]
+    mail.text = _clean_text("\n\n".join([own, *summaries]))
     return mail
+
+
+def reply_text(mail: ParsedMail) -> str:
+    """What a reply shows: its own new text (quotes and signature stripped), then a summary of
+    each mail it attached. The whole mail stays on the stored InboundMail."""
+    own = mail.own_text if (mail.own_text or mail.forwards) else mail.text
+    parts = [strip_reply(own) if own.strip() else "", *(f.summary() for f in mail.forwards)]
+    return "\n\n".join(part for part in parts if part.strip())
+
+
+def _clean_text(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\x00", "").strip()
+
+
+_ANGLE_ADDR = re.compile(r"^(?P<name>.*?)<(?P<addr>[^<>@\s]+@[^<>\s]+)>\s*(?:\(.*\))?\s*$", re.S)
+
+
+def _sender(raw: object) -> tuple[str, str]:
+    """(display name, address) of a From: header. The address is read from the RAW header
+    (before encoded words are decoded: a decoded name may hold commas, quotes or an address of
+    its own); only then is the display name decoded. "=?utf-8?Q?M=C3=BCller=2C_Hans?=" is the
+    name "Müller, Hans", and so is the unquoted raw "Müller, Hans <h@x>"."""
+    text = re.sub(r"[\r\n]+[ \t]*", " ", _raw_header_text(raw)).strip()
+    found = _ANGLE_ADDR.match(text)
+    if found:
+        name, addr = found.group("name"), found.group("addr")
+    else:
+        pairs = [(n, a) for n, a in getaddresses([text]) if "@" in a]
+        name, addr = pairs[0] if pairs else ("", "")
+    name = decode_header_value(name.strip()).strip().strip("\"'").strip()
+    addr = addr.strip().lower()
+    if "@" not in addr or any(ch in addr for ch in ' ,;<>"\\()[]'):
+        return name[:200], ""
+    return name[:200], addr[:254]

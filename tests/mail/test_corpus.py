@@ -64,6 +64,14 @@ def test_corpus_mail_has_its_expected_outcome(row, settings, customer_org):
             assert checks["text contains"] in first.body
         if "subject" in checks:
             assert ticket.subject.startswith(checks["subject"])
+        if "text has no" in checks:
+            assert checks["text has no"] not in first.body
+            assert checks["text has no"] not in mail.body_text
+        if "requester" in checks:
+            assert ticket.requester.name == checks["requester"]
+        if "filename" in checks:
+            names = [a.filename for a in Attachment.objects.filter(message=first)]
+            assert checks["filename"] in names, names
         if "attachments" in checks:
             assert Attachment.objects.filter(message=first).count() == int(checks["attachments"])
         if "dropped" in checks:

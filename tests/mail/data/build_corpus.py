@@ -6,6 +6,8 @@ Run: .venv/bin/python tests/mail/data/build_corpus.py
 """
 
 import base64
+import binascii
+import hashlib
 import struct
 from pathlib import Path
 
@@ -37,7 +39,8 @@ def std(
     extra: str = "",
     msgid: str | None = None,
 ) -> str:
-    mid = msgid if msgid is not None else f"<{abs(hash((frm, subject, extra))):x}@cliente.example>"
+    digest = hashlib.sha256(repr((frm, subject, extra)).encode()).hexdigest()[:16]
+    mid = msgid if msgid is not None else f"<{digest}@cliente.example>"
     mid_line = f"Message-ID: {mid}\n" if mid else ""
     return (
         f"Return-Path: <{frm.split('<')[-1].rstrip('>')}>\n"
@@ -718,7 +721,7 @@ Content-Type: text/plain; charset=utf-8
 Adjuntamos la factura 77.
 --fw1--
 """,
-    "text contains: Adjuntamos la factura 77.",
+    "text contains: Adjuntamos la factura 77.; attachments: 1; filename: Factura nº 77.eml",
 )
 mail(
     "forward_nested_twice",
@@ -957,6 +960,197 @@ mail(
     "uuencoded_inline",
     "new_ticket",
     std(subject="uuencode") + "\nbegin 644 a.txt\n#86)C\n`\nend\n",
+    "attachments: 1; filename: a.txt; text has no: begin 644",
+)
+
+# --- Real-world fidelity (issue #14): each case of public corpora that once came out wrong ---------
+mail(
+    "encoded_last_first_display_name",
+    "new_ticket",
+    std(frm="=?utf-8?Q?M=C3=BCller=2C_Hans?= <hans.mueller@kunde.example>", subject="Drucker")
+    + "\nDer Drucker im 2. Stock druckt nicht.\n",
+    "requester: Müller, Hans",
+)
+mail(
+    "raw_last_first_display_name",
+    "new_ticket",
+    std(frm="Müller, Hans <hans.mueller2@kunde.example>", subject="Drucker 2").encode("utf-8")
+    + b"\nDer Drucker druckt nicht.\n",
+    "requester: Müller, Hans",
+)
+mail(
+    "raw_utf8_filename",
+    "new_ticket",
+    std(subject="Factura", extra='Content-Type: multipart/mixed; boundary="raw8"\n').encode()
+    + f"""
+--raw8
+Content-Type: text/plain; charset=utf-8
+
+Adjunto la factura del año pasado.
+--raw8
+Content-Type: application/pdf; name="Factura año 2025.pdf"
+Content-Disposition: attachment; filename="Factura año 2025.pdf"
+Content-Transfer-Encoding: base64
+
+{B64(PDF)}
+--raw8--
+""".encode(),
+    "attachments: 1; filename: Factura año 2025.pdf; text has no: Content-Type; "
+    "text contains: Adjunto la factura del año pasado.",
+)
+mail(
+    "rfc2231_continuation_filename",
+    "new_ticket",
+    std(subject="Informe largo", extra='Content-Type: multipart/mixed; boundary="c2231"\n')
+    + f"""
+--c2231
+Content-Type: text/plain; charset=utf-8
+
+Informe adjunto.
+--c2231
+Content-Type: application/pdf
+Content-Disposition: attachment;
+ filename*0*=UTF-8''Informe%20de%20recepci%C3%B3n%20;
+ filename*1*=del%20almac%C3%A9n.pdf
+Content-Transfer-Encoding: base64
+
+{B64(PDF)}
+--c2231--
+""",
+    "attachments: 1; filename: Informe de recepción del almacén.pdf",
+)
+mail(
+    "utf8_one_invalid_byte",
+    "new_ticket",
+    std(
+        subject="Recepción",
+        extra="Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n",
+    ).encode()
+    + "\nLa recepción del almacén está cerrada; el técnico llega a las 9".encode()
+    + b"\xa0h.\n",
+    "text contains: La recepción del almacén está cerrada; text has no: Ã",
+)
+mail(
+    "koi8r_undeclared",
+    "new_ticket",
+    std(subject="Printer", extra="Content-Transfer-Encoding: 8bit\n").encode()
+    + b"\n"
+    + "Здравствуйте! Принтер на втором этаже не печатает уже второй день, помогите, пожалуйста.".encode(
+        "koi8-r"
+    )
+    + b"\n",
+    "text contains: Принтер на втором этаже не печатает",
+)
+mail(
+    "cp1251_labelled_ascii",
+    "new_ticket",
+    std(
+        subject="Scanner",
+        extra="Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n",
+    ).encode()
+    + b"\n"
+    + "Добрый день. Сканер не отправляет письма на почту, ошибка соединения с сервером.".encode(
+        "cp1251"
+    )
+    + b"\n",
+    "text contains: Сканер не отправляет письма",
+)
+mail(
+    "windows1252_labelled_iso88591",
+    "new_ticket",
+    std(
+        subject="Presupuesto",
+        extra="Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n",
+        frm="Outlook User <outlook.user@cliente.example>",
+    ).encode()
+    + "\nEl “presupuesto” – 1.200 € … ¿lo aprueban?\n".encode("cp1252"),
+    "text contains: El “presupuesto” – 1.200 € … ¿lo aprueban?",
+)
+mail(
+    "utf8_labelled_iso88591",
+    "new_ticket",
+    std(
+        subject="Etiqueta",
+        extra="Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n",
+        frm="Webmail <webmail.user@cliente.example>",
+    ).encode()
+    + "\nNo funciona la conexión del almacén.\n".encode(),
+    "text contains: No funciona la conexión del almacén.; text has no: Ã",
+)
+mail(
+    "forward_attached_with_pdf",
+    "new_ticket",
+    std(subject="Fwd: pedido", extra='Content-Type: multipart/mixed; boundary="fa1"\n')
+    + f"""
+--fa1
+Content-Type: text/plain; charset=utf-8
+
+Les reenvío el correo del transportista.
+--fa1
+Content-Type: message/rfc822; name="Pedido 4411.eml"
+Content-Disposition: attachment; filename="Pedido 4411.eml"
+
+From: Transportes Norte <avisos@transportes.example>
+To: compras@cliente.example
+Subject: =?utf-8?Q?Pedido_4411_retenido_en_aduana?=
+Date: Sun, 1 Mar 2026 18:00:00 +0100
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="in1"
+
+--in1
+Content-Type: text/plain; charset=utf-8
+
+El pedido 4411 está retenido en aduana.
+--in1
+Content-Type: application/pdf; name="albaran.pdf"
+Content-Disposition: attachment; filename="albaran.pdf"
+Content-Transfer-Encoding: base64
+
+{B64(PDF)}
+--in1--
+
+--fa1--
+""",
+    "attachments: 2; filename: Pedido 4411.eml; "
+    "text contains: Subject: Pedido 4411 retenido en aduana",
+)
+mail(
+    "uuencoded_transfer_encoding",
+    "new_ticket",
+    std(subject="log uuencoded", extra='Content-Type: multipart/mixed; boundary="uu2"\n')
+    + """
+--uu2
+Content-Type: text/plain
+
+Va el log.
+--uu2
+Content-Type: application/octet-stream; name="error.txt"
+Content-Transfer-Encoding: x-uuencode
+
+begin 644 error.txt
+"""
+    + binascii.b2a_uu(b"ERROR: disk full\n").decode()
+    + """`
+end
+--uu2--
+""",
+    "attachments: 1; filename: error.txt",
+)
+
+
+def _nested(depth: int) -> str:
+    opening = "".join(
+        f'Content-Type: multipart/mixed; boundary="n{i}"\n\n--n{i}\n' for i in range(depth)
+    )
+    closing = "".join(f"\n--n{i}--\n" for i in reversed(range(depth)))
+    return opening + "Content-Type: text/plain\n\nTexto en lo mas hondo." + closing
+
+
+mail(
+    "deeply_nested_leaf_text",
+    "new_ticket",
+    std(subject="Anidado", extra="") + _nested(60),
+    "text contains: Texto en lo mas hondo.",
 )
 
 if __name__ == "__main__":
