@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "escala.knowledge",
     "escala.reports",
     "escala.surveys",
+    "escala.problems",
     "escala.desk",
     "escala.portal",
 ]
@@ -356,6 +357,9 @@ DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", f"{ESCALA_MAIL_FROM_NAME} <{ESCALA_MAIL_ADDRESS}>"
 )
 # Knowledge: triage suggestions above this confidence (0-1) are applied to new tickets; 0 = never.
+# The level that owns new problems unless the agent or an admin picks another (Level 3: the
+# engineers who investigate new and unknown problems).
+ESCALA_PROBLEM_OWNER_LEVEL = env_int("ESCALA_PROBLEM_OWNER_LEVEL", 3)
 ESCALA_TRIAGE_AUTO_APPLY = env_float("ESCALA_TRIAGE_AUTO_APPLY", 0.0)
 ESCALA_TRIAGE_MODEL_PATH = Path(
     env_str("ESCALA_TRIAGE_MODEL_PATH", str(VAR_DIR / "triage" / "model.joblib"))

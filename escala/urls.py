@@ -7,6 +7,7 @@ from escala.accounts import views as account_views
 from escala.core import views as core_views
 from escala.knowledge import urls as knowledge_urls
 from escala.portal import views as portal_views
+from escala.problems import major_views as problem_views
 
 urlpatterns = [
     # The admin signs in through the one rate-limited, two-factor-aware sign-in page.
@@ -26,6 +27,12 @@ urlpatterns = [
     path("desk/kb/", include(knowledge_urls.desk)),
     # Before any generic desk/ include: the reports own desk/reports/.
     path("desk/reports/", include("escala.reports.urls")),
+    path("desk/problems/", include("escala.problems.urls")),
+    path(
+        "known-issues/<int:pk>/affects-me/",
+        problem_views.affects_me,
+        name="known_issue_affects_me",
+    ),
     path("survey/", include("escala.surveys.urls")),
     path("language/", portal_views.set_language, name="set_language_remembered"),
     path("attachments/<int:pk>/", portal_views.attachment, name="attachment"),

@@ -52,6 +52,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated to your team")
     RESOLVED = "resolved", _("Resolved")
     VENDOR = "vendor", _("Mail to vendor")
+    MAJOR_INCIDENT = "major_incident", _("Major incident update")
 
 
 class AlertKind(models.TextChoices):

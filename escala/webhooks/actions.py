@@ -113,6 +113,21 @@ def queue_for_ticket_event(*, name: str, event: TicketEvent) -> list[Delivery]:
         ]
 
 
+def notify_about(*, name: str, subject: dict[str, Any], data: dict[str, Any]) -> list[Delivery]:
+    """For events about something other than one ticket (a problem, a major incident): the
+    payload carries `subject` ({"problem": {...}} or {"major_incident": {...}}) and `data`."""
+    if name not in WebhookEvent.values:
+        raise ValidationFailed(_("Unknown event “%(name)s”.") % {"name": name}, field="event")
+    subscribers = _subscribers(name)
+    if not subscribers:
+        return []
+    payload = json.loads(
+        json.dumps({"event": name, **subject, "data": data}, cls=DjangoJSONEncoder)
+    )
+    with transaction.atomic():
+        return [_queue(s, name, payload) for s in subscribers]
+
+
 def notify(*, name: str, ticket: Ticket, data: dict[str, Any]) -> list[Delivery]:
     """For other apps (the SLA clocks: "sla.warning", "sla.breach") to send their own events."""
     if name not in WebhookEvent.values:

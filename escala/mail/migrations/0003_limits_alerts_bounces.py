@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mail', '0001_initial'),
+        ('mail', '0002_outbox_major_incident_kind'),
         ('tickets', '0005_mail_bounced_event_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
