@@ -453,7 +453,29 @@ ESCALA_WEBHOOK_ATTEMPTS = env_int("ESCALA_WEBHOOK_ATTEMPTS", 6)
 # --- Mail (escala.mail) ------------------------------------------------------------------------
 ESCALA_MAIL_ADDRESS = env_str("ESCALA_MAIL_ADDRESS", "soporte@escala.example")
 ESCALA_MAIL_FROM_NAME = env_str("ESCALA_MAIL_FROM_NAME", "Escala")
-ESCALA_MAIL_MAX_RAW_BYTES = env_int("ESCALA_MAIL_MAX_RAW_BYTES", 40 * 1024 * 1024)
+# The largest mail accepted, as it arrives (MIME-encoded: about 4/3 of its attachments): the
+# SMTP/LMTP listener refuses a larger one with 552 before storing it, the pipe exits 65.
+ESCALA_MAIL_MAX_RAW_BYTES = env_int("ESCALA_MAIL_MAX_RAW_BYTES", 25 * 1024 * 1024)
+# Files kept per mail; the others are listed in a note on the ticket (and on the stored mail).
+ESCALA_MAIL_MAX_ATTACHMENTS = env_int("ESCALA_MAIL_MAX_ATTACHMENTS", 50)
+# Automatic acknowledgements ("request received"): at most one per sender per window (seconds),
+# and none beyond a flood of new tickets from one domain (N per window; 0 turns it off). The
+# mails are always filed; each limit that holds an acknowledgement back alerts the admins.
+ESCALA_MAIL_ACK_WINDOW = env_int("ESCALA_MAIL_ACK_WINDOW", 600)
+ESCALA_MAIL_DOMAIN_FLOOD_LIMIT = env_int("ESCALA_MAIL_DOMAIN_FLOOD_LIMIT", 20)
+ESCALA_MAIL_DOMAIN_FLOOD_WINDOW = env_int("ESCALA_MAIL_DOMAIN_FLOOD_WINDOW", 600)
+ESCALA_MAIL_DOMAIN_FLOOD_EXEMPT = env_list("ESCALA_MAIL_DOMAIN_FLOOD_EXEMPT", [])
+# Notifications to an address whose mail bounced for good: "suppress" (not sent; the agent sees
+# why) or "send" (sent anyway, the address only flagged).
+ESCALA_MAIL_BOUNCED_ADDRESSES = env_str("ESCALA_MAIL_BOUNCED_ADDRESSES", "suppress")
+if ESCALA_MAIL_BOUNCED_ADDRESSES not in {"suppress", "send"}:
+    raise ImproperlyConfigured(
+        "ESCALA_MAIL_BOUNCED_ADDRESSES must be suppress or send, "
+        f"got {ESCALA_MAIL_BOUNCED_ADDRESSES!r}"
+    )
+# Mail left `received` (a killed pipe, poll or listener) is processed by the worker once it is
+# this many seconds old (the worker looks every 30 seconds).
+ESCALA_MAIL_LEFTOVER_AFTER = env_int("ESCALA_MAIL_LEFTOVER_AFTER", 20)
 ESCALA_MAIL_NOTIFY = env_bool("ESCALA_MAIL_NOTIFY", True)
 # A matched reply from someone who is not on the ticket: "new_ticket" or "hold" (for an agent).
 ESCALA_MAIL_STRANGER_REPLY = env_str("ESCALA_MAIL_STRANGER_REPLY", "new_ticket")

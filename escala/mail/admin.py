@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import InboundMail, Mailbox, Outbox, ThreadId
+from .models import BouncedAddress, InboundMail, MailAlert, Mailbox, Outbox, ThreadId
 
 
 @admin.register(Mailbox)
@@ -33,4 +33,18 @@ class OutboxAdmin(admin.ModelAdmin):
 @admin.register(ThreadId)
 class ThreadIdAdmin(admin.ModelAdmin):
     list_display = ["message_id", "ticket", "outgoing", "created_at"]
+    raw_id_fields = ["ticket"]
+
+
+@admin.register(MailAlert)
+class MailAlertAdmin(admin.ModelAdmin):
+    list_display = ["last_at", "kind", "key", "count", "resolved_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["last_mail", "resolved_by"]
+
+
+@admin.register(BouncedAddress)
+class BouncedAddressAdmin(admin.ModelAdmin):
+    list_display = ["address", "status", "count", "last_at"]
+    search_fields = ["address"]
     raw_id_fields = ["ticket"]

@@ -19,6 +19,10 @@ class MailConfig(AppConfig):
 
         # The outbox's safety net: rows whose delivery task was lost, and retries that are due.
         periodic("mail.outbox", every=timedelta(minutes=1))(outbound.drain)
+        # Mail a killed pipe, poll or listener left `received`: processed without a person.
+        from .leftovers import process_leftovers
+
+        periodic("mail.leftovers", every=timedelta(seconds=30))(process_leftovers)
         from .models import Mailbox
         from .thread_match import clear_cache
 

@@ -32,6 +32,7 @@ class Outcome(models.TextChoices):
     DOMAIN_NOT_ALLOWED = "domain_not_allowed", _("Sender domain not allowed")
     UNREADABLE = "unreadable", _("Unreadable mail")
     TOO_LARGE = "too_large", _("Mail too large")
+    BOUNCE_RECORDED = "bounce_recorded", _("Bounce of our mail (recorded on its ticket)")
     REFUSED = "refused", _("Refused by the ticket rules")
     VENDOR_UNMATCHED = "vendor_unmatched", _("Vendor mail without a ticket")
     NO_SENDER = "no_sender", _("No sender address")
@@ -77,3 +78,9 @@ class Decision(models.TextChoices):
     NEW_TICKET = "new_ticket", _("Filed as a new ticket")
     DISMISSED = "dismissed", _("Dismissed")
     RETRIED = "retried", _("Processed again")
+
+
+class AlertKind(models.TextChoices):
+    ACK_SENDER = "ack_sender", _("Acknowledgements held back for a sender")
+    ACK_DOMAIN = "ack_domain", _("New tickets flooding in from a domain")
+    SENDER_RATE = "sender_rate", _("Mail held: too many from one sender")

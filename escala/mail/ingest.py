@@ -24,7 +24,7 @@ from django.db import (
     connection,
     transaction,
 )
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from escala.automation import routing
 from escala.core import clock, memo, rows
 from escala.core.errors import DomainError, Forbidden, InvalidTransition
+from escala.core.filenames import clean_filename
 from escala.knowledge import search
 from escala.people.choices import OrganizationKind, RequesterKind
 from escala.people.models import Organization, Requester
@@ -41,8 +42,9 @@ from escala.tickets.models import Message, Ticket, VendorCase
 from escala.tickets.requester_fields import staff_fields_ignored
 from escala.tiers.models import Category
 
-from . import authn, outbound, sender_policy, thread_match
-from .choices import Decision, InboundStatus, Outcome, Source
+from . import alerts, authn, bounces, limits, outbound, sender_policy, thread_match
+from .choices import AlertKind, Decision, InboundStatus, Outcome, Source
+from .hygiene import no_nul, scrub_nul
 from .models import InboundMail, Mailbox, ThreadId
 from .parse import (
     ParsedAttachment,
@@ -76,6 +78,7 @@ def store(
     key = dedup_key(raw, message_id)
     existing = InboundMail.objects.filter(dedup_key=key).first()
     if existing is not None:
+        _count_duplicates({key: 1})
         return existing, False
     try:
         with transaction.atomic():
@@ -85,20 +88,34 @@ def store(
             mail.save(force_insert=True)
     except IntegrityError:
         # Another process stored the same mail between our check and our insert.
+        _count_duplicates({key: 1})
         return InboundMail.objects.get(dedup_key=key), False
     return mail, True
+
+
+def _count_duplicates(deliveries: dict[str, int]) -> None:
+    """The same mail (same Message-ID and content) arrived again: count it on the stored one."""
+    now = clock.now()
+    by_count: dict[int, list[str]] = {}
+    for key, times in deliveries.items():
+        by_count.setdefault(times, []).append(key)
+    for times, keys in by_count.items():
+        InboundMail.objects.filter(dedup_key__in=keys).update(
+            duplicate_count=F("duplicate_count") + times, last_duplicate_at=now
+        )
 
 
 def _inbound(raw, key, message_id, source, mailbox, envelope_from, envelope_to, now) -> InboundMail:  # noqa: ANN001, PLR0913
     return InboundMail(
         dedup_key=key,
-        message_id=message_id[:998],
+        # What a header or an MTA gives may carry NUL, which PostgreSQL refuses in text.
+        message_id=no_nul(message_id)[:998],
         raw=raw,
         size=len(raw),
         source=source,
         mailbox=mailbox,
-        envelope_from=envelope_from[:998],
-        envelope_to=",".join(envelope_to)[:998],
+        envelope_from=no_nul(envelope_from)[:998],
+        envelope_to=no_nul(",".join(envelope_to))[:998],
         received_at=now,
     )
 
@@ -150,9 +167,14 @@ def _store_many(
         known = dict(InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
         new: dict[str, InboundMail] = {}
         created: set[int] = set()
+        again: dict[str, int] = {}
         for raw, key, mid in zip(raws, keys, message_ids, strict=True):
             if key not in known and key not in new:
                 new[key] = _inbound(raw, key, mid, source, mailbox, envelope_from, envelope_to, now)
+            else:
+                again[key] = again.get(key, 0) + 1
+        if again:
+            _count_duplicates(again)
         try:
             with transaction.atomic():
                 InboundMail.objects.bulk_create(new.values())
@@ -248,6 +270,8 @@ def process(
                 )
                 mail.decided_by, mail.decided_at = by, clock.now()
             _finish(mail, result)
+            if mail.status == InboundStatus.PROCESSED:
+                bounces.clear([mail.sender])  # the address works: it wrote to us
             return mail
     except Exception:
         # A bug or a broken database row: record it in a fresh transaction, never lose the mail.
@@ -280,6 +304,12 @@ def _finish(mail: InboundMail, result: Result) -> None:
 
 
 def _apply(mail: InboundMail, result: Result) -> None:
+    if result.status != InboundStatus.PROCESSED:
+        mail.acknowledged_at = None  # its savepoint, and the receipt with it, rolled back
+    if result.outcome == Outcome.RATE_LIMITED:
+        alerts.raise_alert(
+            kind=AlertKind.SENDER_RATE, key=mail.sender, detail=mail.subject, mail_id=mail.pk
+        )
     mail.status = result.status
     mail.outcome = result.outcome
     mail.reason = result.reason
@@ -303,6 +333,9 @@ BATCH_FIELDS = [
     "no_auto_reply",
     "auth",
     "auth_result",
+    "sender_domain",
+    "acknowledged_at",
+    "notes",
 ]
 
 
@@ -343,6 +376,7 @@ def process_batch(
         thread_match.prefetch_threads(readable)
         _prefetch_rates(senders)
         _prefetch_organizations(senders)
+        limits.prefetch(senders)
         for mail in mails:
             mail.attempts += 1
             saved = memo.snapshot()
@@ -365,6 +399,7 @@ def process_batch(
             _count_rate(mail.sender)
         _route_new_tickets(mails)
         rows.update_rows(mails, BATCH_FIELDS)
+        bounces.clear([m.sender for m in mails if m.status == InboundStatus.PROCESSED])
     return mails
 
 
@@ -391,9 +426,16 @@ def parse_stored(raw: bytes | memoryview, size: int) -> ParsedMail | Exception |
     if size > settings.ESCALA_MAIL_MAX_RAW_BYTES:
         return None
     try:
-        return parse_mail(bytes(raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES)
+        return _parse(raw)
     except Exception as exc:  # noqa: BLE001  (raised again where the mail is quarantined)
         return exc
+
+
+def _parse(raw: bytes | memoryview) -> ParsedMail:
+    """parse_mail, and no NUL left in any text (PostgreSQL refuses it; a mail quarantined for
+    one could never be retried)."""
+    parsed = parse_mail(bytes(raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES)
+    return scrub_nul(parsed)
 
 
 def ingest(raw: bytes, **store_kwargs) -> InboundMail:
@@ -470,10 +512,10 @@ def _route(  # noqa: C901, PLR0912  (one decision per kind of sender, in order)
     if isinstance(parsed, Exception):
         raise parsed
     if parsed is None:
-        parsed = parse_mail(
-            bytes(mail.raw), max_attachment_bytes=settings.ESCALA_MAX_ATTACHMENT_BYTES
-        )
+        parsed = _parse(mail.raw)
     mail.sender = parsed.from_addr[:254]
+    mail.sender_domain = limits.domain_of(mail.sender)
+    mail.notes = _attachment_limit_note(parsed)
     mail.subject = parsed.subject[:250]
     mail.body_text = parsed.text
     mail.body_html = parsed.html
@@ -494,6 +536,15 @@ def _route(  # noqa: C901, PLR0912  (one decision per kind of sender, in order)
     # The envelope sender is known only when the way in gave one ("<>" is the null sender).
     kind = automatic_kind(parsed, mail.envelope_from or None)
     if kind == "bounce":
+        recorded = bounces.record_bounce(bytes(mail.raw), inbound_mail_id=mail.pk)
+        if recorded:
+            addresses = ", ".join(sorted({r.address for r in recorded}))
+            return Result(
+                InboundStatus.PROCESSED,
+                Outcome.BOUNCE_RECORDED,
+                _("Mail to %(addresses)s bounced.") % {"addresses": addresses},
+                recorded[0].ticket,
+            )
         raise Hold(Outcome.BOUNCE, _("Delivery report (bounce)."), InboundStatus.IGNORED)
     if kind == "auto_reply":
         raise Hold(Outcome.AUTO_REPLY, _("Automatic reply."), InboundStatus.IGNORED)
@@ -513,6 +564,10 @@ def _route(  # noqa: C901, PLR0912  (one decision per kind of sender, in order)
     # agent vouched for the sender.
     gate = (lambda why: None) if release else _hold_unverified(auth)
     gate(sender_policy.forged(auth))
+    if kind == "bulk" and match.ticket is None:
+        # List or bulk mail, or a vacation-like subject without a machine marker: a reply of a
+        # person to a ticket is kept (without automatic answers); a new one opens nothing.
+        raise Hold(Outcome.AUTO_REPLY, _("Bulk or list mail."), InboundStatus.IGNORED)
 
     if sender.vendor is not None and sender.agent is None and sender.requester is None:
         gate(sender_policy.refuse_vendor(auth, match, parsed, envelope_to, sender.vendor))
@@ -711,7 +766,11 @@ def _new_ticket(
     }
     # The desk's fields from a requester's mail are dropped: the one requester-field policy.
     impact_urgency = staff_fields_ignored(asked, trusted=trusted)
-    with outbound.answering(parsed.message_id, no_auto_reply=mail.no_auto_reply):
+    # No receipt for lists and bulk mail, nor beyond the acknowledgement limits (`limits`).
+    quiet = (
+        mail.no_auto_reply or not settings.ESCALA_MAIL_NOTIFY or not limits.may_acknowledge(mail)
+    )
+    with outbound.answering(parsed.message_id, no_auto_reply=quiet):
         ticket = actions.create_ticket(
             requester=requester,
             subject=_subject(parsed),
@@ -777,12 +836,12 @@ def _allowed(att: ParsedAttachment) -> str:
 
 
 def _name_with_extension(att: ParsedAttachment) -> str:
-    name = att.filename or "attachment"
+    name = clean_filename(att.filename)  # TNEF's and forwarded parts' names too
     if mimetypes.guess_type(name)[0] is None:
         ext = mimetypes.guess_extension(att.content_type.split(";")[0].strip())
         if ext:
-            name += ext
-    return name[:250]
+            name = clean_filename(name + ext)
+    return name
 
 
 def _files(parsed: ParsedMail) -> list[SimpleUploadedFile]:
@@ -791,6 +850,9 @@ def _files(parsed: ParsedMail) -> list[SimpleUploadedFile]:
         att.filename = _name_with_extension(att)
         if reason := _allowed(att):
             parsed.dropped.append(_dropped(att, reason))
+            continue
+        if len(files) >= settings.ESCALA_MAIL_MAX_ATTACHMENTS:
+            parsed.dropped.append(_dropped(att, "too_many"))
             continue
         guessed = mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
         files.append(SimpleUploadedFile(att.filename, att.data, content_type=guessed))
@@ -832,19 +894,40 @@ def _after(mail: InboundMail, parsed: ParsedMail, ticket: Ticket, message: Messa
             ignore_conflicts=True,
         )
     if parsed.dropped:
-        lines = [
-            _("“%(name)s” (%(kb)s KB): %(why)s")
-            % {
-                "name": d.filename,
-                "kb": max(1, d.size // 1024),
-                "why": _("over the size limit")
-                if d.reason == "too_large"
-                else _("file type not accepted"),
-            }
-            for d in parsed.dropped
-        ]
-        actions.add_note(
-            ticket=ticket,
-            by=None,
-            body=_("Attachments of the mail that were not kept:") + "\n" + "\n".join(lines),
-        )
+        body = _("Attachments of the mail that were not kept:") + "\n" + _dropped_lines(parsed)
+        mail.notes = body
+        actions.add_note(ticket=ticket, by=None, body=body)
+
+
+NOTE_LINES = 30  # dropped attachments named one by one in the note; the others are counted
+
+
+def _dropped_lines(parsed: ParsedMail) -> str:
+    reasons = {
+        "too_large": _("over the size limit"),
+        "too_many": _("over the limit of %(n)d files per mail")
+        % {"n": settings.ESCALA_MAIL_MAX_ATTACHMENTS},
+    }
+    lines = [
+        _("“%(name)s” (%(kb)s KB): %(why)s")
+        % {
+            "name": clean_filename(d.filename),
+            "kb": max(1, d.size // 1024),
+            "why": reasons.get(d.reason, _("file type not accepted")),
+        }
+        for d in parsed.dropped[:NOTE_LINES]
+    ]
+    if len(parsed.dropped) > NOTE_LINES:
+        lines.append(_("… and %(n)d more.") % {"n": len(parsed.dropped) - NOTE_LINES})
+    return "\n".join(lines)
+
+
+def _attachment_limit_note(parsed: ParsedMail) -> str:
+    """Said on the stored mail as soon as it is read, so a held mail shows it too."""
+    limit = settings.ESCALA_MAIL_MAX_ATTACHMENTS
+    if len(parsed.attachments) <= limit:
+        return ""
+    return _(
+        "The mail has %(count)d attachments: only the first %(limit)d can be kept, the others "
+        "are left out."
+    ) % {"count": len(parsed.attachments), "limit": limit}

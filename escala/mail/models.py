@@ -9,6 +9,7 @@ from escala.tickets.models import Message, Ticket
 from escala.tiers.models import Category, Vendor
 
 from .choices import (
+    AlertKind,
     AuthResult,
     Decision,
     InboundStatus,
@@ -129,12 +130,24 @@ class InboundMail(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # The same mail delivered again (same Message-ID and content): how often, and when last.
+    duplicate_count = models.PositiveIntegerField(_("further deliveries"), default=0)
+    last_duplicate_at = models.DateTimeField(_("last delivered again"), null=True, blank=True)
+    # For the acknowledgement limits: the sender's domain, and when a receipt was queued for it.
+    sender_domain = models.CharField(max_length=254, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # What was left out of the mail when it was filed (attachments over a limit), one per line.
+    notes = models.TextField(_("left out"), blank=True)
+    # Times the worker took it up after it was left `received` (see mail/leftovers.py).
+    leftover_tries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["status", "received_at"], name="inbound_status"),
             models.Index(fields=["sender", "received_at"], name="inbound_sender"),
+            models.Index(fields=["sender", "acknowledged_at"], name="inbound_acked"),
+            models.Index(fields=["sender_domain", "processed_at"], name="inbound_domain"),
         ]
         verbose_name = _("inbound mail")
         verbose_name_plural = _("inbound mail")
@@ -200,3 +213,62 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to}"
+
+
+class MailAlert(models.Model):
+    """Something the admins should look at: a limit held automatic mail back. One open row per
+    (kind, key), counted up while it goes on; an admin marks it handled."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    key = models.CharField(_("address or domain"), max_length=254)
+    count = models.PositiveIntegerField(_("times"), default=1)
+    detail = models.TextField(_("detail"), blank=True)
+    first_at = models.DateTimeField(_("first"))
+    last_at = models.DateTimeField(_("last"))
+    last_mail = models.ForeignKey(
+        InboundMail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-last_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="mail_alert_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["resolved_at", "last_at"], name="mail_alert_open")]
+        verbose_name = _("mail alert")
+        verbose_name_plural = _("mail alerts")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.key}"
+
+
+class BouncedAddress(models.Model):
+    """An address our mail could not be delivered to (a delivery report said so). Kept until an
+    agent clears it or the address writes to us again."""
+
+    address = models.CharField(_("address"), max_length=254, unique=True)  # lower case
+    permanent = models.BooleanField(_("permanent failure"), default=True)
+    status = models.CharField(_("status code"), max_length=20, blank=True)
+    diagnostic = models.TextField(_("diagnostic"), blank=True)
+    count = models.PositiveIntegerField(_("bounces"), default=1)
+    first_at = models.DateTimeField(_("first bounce"))
+    last_at = models.DateTimeField(_("last bounce"))
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-last_at"]
+        verbose_name = _("bouncing address")
+        verbose_name_plural = _("bouncing addresses")
+
+    def __str__(self) -> str:
+        return self.address

@@ -38,7 +38,7 @@ from escala.tickets.models import Message, Ticket, TicketEvent, VendorCase
 from escala.tickets.permissions import ensure_can_work
 from escala.tiers.models import Team
 
-from . import thread_match
+from . import bounces, thread_match
 from .addresses import clean_header_text, is_clean_addr_spec
 from .choices import NotificationKind, OutboxStatus
 from .models import Outbox, ThreadId
@@ -517,6 +517,12 @@ def deliver(outbox_id: int) -> str:
         row = Outbox.objects.select_for_update().filter(pk=outbox_id).first()
         if row is None or row.status != OutboxStatus.PENDING or row.next_attempt_at > now:
             return "skipped"
+        if suppressed := bounces.suppressed_reason(row.to):
+            # The address bounced for good: not sent again (ESCALA_MAIL_BOUNCED_ADDRESSES).
+            row.status = OutboxStatus.FAILED
+            row.last_error = suppressed
+            row.save(update_fields=["status", "last_error"])
+            return "suppressed"
         row.attempts += 1
         # Claim it: a second worker will not pick it up before the back-off passes.
         row.next_attempt_at = now + _backoff(row.attempts)

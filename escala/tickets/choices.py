@@ -96,6 +96,7 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     NOTIFIED = "notified", _("Notified")
+    MAIL_BOUNCED = "mail_bounced", _("Notification bounced")
 
 
 class StayReason(models.TextChoices):

@@ -187,11 +187,13 @@ def add_participant_row(ticket: Ticket, *, agent: Agent | None = None, requester
 def validate_attachments(files: Iterable[UploadedFile]) -> list[UploadedFile]:
     import mimetypes
 
+    from escala.core.filenames import clean_filename
+
     allowed = set(settings.ESCALA_ALLOWED_ATTACHMENT_TYPES)
     limit = settings.ESCALA_MAX_ATTACHMENT_BYTES
     checked = []
     for f in files:
-        name = (f.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:255] or "attachment"
+        name = clean_filename(f.name)  # every stored name: no NUL, controls, bidi, paths
         if f.size is None or f.size > limit:
             raise ValidationFailed(
                 _("“%(name)s” is larger than the %(limit)s MB limit.")

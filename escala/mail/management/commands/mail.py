@@ -1,24 +1,37 @@
 """`escala mail ingest|serve|retry|poll`: the ways mail comes in, and the retry of what failed.
 
 `escala mail ingest [FILE...]` is the pipe for an MTA (standard input when no file is given). It
-exits 75 (EX_TEMPFAIL) when the database cannot be reached, so the mail server keeps the mail and
-tries again; a mail that is stored but cannot be processed is quarantined and exits 0.
+exits 75 (EX_TEMPFAIL) when the database cannot be reached (a server down, an SQLite file that
+cannot be opened or written), so the mail server keeps the mail and tries again; a mail that is
+stored but cannot be processed is quarantined and exits 0. A mail larger than
+ESCALA_MAIL_MAX_RAW_BYTES is refused: standard input is read only up to the limit, the reason
+goes to standard error (the MTA puts it in its bounce) and the exit status is 65 (EX_DATAERR, a
+permanent failure: the sender is told).
 """
 
+import os
 import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
+EX_DATAERR = 65
 EX_TEMPFAIL = 75
 # Files stored, then processed, per transaction. Each batch has fixed costs (two commits, its
 # relay, the SLA calendars): 200 spreads them; 400 measured no faster and took more memory.
 BATCH = 200
 
 
+class TooLarge(Exception):  # noqa: N818
+    pass
+
+
 class Command(BaseCommand):
     help = "Mail in and out: ingest (pipe), serve (SMTP/LMTP), poll (IMAP), retry."
+    # The system checks open the database (JSON field support): a pipe must answer 75, not a
+    # traceback, when it cannot. `escala check` runs them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):  # noqa: ANN001
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -46,17 +59,34 @@ class Command(BaseCommand):
     # --- ingest -------------------------------------------------------------------------------
 
     def _ingest(self, files, mailbox, sender, recipient, **options) -> None:
+        try:
+            self._ingest_all(files, mailbox, sender, recipient, **options)
+        except DatabaseError as exc:
+            self._tempfail(exc)
+
+    def _ingest_all(self, files, mailbox, sender, recipient, **options) -> None:
+        from django.conf import settings
+
         from escala.mail import ingest
 
         try:
             box = self._mailbox(mailbox)
         except DatabaseError as exc:
             self._tempfail(exc)
+        limit = settings.ESCALA_MAIL_MAX_RAW_BYTES
         sources = files or ["-"]
         counts: dict[str, int] = {}
+        refused = 0
         for start in range(0, len(sources), BATCH):
-            chunk = sources[start : start + BATCH]
-            raws = [sys.stdin.buffer.read() if name == "-" else _read(name) for name in chunk]
+            raws = []
+            for name in sources[start : start + BATCH]:
+                try:
+                    raws.append(_read(name, limit))
+                except TooLarge as exc:
+                    refused += 1
+                    self.stderr.write(str(exc))
+            if not raws:
+                continue
             try:
                 # Stored (and committed) before anything is parsed.
                 ids, parsed = ingest.store_and_parse(
@@ -80,6 +110,8 @@ class Command(BaseCommand):
         if options.get("verbosity", 1) > 1 or len(sources) > 1:
             summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
             self.stdout.write(summary)
+        if refused:
+            sys.exit(EX_DATAERR)
 
     def _tempfail(self, exc: Exception) -> None:
         self.stderr.write(f"escala mail: database unavailable, try again later ({exc})")
@@ -152,6 +184,25 @@ class Command(BaseCommand):
             time.sleep(interval)
 
 
-def _read(name: str) -> bytes:
+def _read(name: str, limit: int) -> bytes:
+    """The mail in `name` ("-": standard input), read no further than `limit` + 1 bytes."""
+    if name == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise TooLarge(_too_large("", limit))
+        return data
     with open(name, "rb") as fh:
-        return fh.read()
+        if os.fstat(fh.fileno()).st_size > limit:
+            raise TooLarge(_too_large(name, limit))
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(_too_large(name, limit))
+    return data
+
+
+def _too_large(name: str, limit: int) -> str:
+    where = f"{name}: " if name else ""
+    return (
+        f"escala mail: {where}message too large: the limit is {limit} bytes "
+        f"({limit // (1024 * 1024)} MB; ESCALA_MAIL_MAX_RAW_BYTES). 5.3.4 Message not accepted."
+    )
