@@ -98,14 +98,25 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def forget_banner() -> None:
+    """The portal's known-issue banner lives in the cache: another test's must not show."""
+    from django.core.cache import cache
+
+    from escala.problems.banner import KEY
+
+    cache.delete(KEY)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_configuration() -> Iterator[None]:
     # A test's rolled-back transaction sends no delete signals: forget the tiers and teams it read.
     memo.forget_config()
     forget_tokens()
+    forget_banner()
     yield
     memo.forget_config()
     forget_tokens()
+    forget_banner()
 
 
 @pytest.fixture(autouse=True)
