@@ -16,8 +16,6 @@ In-Reply-To names a ticket; it never authorizes anything.
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -30,16 +28,13 @@ _RANK = {SenderPolicy.LENIENT: 0, SenderPolicy.TOKEN: 1, SenderPolicy.STRICT: 2}
 
 
 def _boxes() -> dict[str, Mailbox]:
-    """Active mailboxes by lower-case address (kept with thread_match's per-process cache)."""
-    cache = thread_match._cache  # noqa: SLF001  (one cache, cleared whenever a row changes)
-    # Read again each minute too: an admin's change made in another process (the console)
-    # reaches a long-running listener or poller soon.
-    read_at = cache.get("mailbox_rows_at")
-    if "mailbox_rows" not in cache or time.monotonic() - read_at > 60:  # type: ignore[operator]
+    """Active mailboxes by lower-case address, kept with thread_match's small tables: one
+    per-process copy, dropped whenever a row changes in any process (escala.core.shared)."""
+    cache = thread_match.shared_tables()
+    if "mailbox_rows" not in cache:
         cache["mailbox_rows"] = {
             box.address.lower(): box for box in Mailbox.objects.filter(is_active=True)
         }
-        cache["mailbox_rows_at"] = time.monotonic()
     return cache["mailbox_rows"]  # type: ignore[return-value]
 
 

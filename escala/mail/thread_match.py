@@ -236,6 +236,11 @@ def clear_cache(**kwargs) -> None:
     _shared.forget()
 
 
+def shared_tables() -> dict:
+    """This process's copy of the small tables (mailboxes, vendors), for the mail modules."""
+    return _shared.current()
+
+
 def mailbox_addresses() -> set[str]:
     _cache = _shared.current()
     if "mailboxes" not in _cache:

@@ -16,13 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WORDS = {
     "es": {
-        "menu": "Correo retenido",
+        "menu": "Correo",
         "verdict": "Sin verificar",
         "release": "Liberar como",
         "decision": "Liberado como el remitente",
     },
     "en": {
-        "menu": "Held mail",
+        "menu": "Mail",
         "verdict": "Not verified",
         "release": "Release as",
         "decision": "Released as the sender",

@@ -14,7 +14,9 @@ from escala.tickets.models import Ticket
 
 from .conftest import compose
 
-pytestmark = pytest.mark.django_db
+# Limits, markers and bounces are the subject here, not who may act: the sender rule is lenient
+# (tests/mail/test_sender_auth.py covers it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lenient")]
 
 
 def _left_behind(customer, n: int = 1) -> list[int]:

@@ -18,7 +18,9 @@ from escala.tickets.models import Attachment, Ticket
 
 from .conftest import compose, free_port
 
-pytestmark = pytest.mark.django_db
+# Limits, markers and bounces are the subject here, not who may act: the sender rule is lenient
+# (tests/mail/test_sender_auth.py covers it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lenient")]
 
 
 # --- size ----------------------------------------------------------------------------------------

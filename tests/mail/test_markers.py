@@ -12,7 +12,9 @@ from escala.mail.models import InboundMail, Outbox
 
 from .conftest import compose
 
-pytestmark = pytest.mark.django_db
+# Limits, markers and bounces are the subject here, not who may act: the sender rule is lenient
+# (tests/mail/test_sender_auth.py covers it).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lenient")]
 
 
 @pytest.fixture

@@ -168,7 +168,8 @@ def test_the_portal_refuses_a_forged_internal_reply(employee):
 # --- Mail -------------------------------------------------------------------------------------
 
 
-def test_a_requesters_mail_cannot_set_impact_or_urgency(employee):
+def test_a_requesters_mail_cannot_set_impact_or_urgency(employee, settings):
+    settings.ESCALA_MAIL_SENDER_POLICY = "lenient"  # unsigned test mail; the fields are the point
     headers = {"X-Escala-Impact": "high", "X-Escala-Urgency": "high"}
     mail = ingest.ingest(compose(sender=employee.user.email, headers=headers))
     ticket = mail.ticket

@@ -137,11 +137,11 @@ class ReachOut(Schema):
     missed: list[str]
 
 
-class ProblemFilters(Schema):
+class ProblemFilters(InputSchema):
     status: list[Literal[tuple(ProblemStatus.values)]] | None = None  # type: ignore[valid-type]
 
 
-class MajorFilters(Schema):
+class MajorFilters(InputSchema):
     status: Literal[tuple(MajorIncidentStatus.values)] | None = None  # type: ignore[valid-type]
 
 
@@ -184,6 +184,13 @@ def _staff(request: HttpRequest) -> None:
     ensure_staff(request.auth)
 
 
+def _known_query(request: HttpRequest, *names: str) -> None:
+    """A filter the operation does not know is refused, not silently ignored."""
+    unknown = sorted(set(request.GET) - set(names))
+    if unknown:
+        raise ValidationFailed(_("Unknown filter."), field=unknown[0][:100])
+
+
 # --- problems -----------------------------------------------------------------------------------
 
 
@@ -191,6 +198,7 @@ def _staff(request: HttpRequest) -> None:
 def list_problems(request: HttpRequest, filters: Query[ProblemFilters]) -> list:
     """Problems, newest first (agents). Filter by `status`."""
     _staff(request)
+    _known_query(request, "status")
     problems = problems_visible_to(request.auth).prefetch_related("links")
     if filters.status:
         problems = problems.filter(status__in=filters.status)
@@ -304,6 +312,7 @@ def link_vendor_case(request: HttpRequest, payload: VendorCaseIn, problem_id: in
 )
 def list_major_incidents(request: HttpRequest, filters: Query[MajorFilters]) -> list:
     _staff(request)
+    _known_query(request, "status")
     incidents = MajorIncident.objects.all()
     if filters.status:
         incidents = incidents.filter(status=filters.status)
