@@ -24,10 +24,11 @@ from escala.tiers.models import SupportTier, Team
 from . import hooks
 from .choices import ALLOWED_TRANSITIONS, ProblemEventKind, ProblemStatus
 from .models import Problem, ProblemEvent, ProblemTicket
-from .permissions import ensure_can_manage, ensure_staff
+from .permissions import can_manage, ensure_can_manage, ensure_staff
 
 
-def _name(user: Any) -> str:
+def actor_name(user: Any) -> str:
+    """How a change's author is kept in the history (None: the system)."""
     if user is None:
         return "Escala"
     return user.get_full_name() or user.get_username()
@@ -47,7 +48,7 @@ def record(
         problem=problem,
         kind=kind,
         actor=by,
-        actor_name=_name(by),
+        actor_name=actor_name(by),
         created_at=clock.now(),
         old_value="" if old is None else str(old)[:250],
         new_value="" if new is None else str(new)[:250],
@@ -354,13 +355,11 @@ def assign_problem(*, problem: Problem | int, by: Any, assignee: Agent | None) -
     with transaction.atomic():
         locked = _lock(problem)
         ensure_can_manage(by, locked)
-        if assignee is not None:
-            probe = Problem(owner_tier=locked.owner_tier, owner_team=locked.owner_team)
-            if not (assignee.is_supervisor or _agent_owns(assignee, probe)):
-                raise ValidationFailed(
-                    _("%(agent)s does not work at the problem's level.") % {"agent": assignee},
-                    field="assignee",
-                )
+        if assignee is not None and not can_manage(assignee.user, locked):
+            raise ValidationFailed(
+                _("%(agent)s does not work at the problem's level.") % {"agent": assignee},
+                field="assignee",
+            )
         if locked.assignee_id == (assignee.pk if assignee else None):
             return locked
         record(
@@ -373,12 +372,6 @@ def assign_problem(*, problem: Problem | int, by: Any, assignee: Agent | None) -
         locked.assignee = assignee
         _touch(locked)
     return locked
-
-
-def _agent_owns(agent: Agent, problem: Problem) -> bool:
-    from .permissions import can_manage
-
-    return can_manage(agent.user, problem)
 
 
 def link_vendor_case(*, problem: Problem | int, by: Any, vendor_case: VendorCase | None) -> Problem:

@@ -24,6 +24,7 @@ from escala.tickets.models import Ticket
 from escala.tickets.permissions import can_work, ensure_can_work
 
 from . import banner, hooks
+from .actions import actor_name
 from .choices import MajorIncidentEventKind, MajorIncidentStatus
 from .models import (
     MajorIncident,
@@ -34,10 +35,6 @@ from .models import (
     Problem,
 )
 from .permissions import ensure_staff
-
-
-def _name(user: Any) -> str:
-    return "Escala" if user is None else (user.get_full_name() or user.get_username())
 
 
 def _record(
@@ -53,7 +50,7 @@ def _record(
         major_incident=incident,
         kind=kind,
         actor=by,
-        actor_name=_name(by),
+        actor_name=actor_name(by),
         created_at=clock.now(),
         new_value=str(new)[:250],
         ticket=ticket,

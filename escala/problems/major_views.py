@@ -128,47 +128,32 @@ def _reach_message(request: HttpRequest, reach: mi.Reach) -> None:
         )
 
 
-@require_POST
-@staff_required
-def major_update(request: HttpRequest, pk: int) -> HttpResponse:
+def _announce(request: HttpRequest, pk: int, form, post, slot: str) -> HttpResponse:  # noqa: ANN001
+    """An update or the resolution: one action reaching everyone, its reach as a message."""
     incident = _incident(pk)
-    form = f.UpdateForm(request.POST)
     if form.is_valid():
         try:
-            reach = mi.post_major_incident_update(
-                incident=incident,
-                by=request.user,
-                body_es=form.cleaned_data["body_es"],
-                body_en=form.cleaned_data["body_en"],
-            )
+            reach = post(incident=incident, by=request.user, **form.cleaned_data)
         except DomainError as refused:
             form.add_error(refused.field if refused.field in form.fields else None, refused.message)
         else:
             _reach_message(request, reach)
             return redirect("problems:major_detail", incident.pk)
-    return _detail(request, incident, update=form, status=400)
+    return _detail(request, incident, status=400, **{slot: form})
+
+
+@require_POST
+@staff_required
+def major_update(request: HttpRequest, pk: int) -> HttpResponse:
+    form = f.UpdateForm(request.POST)
+    return _announce(request, pk, form, mi.post_major_incident_update, "update")
 
 
 @require_POST
 @staff_required
 def major_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident(pk)
     form = f.ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            reach = mi.resolve_major_incident(
-                incident=incident,
-                by=request.user,
-                body_es=form.cleaned_data["body_es"],
-                body_en=form.cleaned_data["body_en"],
-                resolve_tickets=form.cleaned_data["resolve_tickets"],
-            )
-        except DomainError as refused:
-            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
-        else:
-            _reach_message(request, reach)
-            return redirect("problems:major_detail", incident.pk)
-    return _detail(request, incident, resolve=form, status=400)
+    return _announce(request, pk, form, mi.resolve_major_incident, "resolve")
 
 
 @require_POST

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from escala.knowledge.queries import ticket_text
 from escala.knowledge.search import search_articles, search_tickets
@@ -38,8 +38,6 @@ def problem_queue(user: Any, name: str) -> QuerySet[Problem]:
     problems = problems.filter(status__in=OPEN_PROBLEM_STATUSES)
     if name == "mine" and (agent := agent_of(user)) is not None and not agent.is_supervisor:
         team_ids, tier_ids = team_and_tier_ids(agent)
-        from django.db.models import Q
-
         problems = problems.filter(
             Q(owner_team_id__in=team_ids)
             | Q(owner_team__isnull=True, owner_tier_id__in=tier_ids)
