@@ -37,11 +37,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return bool(getattr(settings, "ACCOUNT_SIGNUP_OPEN", False))
 
     def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
-        """Sign in, and switch to the language the user chose last time."""
-        response = super().post_login(request, user, **kwargs)
+        """Sign in, and switch to the language the user chose last time.
+
+        The language is switched before allauth writes its "signed in" message, so the message
+        reads in the language of the page it appears on."""
         language = profile_language(user)
-        if language and response is not None:
+        if language:
             translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = super().post_login(request, user, **kwargs)
+        if language and response is not None:
             set_language_cookie(response, language)
         return response
 

@@ -136,3 +136,12 @@ def test_changing_the_password_checks_it(employee):
     assert strong.status_code == 302
     employee.user.refresh_from_db()
     assert employee.user.check_password("Otra-clave-2026")
+
+
+def test_the_signed_in_message_reads_in_the_language_the_person_chose(employee):
+    employee.language = "es"
+    employee.save(update_fields=["language"])
+    client, response = sign_in("marta", "pw", HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(response["Location"], follow=True).content.decode()
+    assert "Successfully signed in" not in page
+    assert "Ha iniciado sesión" in page
