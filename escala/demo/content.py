@@ -374,6 +374,11 @@ REQUESTER_FOLLOW_UPS = {
     "es": ["Ya funciona, ¡gracias!", "Sigue igual, os adjunto una captura.", "Perfecto, gracias."],
     "en": ["It works now, thanks!", "Still the same, screenshot attached.", "Perfect, thank you."],
 }
+FOLLOW_UP_STILL_BROKEN = 1  # the index above of "still the same": some of those reopen
+REOPEN_REASONS = {
+    "es": "El solicitante indica que el problema continúa.",
+    "en": "The requester says the problem is still there.",
+}
 HANDOVERS = [
     ("Requiere especialista", "Comprobaciones básicas hechas; el problema persiste."),
     ("Error desconocido", "Reproducido con otro usuario; logs adjuntos en la nota."),

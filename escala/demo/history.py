@@ -211,6 +211,43 @@ class TicketStory:
         agents = self.org.agents_by_team.get(team.pk) if team else None
         return self.rng.choice(agents) if agents else None
 
+    def reopen(self, tier, team, assignee, lang: str) -> tuple[str, datetime | None, str]:
+        """The requester says it still fails: the ticket reopens at the tier that resolved it
+        and is solved again, unless that happened in the last two days: then it is still open."""
+        rng = self.rng
+        self.event(
+            EventKind.REOPENED,
+            None,
+            field="status",
+            old=Status.RESOLVED,
+            new=Status.REOPENED,
+            reason=content.REOPEN_REASONS[lang],
+        )
+        self.stay(tier, team, StayReason.REOPENED, None, note=content.REOPEN_REASONS[lang])
+        if self.now - self.t < timedelta(days=2):  # too recent to be solved again yet
+            return Status.REOPENED, None, ""
+        self.later(15, 900)
+        self.message(
+            MessageKind.REPLY,
+            AuthorKind.AGENT,
+            rng.choice(content.AGENT_REPLIES[lang]),
+            agent=assignee,
+            minutes=rng.randint(2, 15),
+        )
+        self.event(EventKind.REPLIED, assignee)
+        self.later(30, 1200)
+        summary = rng.choice(content.RESOLUTIONS[lang])
+        self.close_stay(StayReason.RESOLVED, assignee)
+        self.event(
+            EventKind.RESOLVED,
+            assignee,
+            field="status",
+            old=Status.REOPENED,
+            new=Status.RESOLVED,
+            reason=summary,
+        )
+        return Status.RESOLVED, self.t, summary
+
     def play(self, ticket_id: int) -> None:  # noqa: C901, PLR0915 - one story, read top to bottom
         rng, org = self.rng, self.org
         self.ticket_id = ticket_id
@@ -372,13 +409,17 @@ class TicketStory:
                 status, resolved_at = Status.RESOLVED, self.t
                 if rng.random() < 0.35:
                     self.later(10, 600)
-                    self.message(
-                        MessageKind.REPLY,
-                        AuthorKind.REQUESTER,
-                        rng.choice(content.REQUESTER_FOLLOW_UPS[lang]),
-                    )
+                    follow_ups = content.REQUESTER_FOLLOW_UPS[lang]
+                    pick = rng.randrange(len(follow_ups))
+                    self.message(MessageKind.REPLY, AuthorKind.REQUESTER, follow_ups[pick])
                     self.event(EventKind.REQUESTER_REPLIED, None)
-                if self.t + timedelta(days=7) < self.now and rng.random() < 0.8:
+                    if pick == content.FOLLOW_UP_STILL_BROKEN and rng.random() < 0.5:
+                        status, resolved_at, summary = self.reopen(tier, team, assignee, lang)
+                if (
+                    status == Status.RESOLVED
+                    and self.t + timedelta(days=7) < self.now
+                    and rng.random() < 0.8
+                ):
                     self.t += timedelta(days=7)
                     self.event(
                         EventKind.CLOSED,

@@ -14,6 +14,7 @@ from escala.demo.bulk import BulkWriter
 from escala.demo.extras import build_extras
 from escala.demo.logins import describe_logins
 from escala.demo.organization import build_organization
+from escala.demo.problems import build_problems
 from escala.tickets.models import Ticket
 
 
@@ -78,12 +79,14 @@ class Command(BaseCommand):
         if tickets:
             sys.stderr.write("\n")
         extras = build_extras(org, rng, now, tickets=tickets)
+        extras |= build_problems()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {tickets} tickets added in {elapsed:.1f} s "
                 f"({Ticket.objects.count()} in all); {extras['articles']} published articles, "
-                f"{extras['deflections']} deflected requests, {extras['surveys']} surveys."
+                f"{extras['deflections']} deflected requests, {extras['surveys']} surveys, "
+                f"{extras['problems']} problems, {extras['major_incidents']} major incidents."
             )
         )
         self.stdout.write(describe_logins())
