@@ -157,7 +157,16 @@ def _link(problem: Problem, ticket: Ticket | int, by: Any) -> ProblemTicket | No
         problem=problem, ticket=found, linked_at=clock.now(), linked_by=by
     )
     record(problem, ProblemEventKind.TICKET_LINKED, by=by, new=found.reference, ticket=found)
+    if problem.assignee_id is not None:
+        tickets.keep_informed(tickets=[found], agent=problem.assignee)
     return link
+
+
+def _pull_in(problem: Problem, agent: Agent) -> None:
+    """The engineer who works a problem reads its incidents wherever they are: they are pulled
+    into each linked ticket (the visibility policy's participants), as an escalating agent
+    keeps following the ticket they hand on."""
+    tickets.keep_informed(tickets=Ticket.objects.filter(problem_link__problem=problem), agent=agent)
 
 
 def link_tickets(
@@ -370,6 +379,8 @@ def assign_problem(*, problem: Problem | int, by: Any, assignee: Agent | None) -
             new=assignee or "",
         )
         locked.assignee = assignee
+        if assignee is not None:
+            _pull_in(locked, assignee)
         _touch(locked)
     return locked
 

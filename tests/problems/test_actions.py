@@ -16,6 +16,7 @@ from escala.problems import actions
 from escala.problems.choices import ProblemEventKind, ProblemStatus
 from escala.problems.models import ProblemTicket
 from escala.problems.queries import known_errors_for, problem_queue
+from escala.tickets.permissions import access_ticket, can_see
 from escala.tickets.choices import AuthorKind, MessageKind
 from tests.tickets.factories import open_ticket
 
@@ -223,3 +224,18 @@ def test_assignment_is_limited_to_the_owners(l1_agent, l3_engineer, l1_colleague
         actions.assign_problem(problem=problem, by=l3_engineer.user, assignee=l3_engineer).assignee
         == l3_engineer
     )
+
+
+def test_the_problems_engineer_reads_its_incidents_at_every_level(
+    l1_agent, l3_engineer, vpn_tickets
+):
+    first, second = vpn_tickets
+    assert not can_see(l3_engineer.user, first)
+    problem = actions.open_problem(by=l1_agent.user, title="VPN", tickets=[first])
+    actions.assign_problem(problem=problem, by=l3_engineer.user, assignee=l3_engineer)
+    assert access_ticket(l3_engineer.user, first.pk) == first
+    assert not can_see(l3_engineer.user, second)
+    actions.link_tickets(problem=problem, tickets=[second], by=l1_agent.user)
+    assert can_see(l3_engineer.user, second)
+    # Pulled in quietly: the tickets' own histories are not touched.
+    assert not first.events.filter(kind="participant_added").exists()

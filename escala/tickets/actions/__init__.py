@@ -6,7 +6,7 @@ from .conversation import add_note, add_reply, add_vendor_message
 from .create import create_ticket
 from .escalation import de_escalate_ticket, escalate_ticket, refer_to_vendor, set_vendor_case_number
 from .links import link_tickets, merge_tickets, set_parent, unlink_tickets
-from .participants import add_participant
+from .participants import add_participant, keep_informed
 from .workflow import (
     assign_ticket,
     change_status,
@@ -29,6 +29,7 @@ __all__ = [
     "create_ticket",
     "de_escalate_ticket",
     "escalate_ticket",
+    "keep_informed",
     "link_tickets",
     "merge_tickets",
     "refer_to_vendor",
