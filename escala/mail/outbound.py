@@ -23,8 +23,8 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.dispatch import receiver
-from django.template.loader import render_to_string
 from django.tasks import task
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
