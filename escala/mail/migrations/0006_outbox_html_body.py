@@ -9,10 +9,24 @@ class Migration(migrations.Migration):
         ('mail', '0005_outcomes_of_trust_and_limits'),
     ]
 
+    # ALTER TABLE ADD COLUMN on both databases: SQLite would otherwise copy the whole table
+    # into a new one, which drops the search triggers on it (knowledge migration 0002) and takes
+    # as long as the table is big. The column keeps its database default ('') for the rows
+    # already there.
     operations = [
-        migrations.AddField(
-            model_name='outbox',
-            name='html_body',
-            field=models.TextField(blank=True, verbose_name='HTML body'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name='outbox',
+                    name='html_body',
+                    field=models.TextField(blank=True, verbose_name='HTML body'),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    "ALTER TABLE mail_outbox ADD COLUMN html_body text NOT NULL DEFAULT ''",
+                    "ALTER TABLE mail_outbox DROP COLUMN html_body",
+                ),
+            ],
         ),
     ]

@@ -9,10 +9,24 @@ class Migration(migrations.Migration):
         ('tickets', '0006_merge_20261205_0727'),
     ]
 
+    # ALTER TABLE ADD COLUMN on both databases: SQLite would otherwise copy the whole table
+    # into a new one, which drops the search triggers on it (knowledge migration 0002) and takes
+    # as long as the table is big. The column keeps its database default ('text') for the rows
+    # already there.
     operations = [
-        migrations.AddField(
-            model_name='message',
-            name='body_format',
-            field=models.CharField(choices=[('text', 'Plain text'), ('markdown', 'Markdown')], default='text', max_length=10, verbose_name='format'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name='message',
+                    name='body_format',
+                    field=models.CharField(choices=[('text', 'Plain text'), ('markdown', 'Markdown')], default='text', max_length=10, verbose_name='format'),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    "ALTER TABLE tickets_message ADD COLUMN body_format varchar(10) NOT NULL DEFAULT 'text'",
+                    "ALTER TABLE tickets_message DROP COLUMN body_format",
+                ),
+            ],
         ),
     ]
