@@ -3,7 +3,20 @@
 (function () {
   "use strict";
 
-  var kept = null; // the files of a send the server refused, put back after htmx swaps the page
+  var kept = null;
+
+  // With this script the files are chips and a button picks more; the native input stays for
+  // the form's sake (and without JavaScript).
+  function enhance() {
+    document.querySelectorAll("[data-reply-box]").forEach(function (box) {
+      var pick = box.querySelector("[data-rb-pick]");
+      if (pick) { pick.hidden = false; }
+      box.classList.add("rb-enhanced");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", enhance);
+  document.addEventListener("htmx:afterSettle", enhance);
+  if (document.readyState !== "loading") { enhance(); } // the files of a send the server refused, put back after htmx swaps the page
 
   function boxOf(el) { return el && el.closest ? el.closest("[data-reply-box]") : null; }
   function bodyOf(box) { return box.querySelector("textarea[name='compose-body']"); }
@@ -93,14 +106,14 @@
     sync(box);
   }
 
-  function insert(box, text) {
+  function insert(box, text, asBlock) {
     var area = bodyOf(box);
     if (!area) { return; }
     var start = area.selectionStart || 0;
     var end = area.selectionEnd || 0;
     var before = area.value.slice(0, start);
     var after = area.value.slice(end);
-    var block = text.indexOf("\n") !== -1;
+    var block = asBlock || text.indexOf("\n") !== -1;
     var lead = before && block && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "";
     if (before && !block && !/\s$/.test(before)) { lead = " "; }
     var trail = after && block && !/^\n/.test(after) ? "\n\n" : "";
@@ -125,6 +138,11 @@
     var el = event.target;
     var box = boxOf(el);
     if (!box) { return; }
+    if (el.closest("[data-rb-pick]")) {
+      var input = inputOf(box);
+      if (input) { input.click(); }
+      return;
+    }
     var tab = el.closest("[data-rb-tab]");
     if (tab) { showTab(box, tab.getAttribute("data-rb-tab")); return; }
     var remove = el.closest("[data-rb-remove-index]");
@@ -138,7 +156,7 @@
     }
     var item = el.closest("[data-rb-insert]");
     if (item) {
-      insert(box, item.getAttribute("data-rb-insert"));
+      insert(box, item.getAttribute("data-rb-insert"), item.hasAttribute("data-rb-block"));
       var macro = item.getAttribute("data-rb-macro");
       if (macro) {
         var hidden = box.querySelector("input[name='compose-macro']");

@@ -124,6 +124,11 @@
     }
   });
   document.addEventListener("htmx:afterSettle", function () { cursor = -1; remember(); });
-  document.addEventListener("DOMContentLoaded", remember);
-  if (document.readyState !== "loading") { remember(); }
+  function ready() {
+    remember();
+    var fab = document.getElementById("kb-fab");
+    if (fab) { fab.hidden = false; } // the shortcuts need this script: so does their button
+  }
+  document.addEventListener("DOMContentLoaded", ready);
+  if (document.readyState !== "loading") { ready(); }
 })();
