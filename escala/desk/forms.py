@@ -188,9 +188,28 @@ class ComposerForm(VersionedForm):
         ),
     )
     # The macro whose text was inserted: its fields (priority, status, tag) are set on sending.
-    macro = ModelChoiceField(
-        queryset=Macro.objects.filter(is_active=True), required=False, widget=forms.HiddenInput
-    )
+    macro = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean_macro(self) -> Macro | None:
+        pk = self.cleaned_data.get("macro")
+        if pk is None:
+            return None
+        macro = Macro.objects.filter(pk=pk, is_active=True).first()
+        if macro is None:
+            # Shown above the form (a hidden field's error would not be), and the page comes
+            # back without it, so sending again sends the text alone.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("macro")] = ""
+            raise forms.ValidationError(
+                _(
+                    "The macro you inserted is no longer in use: nothing was sent. Send again "
+                    "to send your text without its changes."
+                )
+            )
+        return macro
+
+    def add_error(self, field, error) -> None:  # noqa: ANN001
+        super().add_error(None if field == "macro" else field, error)
 
     def time_spent_delta(self) -> timedelta | None:
         minutes = self.cleaned_data.get("time_spent")

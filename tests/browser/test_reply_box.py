@@ -51,7 +51,10 @@ WORDS = {
 }
 
 # A 1×1 PNG, as a screenshot tool would put it on the clipboard.
-PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg=="
+PNG_BASE64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4"
+    "nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg=="
+)
 
 PASTE = """([selector, b64]) => {
   const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));

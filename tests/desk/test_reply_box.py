@@ -476,3 +476,25 @@ def test_mail_and_portal_messages_stay_plain_text(employee, categories, frozen_c
         requester=employee, subject="Hola", body="**no**", channel="portal", by=employee.user
     )
     assert created.messages.get().body_format == BodyFormat.TEXT
+
+
+def test_a_macro_retired_meanwhile_is_refused_above_the_form_and_forgotten(agent_client, ticket):
+    macro = Macro.objects.create(name_en="Old", name_es="Vieja", set_priority="high")
+    Macro.objects.filter(pk=macro.pk).update(is_active=False)
+
+    response = compose(agent_client, ticket, body="Texto guardado", macro=macro.pk)
+
+    form = response.context["forms"]["compose"]
+    assert "no longer in use" in form.non_field_errors()[0]
+    page = response.content.decode()
+    assert 'name="compose-macro" value=""' in page or 'name="compose-macro" id' in page
+    assert f'name="compose-macro" value="{macro.pk}"' not in page
+    assert "Texto guardado</textarea>" in page
+    assert not ticket.messages.filter(body="Texto guardado").exists()
+
+
+def test_an_administrator_keeps_the_shared_canned_replies(client, admin_user, ticket):
+    client.force_login(admin_user)
+    assert reverse("desk:canned_list") in client.get(reverse("desk:queue")).content.decode()
+    client.post(reverse("desk:canned_new"), {"name": "Global", "body_es": "x", "body_en": ""})
+    assert CannedReply.objects.get(name="Global").owner is None

@@ -56,6 +56,7 @@ def _personal_items(user) -> list[tuple[str, str, str]]:
     items = []
     if access.may_keep_reply_tools(user):
         items.append(("reply_settings", _("My reply settings"), "desk:my_settings"))
+    if access.may_keep_reply_tools(user) or access.may_manage_shared_canned_replies(user):
         items.append(("canned", _("Canned replies"), "desk:canned_list"))
     return items
 
