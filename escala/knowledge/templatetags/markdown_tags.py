@@ -19,8 +19,3 @@ def message_body(message) -> SafeString:  # noqa: ANN001 - a tickets.Message or 
     if getattr(message, "body_format", "text") == "markdown":
         return render(message.body)
     return linebreaksbr(message.body, autoescape=True)
-
-
-@register.filter
-def markdown(text: str) -> SafeString:
-    return render(text)
