@@ -32,6 +32,7 @@ WORDS = {
         "settings": "Mis ajustes de respuesta",
         "canned_text": "Gracias, Marta. Lo revisamos hoy mismo.",
         "canned_menu": "Respuestas predefinidas",
+        "attach": "Adjuntar archivos",
     },
     "en": {
         "teams": "My teams",
@@ -47,6 +48,7 @@ WORDS = {
         "settings": "My reply settings",
         "canned_text": "Thank you, Marta. We are looking at it today.",
         "canned_menu": "Canned replies",
+        "attach": "Attach files",
     },
 }
 
@@ -166,6 +168,14 @@ def test_reply_box_and_shortcuts(lang, new_page, shoot, employee, l1_agent, supe
     expect(chips.nth(1)).to_contain_text("notas.txt")
     chips.nth(1).locator("button").click()
     expect(chips).to_have_count(1)
+    # The picker adds to the chips instead of replacing them.
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name=w["attach"], exact=True).click()
+    chooser.value.set_files(
+        files=[{"name": "registro.txt", "mimeType": "text/plain", "buffer": b"trace"}]
+    )
+    expect(chips).to_have_count(2)
+    expect(chips.nth(1)).to_contain_text("registro.txt")
 
     # A shared canned reply, in the requester's language with the placeholders filled in.
     body.press("End")
@@ -179,8 +189,9 @@ def test_reply_box_and_shortcuts(lang, new_page, shoot, employee, l1_agent, supe
     reply = ticket.messages.filter(kind=MessageKind.REPLY, author_kind="agent").get()
     assert reply.body_format == BodyFormat.MARKDOWN
     assert w["canned_text"] in reply.body
-    [attachment] = reply.attachments.all()
+    attachment, log = reply.attachments.order_by("pk")
     assert re.fullmatch(r"screenshot-\d{4}-\d{2}-\d{2}-\d{4}\.png", attachment.filename)
+    assert log.filename == "registro.txt"
     ticket.refresh_from_db()
     assert ticket.status == Status.PENDING_CUSTOMER
 

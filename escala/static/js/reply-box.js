@@ -23,13 +23,7 @@
   function inputOf(box) { return box.querySelector("input[type='file'][name='compose-attachments']"); }
 
   function store(box) {
-    if (!box._rbFiles) {
-      box._rbFiles = new DataTransfer();
-      var input = inputOf(box);
-      if (input && input.files) {
-        Array.prototype.forEach.call(input.files, function (f) { box._rbFiles.items.add(f); });
-      }
-    }
+    if (!box._rbFiles) { box._rbFiles = new DataTransfer(); }
     return box._rbFiles;
   }
 
@@ -193,12 +187,8 @@
     var input = event.target;
     var box = boxOf(input);
     if (!box || input !== inputOf(box)) { return; }
-    var picked = Array.prototype.slice.call(input.files);
-    var dt = store(box);
-    // The native picker replaced the input's list: add what was picked to the kept ones.
-    add(box, picked.filter(function (f) {
-      return !Array.prototype.some.call(dt.files, function (k) { return k === f; });
-    }), false);
+    // The picker replaced the input's list: what was picked joins the files kept so far.
+    add(box, Array.prototype.slice.call(input.files), false);
   });
 
   document.addEventListener("paste", function (event) {
