@@ -80,6 +80,7 @@ def message(m: Message) -> dict[str, Any]:
         "author_kind": m.author_kind,
         "author_name": m.author_name,
         "body": m.body,
+        "body_format": m.body_format,
         "channel": m.channel,
         "created_at": m.created_at,
         "time_spent_minutes": None if spent is None else int(spent.total_seconds() // 60),

@@ -109,9 +109,15 @@ def unknown_placeholders(text: str) -> list[str]:
 
 def render_macro(macro: Macro, *, ticket: Ticket, by: Any) -> str:
     """The macro's reply in the requester's language, placeholders filled in."""
+    return fill_placeholders(macro, "body", ticket=ticket, by=by)
+
+
+def fill_placeholders(source: Any, field: str, *, ticket: Ticket, by: Any) -> str:
+    """`source`'s localized `field` (a macro's or a canned reply's text) in the requester's
+    language, its placeholders filled in; an unknown placeholder is left as written."""
     language = ticket.requester.language or "es"
     with translation.override(language):
-        body = macro.localized("body")
+        body = source.localized(field)
         values = {
             "requester.name": ticket.requester.name,
             "ticket.reference": ticket.reference,
@@ -122,15 +128,20 @@ def render_macro(macro: Macro, *, ticket: Ticket, by: Any) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), body)
 
 
-def apply_macro(*, ticket: Ticket | int, macro: Macro, by: Any) -> Message | None:
-    """Send the macro's reply (if it has one) and set its fields, all or nothing."""
+def apply_macro(
+    *, ticket: Ticket | int, macro: Macro, by: Any, send_reply: bool = True
+) -> Message | None:
+    """Send the macro's reply (if it has one) and set its fields, all or nothing.
+
+    `send_reply=False`: the console's reply box inserted the macro's text for the agent to edit
+    and sends it itself, in the same transaction; only the fields are set here."""
     if not macro.is_active:
         raise ValidationFailed(_("This macro is no longer in use."), field="macro")
     with transaction.atomic():
         current = lock(ticket)
         ensure_can_work(by, current)
         message = None
-        body = render_macro(macro, ticket=current, by=by)
+        body = render_macro(macro, ticket=current, by=by) if send_reply else ""
         if body.strip():
             message = add_reply(ticket=current.pk, by=by, body=body)
         if macro.set_priority:

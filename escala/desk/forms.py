@@ -161,11 +161,55 @@ class ComposerForm(VersionedForm):
         initial=MessageKind.REPLY,
         widget=forms.RadioSelect,
     )
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000
+    )
     attachments = MultipleFileField()
     time_spent = forms.IntegerField(
         label=_("Time spent (minutes)"), required=False, min_value=0, max_value=24 * 60
     )
+    # Which send button was pressed: just send, then pending on the requester, then resolved.
+    then = forms.ChoiceField(
+        label=_("Send"),
+        required=False,
+        choices=[
+            ("send", _("Send")),
+            ("pending", _("Send and set pending")),
+            ("resolve", _("Send and resolve")),
+        ],
+    )
+    summary = forms.CharField(
+        label=_("Resolution summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Used by “Send and resolve”; a reply is its own summary when this is left empty."
+        ),
+    )
+    # The macro whose text was inserted: its fields (priority, status, tag) are set on sending.
+    macro = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean_macro(self) -> Macro | None:
+        pk = self.cleaned_data.get("macro")
+        if pk is None:
+            return None
+        macro = Macro.objects.filter(pk=pk, is_active=True).first()
+        if macro is None:
+            # Shown above the form (a hidden field's error would not be), and the page comes
+            # back without it, so sending again sends the text alone.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("macro")] = ""
+            raise forms.ValidationError(
+                _(
+                    "The macro you inserted is no longer in use: nothing was sent. Send again "
+                    "to send your text without its changes."
+                )
+            )
+        return macro
+
+    def add_error(self, field, error) -> None:  # noqa: ANN001
+        super().add_error(None if field == "macro" else field, error)
 
     def time_spent_delta(self) -> timedelta | None:
         minutes = self.cleaned_data.get("time_spent")
@@ -412,3 +456,50 @@ class NewTicketForm(forms.Form):
         if creating_requester and field in {"name", "email", "phone", "organization", "kind"}:
             field = f"new_{field}"
         self.add_error(field if field in self.fields else None, error.message)
+
+
+class SignatureForm(forms.Form):
+    body = forms.CharField(
+        label=_("Signature"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Added under your public replies (never under internal notes). Markdown is allowed."
+        ),
+    )
+
+
+class CannedReplyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    body_es = forms.CharField(
+        label=_("Text in Spanish"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    body_en = forms.CharField(
+        label=_("Text in English"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "The requester's language is inserted (the other when it is empty). Markdown and "
+            "the macros' placeholders are allowed: {{ requester.name }}, {{ ticket.reference }}, "
+            "{{ ticket.subject }}, {{ ticket.tier }}, {{ agent.name }}."
+        ),
+    )
+    shared = forms.BooleanField(
+        label=_("Shared with the whole desk"),
+        required=False,
+        help_text=_("Shared canned replies are kept by supervisors and administrators."),
+    )
+
+    def __init__(self, *args, may_share: bool = False, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if not may_share:
+            del self.fields["shared"]
+
+    def add_domain_error(self, error) -> None:  # noqa: ANN001
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, error.message)

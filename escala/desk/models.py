@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from escala.core.i18n import Localized
 from escala.people.models import Agent
 
 
@@ -57,3 +58,54 @@ class LabelsStamp(models.Model):
 
     def __str__(self) -> str:
         return str(self.stamp)
+
+
+class CannedReply(Localized, models.Model):
+    """A ready text an agent drops into the reply box and edits before sending: their own
+    (`owner`) or shared with the whole desk (`owner` empty, kept by supervisors and admins).
+    Written in both languages; the requester's language is inserted, placeholders filled like a
+    macro's. Unlike a macro it changes nothing on the ticket."""
+
+    owner = models.ForeignKey(
+        Agent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_replies",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    body_es = models.TextField(_("text (Spanish)"), blank=True)
+    body_en = models.TextField(_("text (English)"), blank=True)
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        # One name per owner (and once among the shared) is the action's check: a unique
+        # constraint over a nullable owner treats every shared row as distinct.
+        ordering = ["name", "id"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
+
+
+class Signature(models.Model):
+    """An agent's signature, appended to their public replies (never to internal notes)."""
+
+    agent = models.OneToOneField(
+        Agent, on_delete=models.CASCADE, related_name="signature", verbose_name=_("agent")
+    )
+    body = models.TextField(_("signature"), blank=True, max_length=1000)
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self) -> str:
+        return str(self.agent)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import composer, reply_settings, views
 
 app_name = "desk"
 
@@ -14,5 +14,14 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="presence"),
     path("tickets/<int:pk>/clocks/<slug:kind>/", views.clock_explain, name="clock_explain"),
+    path("tickets/<int:pk>/preview/", composer.preview, name="preview"),
+    path("tickets/<int:pk>/compose/macros/", composer.macro_menu, name="compose_macros"),
+    path("tickets/<int:pk>/compose/canned/", composer.canned_menu, name="compose_canned"),
+    path("tickets/<int:pk>/compose/articles/", composer.article_menu, name="compose_articles"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="action"),
+    path("settings/", reply_settings.my_settings, name="my_settings"),
+    path("canned/", reply_settings.canned_list, name="canned_list"),
+    path("canned/new/", reply_settings.canned_edit, name="canned_new"),
+    path("canned/<int:pk>/", reply_settings.canned_edit, name="canned_edit"),
+    path("canned/<int:pk>/delete/", reply_settings.canned_delete, name="canned_delete"),
 ]

@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import partial, wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -34,7 +35,7 @@ from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin
 from escala.sla.queries import clocks_for, explain_clock
 from escala.tickets import actions
-from escala.tickets.choices import Channel, MessageKind, Status
+from escala.tickets.choices import Channel, Status
 from escala.tickets.models import Ticket
 from escala.tickets.permissions import access_ticket
 
@@ -211,23 +212,30 @@ def delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
 class Action:
     form: type
     run: Callable[[HttpRequest, Ticket, dict[str, Any], Any], Any]
-    done: Any  # a lazy message
+    done: Any  # a lazy message, or one chosen from the form's cleaned data
 
 
 def _composer(request: HttpRequest, ticket: Ticket, data: dict[str, Any], form: Any) -> None:
-    common = {
-        "ticket": ticket.pk,
-        "by": request.user,
-        "body": data["body"],
-        "attachments": data["attachments"],
-        "time_spent": form.time_spent_delta(),
-        "expected_version": data["version"],
-    }
-    if data["kind"] == MessageKind.NOTE:
-        actions.add_note(**common)
-    else:
-        actions.add_reply(**common, channel="portal")
+    desk_actions.send_from_composer(
+        ticket=ticket.pk,
+        by=request.user,
+        kind=data["kind"],
+        body=data["body"],
+        then=data.get("then") or desk_actions.THEN_SEND,
+        attachments=data["attachments"],
+        time_spent=form.time_spent_delta(),
+        summary=data.get("summary") or "",
+        macro=data.get("macro"),
+        expected_version=data["version"],
+    )
     presence.leave(ticket.pk, user_id=request.user.pk)
+
+
+SENT = {
+    desk_actions.THEN_SEND: gettext_lazy("Your message was added."),
+    desk_actions.THEN_PENDING: gettext_lazy("Sent. The ticket now waits for the requester."),
+    desk_actions.THEN_RESOLVE: gettext_lazy("Sent. The ticket is resolved."),
+}
 
 
 def _target(data: dict[str, Any], request: HttpRequest) -> Ticket:
@@ -245,7 +253,9 @@ def _v(data: dict[str, Any]) -> int:
 
 
 ACTIONS: dict[str, Action] = {
-    "compose": Action(f.ComposerForm, _composer, gettext_lazy("Your message was added.")),
+    "compose": Action(
+        f.ComposerForm, _composer, lambda d: SENT.get(d.get("then") or "send", SENT["send"])
+    ),
     "claim": Action(
         f.ClaimForm,
         lambda r, t, d, _f: actions.claim_ticket(ticket=t.pk, by=r.user, expected_version=_v(d)),
@@ -443,6 +453,7 @@ def _context(request: HttpRequest, ticket: Ticket, bound: dict[str, Any] | None 
         "is_resolved": ticket.status == Status.RESOLVED,
         "open_vendor_case": next((c for c in page.vendor_cases if c.status == "open"), None),
         "has_macros": ticket.is_open and Macro.objects.filter(is_active=True).exists(),
+        "max_attachment_bytes": settings.ESCALA_MAX_ATTACHMENT_BYTES,
         # The history is loaded already: the clocks add only their configuration's queries.
         "clocks": clocks_for(ticket, events=page.events, with_timeline=False),
     }
@@ -476,7 +487,8 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(request, spec.done)
+            done = spec.done(form.cleaned_data) if callable(spec.done) else spec.done
+            messages.success(request, done)
             if action == "merge" and isinstance(result, Ticket):
                 return _after_action(request, result.pk)
             return _after_action(request, ticket.pk)

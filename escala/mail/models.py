@@ -182,6 +182,8 @@ class Outbox(models.Model):
     to = models.CharField(_("to"), max_length=998)
     subject = models.CharField(_("subject"), max_length=998)
     body = models.TextField(_("body"))
+    # An agent's Markdown reply also goes as HTML (the plain text stays the first part).
+    html_body = models.TextField(_("HTML body"), blank=True)
     message_id = models.CharField(max_length=255, unique=True)
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)

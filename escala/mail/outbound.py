@@ -19,11 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.dispatch import receiver
 from django.tasks import task
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,7 @@ from escala.core.errors import InvalidTransition, ValidationFailed
 from escala.core.text_templates import render_text
 from escala.people.models import Agent
 from escala.tickets import actions
-from escala.tickets.choices import EventKind, MessageKind, Status, VendorCaseStatus
+from escala.tickets.choices import BodyFormat, EventKind, MessageKind, Status, VendorCaseStatus
 from escala.tickets.events import relays_in_worker, ticket_event_recorded, ticket_events_committed
 from escala.tickets.models import Message, Ticket, TicketEvent, VendorCase
 from escala.tickets.permissions import ensure_can_work
@@ -126,6 +127,7 @@ def queue_mail(
     vendor=None,
     new_ticket: bool = False,
     fresh: bool = False,
+    html_body: str = "",
 ) -> Outbox | None:
     """Put one mail in the outbox (in the caller's transaction) and send it after commit.
     `fresh`: the event is being notified for the first time (its own signal), and its
@@ -158,6 +160,7 @@ def queue_mail(
         to=to,
         subject=subject[:998],
         body=body,
+        html_body=html_body,
         message_id=message_id,
         in_reply_to=in_reply_to,
         references=references,
@@ -303,6 +306,12 @@ def _to_requesters(
     extra: dict[str, Any] | None = None,
 ) -> list[Outbox | None]:
     out = []
+    markdown = message is not None and message.body_format == BodyFormat.MARKDOWN
+    if markdown:
+        from escala.knowledge.markdown import plain_text
+
+        # The text part: the Markdown as written, less the heading and emphasis marks.
+        extra = {**(extra or {}), "message_text": plain_text(message.body)}
     for email, name, language in _requester_recipients(ticket, new=new):
         with translation.override(language):
             subject = _subject(ticket, ticket.subject)
@@ -325,6 +334,7 @@ def _to_requesters(
                 **(extra or {}),
             },
         )
+        html_body = _html_reply(ticket, message, language) if markdown else ""
         out.append(
             queue_mail(
                 ticket=ticket,
@@ -332,6 +342,7 @@ def _to_requesters(
                 to=email,
                 subject=subject,
                 body=body,
+                html_body=html_body,
                 event=event,
                 auto=auto,
                 new_ticket=new,
@@ -339,6 +350,18 @@ def _to_requesters(
             )  # fmt: skip
         )
     return out
+
+
+def _html_reply(ticket: Ticket, message: Message | None, language: str) -> str:
+    """The HTML part of a Markdown reply: the knowledge base's one renderer (raw HTML off, nh3
+    allow-list), in a plain wrapper; the text part stays the mail's first and whole part."""
+    from escala.knowledge.markdown import render
+
+    with translation.override(language):
+        return render_to_string(
+            "mail/notifications/agent_reply.html",
+            {"ticket": ticket, "message": message, "html": render(message.body if message else "")},
+        )
 
 
 def _to_team(ticket: Ticket, event: TicketEvent, team: Team) -> list[Outbox | None]:
@@ -539,7 +562,7 @@ def deliver(outbox_id: int) -> str:
         headers["In-Reply-To"] = clean_header_text(row.in_reply_to)
     if row.references:
         headers["References"] = clean_header_text(row.references)
-    mail = EmailMessage(
+    mail = (EmailMultiAlternatives if row.html_body else EmailMessage)(
         subject=clean_header_text(row.subject),
         body=row.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -547,6 +570,8 @@ def deliver(outbox_id: int) -> str:
         reply_to=[row.reply_to] if row.reply_to else None,
         headers=headers,
     )
+    if row.html_body:
+        mail.attach_alternative(row.html_body, "text/html")  # type: ignore[union-attr]
     try:
         mail.send()
     except Exception as exc:  # noqa: BLE001  (any failure of the server: retry later)

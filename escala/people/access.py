@@ -55,3 +55,14 @@ def may_manage_settings(user: User) -> bool:
 def may_write_articles(user: User) -> bool:
     """The knowledge base is written by the whole desk."""
     return is_staff_member(user)
+
+
+def may_keep_reply_tools(user: User) -> bool:
+    """An agent's own reply tools (/desk/settings/: signature, own canned replies)."""
+    return agent_of(user) is not None
+
+
+def may_manage_shared_canned_replies(user: User) -> bool:
+    """Canned replies shared with the whole desk: written by supervisors and administrators."""
+    agent = agent_of(user)
+    return is_admin(user) or (agent is not None and agent.is_supervisor)

@@ -63,6 +63,14 @@ class MessageKind(models.TextChoices):
     NOTE = "note", _("Internal note")
 
 
+class BodyFormat(models.TextChoices):
+    """How a message's body is written: plain text (mail, the portal, the API, every message
+    before the console's Markdown) or Markdown (the console's composer)."""
+
+    TEXT = "text", _("Plain text")
+    MARKDOWN = "markdown", _("Markdown")
+
+
 class AuthorKind(models.TextChoices):
     AGENT = "agent", _("Agent")
     REQUESTER = "requester", _("Requester")

@@ -11,6 +11,7 @@ from escala.tiers.models import Category, SupportTier, Team, Vendor
 from .choices import (
     OPEN_STATUSES,
     AuthorKind,
+    BodyFormat,
     Channel,
     EventKind,
     LinkKind,
@@ -194,6 +195,10 @@ class Message(models.Model):
     )
     author_name = models.CharField(_("author"), max_length=200, blank=True)
     body = models.TextField(_("body"))
+    # Every message before the console wrote Markdown is plain text, and is shown as before.
+    body_format = models.CharField(
+        _("format"), max_length=10, choices=BodyFormat.choices, default=BodyFormat.TEXT
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     created_at = models.DateTimeField(_("created"))
     time_spent = models.DurationField(_("time spent"), null=True, blank=True)

@@ -192,6 +192,9 @@ class MessageOut(Schema):
     author_kind: str
     author_name: str
     body: str
+    body_format: str = Field(
+        description="`text`, or `markdown` (written in the console; render it as untrusted)."
+    )
     channel: str
     created_at: datetime
     time_spent_minutes: int | None

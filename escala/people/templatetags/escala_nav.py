@@ -28,6 +28,7 @@ class Menu:
     area: str  # "console" or "portal"
     home: str
     items: tuple[NavItem, ...]
+    personal: tuple[NavItem, ...] = ()  # the user menu's own pages (components/nav_user.html)
 
 
 def _console_items(user) -> list[tuple[str, str, str]]:
@@ -48,6 +49,15 @@ def _console_items(user) -> list[tuple[str, str, str]]:
         items.append(("tokens", _("API tokens"), "api_tokens"))
     if access.may_manage_settings(user):
         items.append(("settings", _("Settings"), "admin:index"))
+    return items
+
+
+def _personal_items(user) -> list[tuple[str, str, str]]:
+    items = []
+    if access.may_keep_reply_tools(user):
+        items.append(("reply_settings", _("My reply settings"), "desk:my_settings"))
+    if access.may_keep_reply_tools(user) or access.may_manage_shared_canned_replies(user):
+        items.append(("canned", _("Canned replies"), "desk:canned_list"))
     return items
 
 
@@ -82,7 +92,11 @@ def menu_for(request: HttpRequest) -> Menu:
     current = _current(request.path, [url for _key, _label, url in resolved])
     items = tuple(NavItem(key, label, url, url == current) for key, label, url in resolved)
     home = reverse("desk:queue") if console else reverse("portal:home")
-    return Menu(area="console" if console else "portal", home=home, items=items)
+    personal = tuple(
+        NavItem(key, label, reverse(name), request.path == reverse(name))
+        for key, label, name in (_personal_items(user) if console else [])
+    )
+    return Menu(area="console" if console else "portal", home=home, items=items, personal=personal)
 
 
 @register.simple_tag(takes_context=True)

@@ -15,7 +15,7 @@ from escala.people.queries import agent_of, is_admin, requester_of
 from escala.tiers.models import Vendor
 
 from .. import events
-from ..choices import AuthorKind, Channel, EventKind, MessageKind, Status
+from ..choices import AuthorKind, BodyFormat, Channel, EventKind, MessageKind, Status
 from ..models import Message, Ticket
 from ..permissions import ensure_can_see, ensure_can_work
 from ._common import (
@@ -28,6 +28,12 @@ from ._common import (
     validate_attachments,
 )
 from .workflow import reopen_locked
+
+
+def _check_format(body_format: str) -> str:
+    if body_format not in BodyFormat.values:
+        raise ValidationFailed(_("Unknown message format."), field="body")
+    return body_format
 
 
 def _check_time_spent(time_spent: timedelta | None) -> None:
@@ -45,13 +51,16 @@ def add_reply(
     time_spent: timedelta | None = None,
     expected_version: int | None = None,
     as_requester: Requester | None = None,
+    body_format: str = BodyFormat.TEXT,
 ) -> Message:
     """A public reply: from an agent (counts as a response) or from the requester.
 
     `as_requester` names who wrote it when the system posts on someone's behalf (`by=None`, e.g.
     mail ingest): the ticket's requester or a requester copied on it. Anyone else is refused.
+    `body_format="markdown"`: an agent's reply written in Markdown (rendered when shown).
     """
     body = required_text(body, field="body", message=_("The reply is empty."))
+    _check_format(body_format)
     _check_time_spent(time_spent)
     files = validate_attachments(attachments)
     is_staff = by is not None and (agent_of(by) is not None or is_admin(by))
@@ -59,7 +68,7 @@ def add_reply(
         locked = lock(ticket, expected_version=expected_version)
         if is_staff:
             ensure_can_work(by, locked)
-            message = _agent_reply(locked, by, body, channel, time_spent)
+            message = _agent_reply(locked, by, body, channel, time_spent, body_format)
         else:
             ensure_can_see(by, locked)
             message = _requester_reply(locked, by, body, channel, as_requester)
@@ -69,7 +78,12 @@ def add_reply(
 
 
 def _agent_reply(
-    ticket: Ticket, by: Any, body: str, channel: str, time_spent: timedelta | None
+    ticket: Ticket,
+    by: Any,
+    body: str,
+    channel: str,
+    time_spent: timedelta | None,
+    body_format: str,
 ) -> Message:
     if ticket.is_closed:
         raise InvalidTransition(_("A closed ticket cannot be answered."))
@@ -82,6 +96,7 @@ def _agent_reply(
         author_user=by,
         author_name=by.get_full_name() or by.get_username(),
         body=body,
+        body_format=body_format,
         channel=channel,
         created_at=now,
         time_spent=time_spent,
@@ -141,9 +156,11 @@ def add_note(
     attachments: Iterable[UploadedFile] = (),
     time_spent: timedelta | None = None,
     expected_version: int | None = None,
+    body_format: str = BodyFormat.TEXT,
 ) -> Message:
     """An internal note: agents only, never shown to the requester."""
     body = required_text(body, field="body", message=_("The note is empty."))
+    _check_format(body_format)
     _check_time_spent(time_spent)
     files = validate_attachments(attachments)
     if by is not None and not (agent_of(by) is not None or is_admin(by)):
@@ -159,6 +176,7 @@ def add_note(
             author_user=by,
             author_name=(by.get_full_name() or by.get_username()) if by else "Escala",
             body=body,
+            body_format=body_format,
             channel=Channel.PORTAL,
             created_at=clock.now(),
             time_spent=time_spent,
