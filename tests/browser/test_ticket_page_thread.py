@@ -25,7 +25,7 @@ def _signed_in(new_page, agent):
     ("language", "note", "files", "history"),
     [
         ("en", "Internal note", "Attachments", "History"),
-        ("es", "Nota interna", "Adjuntos", "Historial"),
+        ("es", "Nota interna", "Adjuntos", "Histórico"),
     ],
 )
 def test_the_agent_reads_the_whole_thread_and_downloads_a_file(
@@ -41,15 +41,15 @@ def test_the_agent_reads_the_whole_thread_and_downloads_a_file(
 
     page = _signed_in(new_page, l1_agent)
     page.goto("/desk/?queue=all")
-    page.get_by_role("link", name=ticket.reference).first.click()
+    page.get_by_role("link", name=ticket.subject).first.click()
     page.wait_for_url(f"**/desk/tickets/{ticket.pk}/")
     thread = page.locator("ol.thread > li")
     assert thread.count() == 3
     assert "Envíe una captura." in thread.nth(1).locator(".msg-body").inner_text()
-    assert note in thread.nth(2).inner_text()
+    assert thread.nth(2).locator(".msg-kind").text_content() == note  # (shown in capitals)
     attachments = thread.nth(2).locator("ul.attachments")
     assert attachments.get_attribute("aria-label") == files
-    assert page.get_by_role("heading", name=history).is_visible()
+    assert page.locator("#history-title").text_content() == history
     assert "“captura”" in page.locator("ol.timeline").inner_text()
     shoot(page, f"ticket-page-thread-{language}")
     with page.expect_download() as download:
