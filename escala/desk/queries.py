@@ -165,6 +165,7 @@ class ThreadMessage:
     channel: str
     created_at: Any
     time_spent: Any
+    body_format: str = "text"  # "markdown" from the console's composer, where the column exists
     files: list[File] = field(default_factory=list)
     original_mail_id: int | None = None
     sender_check: dict | None = None
@@ -206,6 +207,8 @@ MESSAGE_COLUMNS = (
     "channel",
     "created_at",
     "time_spent",
+    # A message written in Markdown says so (tickets.Message.body_format, when the model has it).
+    *(["body_format"] if any(f.name == "body_format" for f in Message._meta.fields) else []),
 )
 FILE_COLUMNS = ("attachments__pk", "attachments__filename", "attachments__size")
 # The mail a message was filed from, if any, and how its sender was verified.

@@ -155,3 +155,21 @@ def test_a_new_sla_target_re_targets_the_clock_on_the_next_page(
     TierTarget.objects.create(tier=tiers[1], target=timedelta(hours=4))
     response, _ = _page(client, ticket)
     assert {c.kind: c.target for c in response.context["clocks"]}["tier"] == timedelta(hours=4)
+
+
+def test_the_thread_escapes_text_and_renders_markdown_safely(frozen_clock):
+    from escala.desk.queries import File, ThreadMessage
+    from escala.desk.templatetags.desk_tags import thread
+
+    now = frozen_clock.current
+    text = ThreadMessage(1, "reply", "requester", "<b>Eve</b>", "<script>x</script>\nok", "email",
+                         now, None, files=[File(7, '"><img src=x>.txt', 10)])  # fmt: skip
+    markdown = ThreadMessage(2, "reply", "agent", "Ana", "**hecho** <script>y</script>", "portal",
+                             now, timedelta(minutes=5), body_format="markdown")  # fmt: skip
+    html = str(thread([text, markdown]))
+    assert "<script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;<br>ok" in html
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in html
+    assert "&quot;&gt;&lt;img src=x&gt;.txt" in html
+    assert '<div class="msg-body md"><p><strong>hecho</strong>' in html
+    assert "5 minutes" in html

@@ -12,6 +12,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from escala.knowledge.markdown import render as render_markdown
 from escala.tickets.choices import Channel, EventKind, Status
 from escala.tickets.models import format_reference
 
@@ -147,7 +148,10 @@ def _message_html(m: Any, t: _Texts) -> str:
             f'title="{e(" · ".join(str(d) for d in check["details"]))}">'
             f'<a href="{href}">{e(check["summary"] or check["label"])}</a>{decision}</p>\n'
         )
-    parts.append(f'  <div class="msg-body">{linebreaksbr(m.body, autoescape=True)}</div>\n')
+    if m.body_format == "markdown":  # the knowledge base's one safe renderer (raw HTML off)
+        parts.append(f'  <div class="msg-body md">{render_markdown(m.body)}</div>\n')
+    else:
+        parts.append(f'  <div class="msg-body">{linebreaksbr(m.body, autoescape=True)}</div>\n')
     if m.files:
         parts.append(f'  <ul class="attachments" aria-label="{t.labels["files"]}">')
         parts.extend(
