@@ -225,10 +225,15 @@ class AssignForm(VersionedForm):
         label=_("Assign to"), required=False, queryset=Agent.objects.none(), empty_label=_("Nobody")
     )
 
-    def __init__(self, *args, agents=None, **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, *args, agents=None, holders=None, **kwargs) -> None:  # noqa: ANN001
+        """`agents`: the queryset a post is checked against; `holders`: (id, name) pairs offered
+        when the form is shown unbound (desk.labels, in memory), instead of a query."""
         super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
         if agents is not None:
-            self.fields["assignee"].queryset = agents
+            field.queryset = agents
+        if holders is not None and not self.is_bound:
+            field.choices = [("", field.empty_label), *holders]
 
 
 class StatusForm(VersionedForm):
@@ -347,7 +352,9 @@ class ResolveForm(VersionedForm):
     )
 
 
-class MacroForm(VersionedForm):
+class MacroForm(OffersLabels, VersionedForm):
+    offers = {"macro": lambda labels: labels.active_macros}
+
     macro = ModelChoiceField(
         label=_("Macro"),
         queryset=Macro.objects.filter(is_active=True),

@@ -1,5 +1,7 @@
 """The names of the few-row tables the console shows on every queue row and offers in every
-filter and action form: tiers, teams, categories, vendors, organizations and agents.
+filter and action form: tiers, teams, categories, vendors, organizations and agents; and the
+configuration the ticket page reads on every request: the SLA context (calendars, policies, tier
+targets), whether any macro is active, and each agent's teams.
 
 Reading them per request cost six queries and a few hundred model instances on each queue page,
 more than the tickets themselves. They are read once per process, per language and per labels
@@ -9,6 +11,7 @@ any change to those tables), so one tiny query tells whether the copy in memory 
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.utils.translation import get_language
@@ -28,6 +31,15 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class Holder:
+    pk: int
+    name: str
+    is_supervisor: bool
+    team_ids: frozenset[int]
+    tier_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
 class Labels:
     stamp: int | None  # None: not to be kept (a flushed table lost the stamp's row)
     tiers: dict[int, Tier]  # in level order, as the filter offers them
@@ -41,6 +53,17 @@ class Labels:
     active_categories: list[tuple[int, str]]
     active_vendors: list[tuple[int, str]]
     team_levels: dict[int, int] = field(default_factory=dict)  # team id -> its tier's level
+    # The ticket page's configuration (desk.migrations.0007 puts those tables under the stamp).
+    sla: Any = None  # escala.sla.clocks.Context
+    active_macros: list[tuple[int, str]] = field(default_factory=list)
+    # agent id -> (team ids, sorted tier ids of those teams): people.queries.team_and_tier_ids
+    agent_teams: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
+    # Who may hold a ticket (desk.queries.agents_for), in first-name order.
+    holders: list["Holder"] = field(default_factory=list)
+
+    @property
+    def has_macros(self) -> bool:
+        return bool(self.active_macros)
 
     def internal_tiers(self) -> list[tuple[int, str]]:
         return [(pk, t.name) for pk, t in self.tiers.items() if not t.is_external]
@@ -81,10 +104,18 @@ def _load(stamp: int | None) -> Labels:
         (c.pk, c.name, c.is_active)
         for c in Category.objects.only("name_en", "name_es", "is_active")
     ]
+    from escala.automation.models import Macro  # the desk reads them; they import the desk
+    from escala.sla.clocks import Context
+
     agents = list(Agent.objects.select_related("user").order_by("user__username"))
-    by_first_name = Agent.objects.select_related("user").order_by(
-        "user__first_name", "user__username"
+    by_first_name = list(
+        Agent.objects.select_related("user").order_by("user__first_name", "user__username")
     )
+    memberships: dict[int, list[tuple[int, int]]] = {}
+    for agent_id, team_id, tier_id in Agent.teams.through.objects.values_list(
+        "agent_id", "team_id", "team__tier_id"
+    ):
+        memberships.setdefault(agent_id, []).append((team_id, tier_id))
     return Labels(
         stamp=stamp,
         tiers={
@@ -100,6 +131,22 @@ def _load(stamp: int | None) -> Labels:
         active_categories=[(pk, name) for pk, name, active in categories if active],
         active_vendors=list(Vendor.objects.filter(is_active=True).values_list("pk", "name")),
         team_levels={t.pk: t.tier.level for t in team_rows},
+        sla=Context.load(),
+        active_macros=[(m.pk, str(m)) for m in Macro.objects.filter(is_active=True)],
+        agent_teams={
+            pk: ([team for team, _tier in pairs], sorted({tier for _team, tier in pairs}))
+            for pk, pairs in memberships.items()
+        },
+        holders=[
+            Holder(
+                pk=a.pk,
+                name=a.display_name,
+                is_supervisor=a.is_supervisor,
+                team_ids=frozenset(team for team, _tier in memberships.get(a.pk, [])),
+                tier_ids=frozenset(tier for _team, tier in memberships.get(a.pk, [])),
+            )
+            for a in by_first_name
+        ],
     )
 
 

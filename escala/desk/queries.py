@@ -4,17 +4,18 @@ in a fixed number of queries whatever the page size or the length of the thread.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Lower, Trim
 
 from escala.core.inputs import parse_id
 from escala.core.paging import Order
 from escala.knowledge import search
-from escala.mail.queries import sender_checks
+from escala.mail.models import BouncedAddress
+from escala.mail.queries import sender_check
 from escala.people.models import Agent
 from escala.people.queries import agent_of, is_admin, team_and_tier_ids
-from escala.tickets.choices import OPEN_STATUSES, Channel, MessageKind
+from escala.tickets.choices import OPEN_STATUSES, Channel, EventKind, MessageKind
 from escala.tickets.models import (
-    Attachment,
     Message,
     Ticket,
     TicketLink,
@@ -143,12 +144,42 @@ def search_q(text: str, *, user: Any = None) -> Q:
     return by_number | Q(pk__in=ids)
 
 
+@dataclass(frozen=True)
+class File:
+    pk: int
+    filename: str
+    size: int
+
+
+@dataclass
+class ThreadMessage:
+    """One message as the page shows it: read as plain values (no model instance), with its
+    files from the same query and, for a message filed from a mail, that mail and how its sender
+    was verified."""
+
+    pk: int
+    kind: str
+    author_kind: str
+    author_name: str
+    body: str
+    channel: str
+    created_at: Any
+    time_spent: Any
+    body_format: str = "text"  # "markdown" from the console's composer, where the column exists
+    files: list[File] = field(default_factory=list)
+    original_mail_id: int | None = None
+    sender_check: dict | None = None
+
+    def get_channel_display(self) -> str:
+        return str(Channel(self.channel).label) if self.channel in Channel.values else self.channel
+
+
 @dataclass
 class TicketPage:
     """Everything the ticket page shows, read in a fixed number of queries."""
 
     ticket: Ticket
-    messages: list[Message]
+    messages: list[ThreadMessage]
     events: list[Any]
     stays: list[TierStay]
     vendor_cases: list[VendorCase]
@@ -167,44 +198,94 @@ TICKET_RELATED = (
     "vendor",
 )  # not merged_into: the page shows only its reference, from merged_into_id
 
+MESSAGE_COLUMNS = (
+    "pk",
+    "kind",
+    "author_kind",
+    "author_name",
+    "body",
+    "channel",
+    "created_at",
+    "time_spent",
+    # A message written in Markdown says so (tickets.Message.body_format, when the model has it).
+    *(["body_format"] if any(f.name == "body_format" for f in Message._meta.fields) else []),
+)
+FILE_COLUMNS = ("attachments__pk", "attachments__filename", "attachments__size")
+# The mail a message was filed from, if any, and how its sender was verified.
+MAIL_COLUMNS = (
+    "inbound_mails__pk",
+    "inbound_mails__auth_result",
+    "inbound_mails__auth",
+    "inbound_mails__decision",
+    "inbound_mails__decided_by__first_name",
+    "inbound_mails__decided_by__last_name",
+    "inbound_mails__decided_by__username",
+)
+
 
 def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:
     """The ticket, authorized (NotFound when the user may not see it), with the related rows the
     page shows joined in the same query."""
-    return access_ticket(user, ticket_id, related=TICKET_RELATED)
+    # Whether mail to the requester bounces (the page marks the address), in the same query.
+    bounces = BouncedAddress.objects.filter(address=Lower(Trim(OuterRef("requester__email"))))
+    return access_ticket(
+        user, ticket_id, related=TICKET_RELATED, annotations={"requester_bounces": Exists(bounces)}
+    )
+
+
+def thread(ticket: Ticket) -> list[ThreadMessage]:
+    """The messages with their files and the mails they were filed from, in one query (LEFT
+    JOINs: a row per message, file and mail), read as plain values."""
+    messages: dict[int, ThreadMessage] = {}
+    rows = (
+        Message.objects.filter(ticket_id=ticket.pk)
+        .order_by("created_at", "id", "inbound_mails__id", "attachments__id")
+        .values_list(*MESSAGE_COLUMNS, *FILE_COLUMNS, *MAIL_COLUMNS)
+    )
+    n = len(MESSAGE_COLUMNS)
+    for row in rows:
+        message = messages.get(row[0])
+        if message is None:
+            message = messages[row[0]] = ThreadMessage(*row[:n])
+        file_pk, filename, size, mail_pk, result, auth, decision, first, last, username = row[n:]
+        if file_pk is not None and not any(f.pk == file_pk for f in message.files):
+            message.files.append(File(file_pk, filename, size))
+        if mail_pk is not None and message.sender_check is None:
+            # The whole mail (the page shows only the new part of a reply) and its sender check.
+            message.original_mail_id = mail_pk
+            message.sender_check = sender_check(
+                mail_id=mail_pk,
+                auth_result=result,
+                auth=auth or {},
+                decision=decision,
+                decided_by=f"{first} {last}".strip() or username or "",
+            )
+    return list(messages.values())
 
 
 def ticket_page(ticket: Ticket) -> TicketPage:
-    messages = list(
-        ticket.messages.select_related("author_vendor").prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
-        )
-    )
-    _link_original_mails(messages)
-    # How the sender of each message filed from a mail was verified (escala.mail), shown with it.
-    checks = sender_checks([m.pk for m in messages if m.channel == Channel.EMAIL])
-    for message in messages:
-        message.sender_check = checks.get(message.pk)
+    messages = thread(ticket)
+    events = list(ticket.events.all())
     stays = list(ticket.tier_stays.select_related("tier", "team", "vendor"))
-    cases = list(ticket.vendor_cases.select_related("vendor"))
-    both_ways = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
-        "source", "target"
+    # A vendor case opens a stay with the vendor, a link writes a LINKED event on both tickets:
+    # a ticket that never had either skips their queries.
+    cases = (
+        list(ticket.vendor_cases.select_related("vendor"))
+        if any(stay.vendor_id for stay in stays)
+        else []
     )
-    links = [
-        (link.get_kind_display(), link.target if link.source_id == ticket.pk else link.source)
-        # Links from this ticket first, then links to it, as they were made.
-        for link in sorted(both_ways, key=lambda link: (link.source_id != ticket.pk, link.pk))
-    ]
+    links = _links(ticket) if any(e.kind == EventKind.LINKED for e in events) else []
     other_open = list(
         Ticket.objects.filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES)
         .exclude(pk=ticket.pk)
         .select_related("tier")
+        .only("subject", "created_at", "tier", "tier__level")
         .order_by("-created_at")[:5]
     )
     return TicketPage(
         ticket=ticket,
         messages=messages,
-        events=list(ticket.events.all()),
+        events=events,
         stays=stays,
         vendor_cases=cases,
         links=links,
@@ -212,23 +293,24 @@ def ticket_page(ticket: Ticket) -> TicketPage:
     )
 
 
-def _link_original_mails(messages: list[Message]) -> None:
-    """Each message filed from a mail gets `original_mail_id`: the stored mail, whole (the page
-    shows only the new part of a reply). One query, and only when mail is on the page."""
-    from escala.mail.models import InboundMail
-
-    by_mail = [m.pk for m in messages if m.channel == Channel.EMAIL]
-    originals = (
-        dict(
-            InboundMail.objects.filter(filed_message_id__in=by_mail).values_list(
-                "filed_message_id", "pk"
-            )
-        )
-        if by_mail
-        else {}
+def _links(ticket: Ticket) -> list[tuple[str, Ticket]]:
+    both_ways = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
+        "source", "target"
     )
-    for message in messages:
-        message.original_mail_id = originals.get(message.pk)
+    return [
+        (link.get_kind_display(), link.target if link.source_id == ticket.pk else link.source)
+        # Links from this ticket first, then links to it, as they were made.
+        for link in sorted(both_ways, key=lambda link: (link.source_id != ticket.pk, link.pk))
+    ]
+
+
+def holders_for(ticket: Ticket, names: Labels) -> list[tuple[int, str]]:
+    """`agents_for` from the labels in memory (the assign form shown unbound)."""
+    return [
+        (h.pk, h.name)
+        for h in names.holders
+        if ticket.tier_id in h.tier_ids or ticket.team_id in h.team_ids or h.is_supervisor
+    ]
 
 
 def agents_for(ticket: Ticket) -> QuerySet[Agent]:

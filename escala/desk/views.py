@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from escala.automation.actions import apply_macro, set_away
-from escala.automation.models import Macro
 from escala.core.errors import DomainError, NotFound, StaleObject
 from escala.core.htmx import render_page, wants_fragment
 from escala.core.inputs import parse_id
@@ -62,7 +61,12 @@ def agent_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _load(request: HttpRequest, pk: int) -> Ticket:
+def _load(request: HttpRequest, pk: int, names: labels.Labels | None = None) -> Ticket:
+    """The ticket, through the one policy. `names`: the labels already read, whose copy of each
+    agent's teams saves the policy its own query (the stamp covers team memberships)."""
+    agent = agent_of(request.user)
+    if names is not None and agent is not None and (teams := names.agent_teams.get(agent.pk)):
+        agent._team_and_tier_ids = teams  # type: ignore[attr-defined] - people.queries' memo
     try:
         return queries.ticket_for_desk(request.user, pk)
     except NotFound:
@@ -412,19 +416,19 @@ def _link(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Any:
     )
 
 
-def _forms(ticket: Ticket, agents: Any, bound: dict[str, Any]) -> dict[str, Any]:
+def _forms(ticket: Ticket, names: labels.Labels, bound: dict[str, Any]) -> dict[str, Any]:
     built = {}
-    # The forms offering tiers, teams, categories or vendors show only while the ticket is open.
-    names = labels.labels() if ticket.is_open else None
     for name, action in ACTIONS.items():
         if name in bound:
             built[name] = bound[name]
             continue
         kwargs: dict[str, Any] = {"ticket": ticket, "prefix": name}
-        if names is not None and issubclass(action.form, f.OffersLabels):
+        if issubclass(action.form, f.OffersLabels):
             kwargs["labels"] = names
         if name == "assign":
-            kwargs["agents"] = agents
+            # Shown unbound: who may hold it, from the labels; a post is checked against
+            # queries.agents_for (ticket_action).
+            kwargs["holders"] = queries.holders_for(ticket, names)
             kwargs["initial"] = {"assignee": ticket.assignee_id}
         elif name == "fields":
             kwargs["initial"] = {"priority": ticket.priority, "category": ticket.category_id}
@@ -434,17 +438,26 @@ def _forms(ticket: Ticket, agents: Any, bound: dict[str, Any]) -> dict[str, Any]
     return built
 
 
-def _context(request: HttpRequest, ticket: Ticket, bound: dict[str, Any] | None = None) -> dict:
+def _context(
+    request: HttpRequest,
+    ticket: Ticket,
+    bound: dict[str, Any] | None = None,
+    names: labels.Labels | None = None,
+) -> dict:
+    """What the ticket page shows. The configuration (labels, SLA, macros, who may hold the
+    ticket) comes from desk.labels' copy in memory, so the page costs the same few queries
+    whatever the thread, the forms or the clocks (tests/desk/test_ticket_page.py counts them)."""
+    names = names or labels.labels()
     page = queries.ticket_page(ticket)
-    agents = queries.agents_for(ticket)
     agent = agent_of(request.user)
     stays = page.stays
     current = next((s for s in stays if s.left_at is None), None)
-    presence.mark(ticket.pk, user_id=request.user.pk, name=_display(request), mode="viewing")
+    # The page's own presence mark is sent by the presence panel as soon as the page has loaded
+    # (hx-trigger "load"): the page itself stays a pure read.
     return {
         "ticket": ticket,
         "page": page,
-        "forms": _forms(ticket, agents, bound or {}),
+        "forms": _forms(ticket, names, bound or {}),
         "open_action": next(iter(bound), None) if bound else None,
         "is_mine": agent is not None and ticket.assignee_id == agent.pk,
         "can_claim": agent is not None and ticket.is_open and ticket.assignee_id is None,
@@ -452,10 +465,10 @@ def _context(request: HttpRequest, ticket: Ticket, bound: dict[str, Any] | None 
         "others": presence.others(ticket.pk, user_id=request.user.pk),
         "is_resolved": ticket.status == Status.RESOLVED,
         "open_vendor_case": next((c for c in page.vendor_cases if c.status == "open"), None),
-        "has_macros": ticket.is_open and Macro.objects.filter(is_active=True).exists(),
+        "has_macros": ticket.is_open and names.has_macros,
         "max_attachment_bytes": settings.ESCALA_MAX_ATTACHMENT_BYTES,
-        # The history is loaded already: the clocks add only their configuration's queries.
-        "clocks": clocks_for(ticket, events=page.events, with_timeline=False),
+        # The history is loaded already, the configuration is in memory: no query of their own.
+        "clocks": clocks_for(ticket, events=page.events, with_timeline=False, ctx=names.sla),
     }
 
 
@@ -466,8 +479,11 @@ def _display(request: HttpRequest) -> str:
 @require_GET
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _load(request, pk)
-    return render_page(request, "desk/ticket.html", _context(request, ticket), partial="ticket")
+    names = labels.labels()
+    ticket = _load(request, pk, names)
+    return render_page(
+        request, "desk/ticket.html", _context(request, ticket, names=names), partial="ticket"
+    )
 
 
 @require_POST

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .authn import describe
-from .choices import AuthResult
+from .choices import AuthResult, Decision
 from .models import InboundMail
 
 
@@ -20,21 +20,35 @@ def sender_checks(message_ids: list[int]) -> dict[int, dict]:
         .order_by("pk")
     )
     for mail in mails:
-        lines = describe(mail.auth) if mail.auth_result else []
         found.setdefault(
             mail.filed_message_id,
-            {
-                "mail_id": mail.pk,
-                "result": mail.auth_result,
-                "label": AuthResult(mail.auth_result).label if mail.auth_result else "",
-                "summary": lines[0] if lines else "",
-                "details": lines[1:],
-                "decision": mail.get_decision_display() if mail.decision else "",
-                "decided_by": (
+            sender_check(
+                mail_id=mail.pk,
+                auth_result=mail.auth_result,
+                auth=mail.auth,
+                decision=mail.decision,
+                decided_by=(
                     mail.decided_by.get_full_name() or mail.decided_by.get_username()
                     if mail.decided_by
                     else ""
                 ),
-            },
+            ),
         )
     return found
+
+
+def sender_check(
+    *, mail_id: int, auth_result: str, auth: dict, decision: str, decided_by: str
+) -> dict:
+    """One message's sender check from its mail's columns (the ticket page reads them joined to
+    the thread)."""
+    lines = describe(auth) if auth_result else []
+    return {
+        "mail_id": mail_id,
+        "result": auth_result,
+        "label": AuthResult(auth_result).label if auth_result else "",
+        "summary": lines[0] if lines else "",
+        "details": lines[1:],
+        "decision": Decision(decision).label if decision in Decision.values else decision,
+        "decided_by": decided_by,
+    }

@@ -65,19 +65,23 @@ def clocks_for(
     now: datetime | None = None,
     events: Sequence[TicketEvent] | None = None,
     with_timeline: bool = True,
+    ctx: clocks.Context | None = None,
 ) -> list[ClockPanel]:
     """Every clock of a ticket, measured now from its history, with its explanation.
 
     `events`: the ticket's history when the caller has it already (the ticket page), so the
-    clocks cost no query of their own beyond the configuration.
+    clocks cost no query of their own beyond the configuration; `ctx`: that configuration, when
+    the caller keeps a current copy (the ticket page, through desk.labels).
     """
     now = now or core_clock.now()
     history = list(events) if events is not None else clocks.load_events(ticket.pk)
-    return [_panel(view, now, with_timeline) for view in _views(ticket, history, now)]
+    return [_panel(view, now, with_timeline) for view in _views(ticket, history, now, ctx)]
 
 
-def _views(ticket: Ticket, history: list, now: datetime) -> list[clocks.ClockView]:
-    return clocks.measure_ticket(ticket, history, clocks.Context.load(), now)
+def _views(
+    ticket: Ticket, history: list, now: datetime, ctx: clocks.Context | None = None
+) -> list[clocks.ClockView]:
+    return clocks.measure_ticket(ticket, history, ctx or clocks.Context.load(), now)
 
 
 def _panel(view: clocks.ClockView, now: datetime, with_timeline: bool) -> ClockPanel:

@@ -10,6 +10,7 @@ organization's) but never work them.
 import operator
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -122,13 +123,21 @@ is_staff_member = access.is_staff_member  # the one definition, in people.access
 
 
 def access_ticket(
-    user: User | None, ticket_id: int, *, for_update: bool = False, related: tuple[str, ...] = ()
+    user: User | None,
+    ticket_id: int,
+    *,
+    for_update: bool = False,
+    related: tuple[str, ...] = (),
+    annotations: dict[str, Any] | None = None,
 ) -> Ticket:
     """Fetch and authorize in one step. A ticket the user may not see does not exist for them.
-    `related`: rows to join in the same query (a page that shows them)."""
+    `related`: rows to join in the same query (a page that shows them); `annotations`: values
+    computed in the same query (a page's small look-ups)."""
     tickets = tickets_visible_to(user)
     if related:
         tickets = tickets.select_related(*related)
+    if annotations:
+        tickets = tickets.annotate(**annotations)
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
     try:

@@ -16,8 +16,8 @@ from escala.problems import actions
 from escala.problems.choices import ProblemEventKind, ProblemStatus
 from escala.problems.models import ProblemTicket
 from escala.problems.queries import known_errors_for, problem_queue
-from escala.tickets.permissions import access_ticket, can_see
 from escala.tickets.choices import AuthorKind, MessageKind
+from escala.tickets.permissions import access_ticket, can_see
 from tests.tickets.factories import open_ticket
 
 VPN = "La VPN no conecta desde casa"

@@ -1,9 +1,19 @@
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django import template
+from django.template.defaultfilters import filesizeformat, linebreaksbr
+from django.urls import reverse
+from django.utils import dateformat, formats
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from escala.tickets.choices import Status
+from escala.knowledge.markdown import render as render_markdown
+from escala.tickets.choices import Channel, EventKind, Status
 from escala.tickets.models import format_reference
 
 register = template.Library()
@@ -42,3 +52,147 @@ def hours_minutes(value: timedelta | None) -> str:
     if not hours:
         return _("%(m)d min") % {"m": mins}
     return _("%(h)d h %(m)02d min") % {"h": hours, "m": mins}
+
+
+# --- The thread, in Python ------------------------------------------------------------------
+# One message of the ticket page's thread cost about half a millisecond through the template
+# language (tags, filters, lookups, a URL per file); a long thread was most of the page. The same
+# markup built here costs a tenth of that. Every text is escaped; the strings are the template's
+# msgids, so the catalogues are unchanged.
+
+
+_PLACEHOLDER = "987654321"
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """What every message or event of one page shares, looked up once per page: URLs with a
+    placeholder id, labels in the active language, the date formats."""
+
+    file_url: str
+    mail_url: str
+    labels: dict[str, str]
+    long_date: str
+    short_date: str
+
+
+def _texts() -> _Texts:
+    labels = {
+        "vendor_note": _("Vendor · internal"),
+        "vendor_shared": _("Vendor · shared"),
+        "note": _("Internal note"),
+        "reply": _("Public reply"),
+        "requester": _("Requester"),
+        "nobody": _("Escala"),
+        "quoted": _("Quoted history and signature included"),
+        "whole": _("Whole mail"),
+        "files": _("Attachments"),
+    }
+    labels.update({f"channel:{value}": str(label) for value, label in Channel.choices})
+    labels.update({f"event:{value}": str(label) for value, label in EventKind.choices})
+    return _Texts(
+        file_url=reverse("attachment", args=[_PLACEHOLDER]),
+        mail_url=reverse("mail:detail", args=[_PLACEHOLDER]),
+        labels={k: conditional_escape(v) for k, v in labels.items()},
+        long_date=formats.get_format("DATETIME_FORMAT"),
+        short_date=formats.get_format("SHORT_DATETIME_FORMAT"),
+    )
+
+
+def _kind(m: Any, t: _Texts) -> tuple[str, str]:
+    """The message's classes and its kind's label."""
+    note = m.kind == "note"
+    if m.author_kind == "vendor":
+        classes = "msg from-vendor"
+        label = t.labels["vendor_note"] if note else t.labels["vendor_shared"]
+    elif note:
+        classes, label = "msg is-note", t.labels["note"]
+    elif m.author_kind == "agent":
+        classes, label = "msg from-agent", t.labels["reply"]
+    else:
+        classes, label = "msg from-requester", t.labels["requester"]
+    return (classes + " internal" if note else classes), label
+
+
+def _message_html(m: Any, t: _Texts) -> str:
+    e = conditional_escape
+    classes, label = _kind(m, t)
+    when = localtime(m.created_at)
+    meta = [f'<time datetime="{when.isoformat()}">{e(dateformat.format(when, t.long_date))}</time>']
+    if m.time_spent:
+        n = minutes(m.time_spent)
+        spent = ngettext("%(minutes)s minute", "%(minutes)s minutes", n) % {"minutes": n}
+        meta.append(" · " + e(spent))
+    if m.channel != "portal":
+        meta.append(" · " + t.labels.get(f"channel:{m.channel}", e(m.channel)))
+    if m.original_mail_id:
+        meta.append(
+            f' · <a href="{t.mail_url.replace(_PLACEHOLDER, str(m.original_mail_id))}" '
+            f'title="{t.labels["quoted"]}">{t.labels["whole"]}</a>'
+        )
+    who = e(m.author_name) if m.author_name else t.labels["nobody"]
+    parts = [
+        f'<li class="{classes}" id="m{m.pk}">\n  <div class="msg-head">\n'
+        f'    <span><span class="who">{who}</span> <span class="msg-kind">{label}</span></span>\n'
+        f'    <span class="muted">{"".join(meta)}</span>\n  </div>\n'
+    ]
+    if check := m.sender_check:
+        decision = ""
+        if check["decision"]:
+            decision = f" · {e(check['decision'])}"
+            if check["decided_by"]:
+                decision += f" ({e(check['decided_by'])})"
+        href = t.mail_url.replace(_PLACEHOLDER, str(check["mail_id"]))
+        parts.append(
+            f'  <p class="msg-sender-check verdict-{e(check["result"])} small" '
+            f'title="{e(" · ".join(str(d) for d in check["details"]))}">'
+            f'<a href="{href}">{e(check["summary"] or check["label"])}</a>{decision}</p>\n'
+        )
+    if m.body_format == "markdown":  # the knowledge base's one safe renderer (raw HTML off)
+        parts.append(f'  <div class="msg-body md">{render_markdown(m.body)}</div>\n')
+    else:
+        parts.append(f'  <div class="msg-body">{linebreaksbr(m.body, autoescape=True)}</div>\n')
+    if m.files:
+        parts.append(f'  <ul class="attachments" aria-label="{t.labels["files"]}">')
+        parts.extend(
+            f'<li><a href="{t.file_url.replace(_PLACEHOLDER, str(f.pk))}" download>'
+            f'{e(f.filename)}</a> <span class="muted">({e(filesizeformat(f.size))})</span></li>'
+            for f in m.files
+        )
+        parts.append("</ul>\n")
+    parts.append("</li>\n")
+    return "".join(parts)
+
+
+@register.simple_tag
+def thread(messages: list) -> SafeString:
+    """The ticket page's messages, each an <li> of the thread (desk.queries.ThreadMessage)."""
+    t = _texts()
+    return mark_safe("".join(_message_html(m, t) for m in messages))  # noqa: S308 - escaped above
+
+
+def _event_html(ev: Any, t: _Texts) -> str:
+    e = conditional_escape
+    kind = t.labels.get(f"event:{ev.kind}") or e(ev.kind)
+    parts = [f'<li class="ev-{e(ev.kind)}">\n  <strong>{kind}</strong>\n']
+    if ev.old_value or ev.new_value:
+        old = f"{e(event_value(ev.old_value, ev.field))} → " if ev.old_value else ""
+        new = e(event_value(ev.new_value, ev.field))
+        parts.append(f'  <span class="muted">{old}{new}</span>\n')
+    when = localtime(ev.created_at)
+    parts.append(
+        f'  <div class="muted small">{e(ev.actor_name)} · <time datetime="{when.isoformat()}">'
+        f"{e(dateformat.format(when, t.short_date))}</time></div>\n"
+    )
+    if ev.reason:
+        parts.append(f'  <div class="reason">“{e(ev.reason)}”</div>\n')
+    parts.append("</li>\n")
+    return "".join(parts)
+
+
+@register.simple_tag
+def history(events: list) -> SafeString:
+    """The ticket page's history, each event an <li> of the timeline (as the thread: a long
+    history through the template language cost more than the rest of the page)."""
+    t = _texts()
+    return mark_safe("".join(_event_html(ev, t) for ev in events))  # noqa: S308 - escaped above

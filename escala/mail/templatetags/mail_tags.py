@@ -20,12 +20,14 @@ def mail_alert_count(context) -> int:
 
 
 @register.inclusion_tag("mail/desk/_bounce_badge.html", takes_context=True)
-def bounce_badge(context, address: str) -> dict:
-    """ "Mail to this address bounces", with the reason and a way to clear it (agents)."""
+def bounce_badge(context, address: str, bounced: bool = True) -> dict:
+    """ "Mail to this address bounces", with the reason and a way to clear it (agents).
+    `bounced`: False when the page already knows the address is not marked (no query)."""
     from escala.mail.bounces import bouncing
 
     request = context.get("request")
-    mark = bouncing([address]).get((address or "").strip().lower()) if address else None
+    found = bouncing([address]) if address and bounced else {}
+    mark = found.get((address or "").strip().lower())
     return {
         "mark": mark,
         "suppress": settings.ESCALA_MAIL_BOUNCED_ADDRESSES == "suppress",
