@@ -28,6 +28,7 @@ class Menu:
     area: str  # "console" or "portal"
     home: str
     items: tuple[NavItem, ...]
+    find: str = ""  # the console's search from anywhere (the top bar's box, Ctrl/⌘-K)
 
 
 def _console_items(user) -> list[tuple[str, str, str]]:
@@ -82,7 +83,8 @@ def menu_for(request: HttpRequest) -> Menu:
     current = _current(request.path, [url for _key, _label, url in resolved])
     items = tuple(NavItem(key, label, url, url == current) for key, label, url in resolved)
     home = reverse("desk:queue") if console else reverse("portal:home")
-    return Menu(area="console" if console else "portal", home=home, items=items)
+    find = reverse("desk:find") if console else ""
+    return Menu(area="console" if console else "portal", home=home, items=items, find=find)
 
 
 @register.simple_tag(takes_context=True)
