@@ -53,9 +53,11 @@ def due_cell(due: Due | None, short_datetime: str) -> str:
     """The "Due" cell: the time left (or overdue by) in words, the state also as a word (not
     colour alone), the clock's name and, on hover, the due instant."""
     if due is None:
-        return f'<span class="muted" title="{_e(_("No SLA clock running"))}">—</span>'
+        nothing = _("No SLA clock running")
+        return f'<span class="muted" title="{_e(nothing)}">—</span>'
     if due.state == PAUSED:
-        text = f'<span class="due due-paused">{_e(_("Paused"))}</span>'
+        paused = _("Paused")
+        text = f'<span class="due due-paused">{_e(paused)}</span>'
     else:
         span = business_time(due.left)
         if due.state == BREACHED:
