@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from escala.people.avatars import avatar_html
@@ -61,7 +61,10 @@ def due_cell(due: Due | None, short_datetime: str) -> str:
     else:
         span = business_time(due.left)
         if due.state == BREACHED:
-            flag, words = _("Breached"), _("overdue by %(time)s") % {"time": span}
+            flag, words = (
+                pgettext("one ticket", "Breached"),
+                _("overdue by %(time)s") % {"time": span},
+            )
         elif due.state == WARNED:
             flag, words = _("At risk"), _("%(time)s left") % {"time": span}
         else:
