@@ -121,6 +121,15 @@ def test_find_from_anywhere_the_due_column_and_the_requester_at_a_glance(
     page.wait_for_url(f"**/desk/tickets/{desk['late'].pk}/")
     expect(page.locator("h1")).to_have_text(desk["late"].subject)
 
+    # Enter with nothing chosen: the full results page, every group.
+    page.keyboard.press("Control+k")
+    page.keyboard.type("Marta")
+    expect(page.get_by_role("listbox").get_by_role("option").first).to_contain_text("Marta")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/desk/find/?q=Marta**")
+    expect(page.locator("#fp-requesters + ul")).to_contain_text("Marta Gómez")
+    shoot(page, f"find-results-page-{lang}")
+
     # The queue sorted by Due: the breached ticket first, red, and saying so in words.
     page.get_by_role("link", name=w["queues"], exact=True).click()
     page.locator("table.tickets thead a[href*='sort=due']").click()
