@@ -90,10 +90,10 @@ def measure() -> None:
         client = Client()
         client.force_login(agent.user)
         for url in URLS:
-            client.get(url)  # warm caches
+            client.get(url, secure=True)  # warm caches
             start = time.perf_counter()
             with CaptureQueriesContext(connection) as ctx:
-                response = client.get(url)
+                response = client.get(url, secure=True)
             elapsed = (time.perf_counter() - start) * 1000
             if response.status_code != 200:
                 print(f"{url}: {response.status_code} {response.get('Location', '')}")

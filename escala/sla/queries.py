@@ -242,8 +242,7 @@ def queue_due(tickets: Sequence[Ticket], *, now: datetime | None = None) -> dict
         .only(*_DUE_COLUMNS)
     ):
         by_ticket.setdefault(row.ticket_id, []).append(row)
-    if not by_ticket:
-        return {}
+    # Read even when no row of the page has a clock: the page's cost never depends on its rows.
     ctx = clocks.Context.calendars_only()
     out = {}
     for ticket in tickets:
