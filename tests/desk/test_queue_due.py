@@ -1,6 +1,6 @@
 """The queue's "Due" column: the next SLA deadline in business time, its sort and filters."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from escala.core.paging import keyset_page
 from escala.desk import queries
-from escala.sla.models import BusinessCalendar, SlaPolicy, TierTarget, WorkingHours
 from escala.tickets.actions import add_reply, claim_ticket, resolve_ticket
 from escala.tickets.models import Ticket
 from tests.tickets.factories import open_ticket
@@ -19,25 +18,6 @@ pytestmark = pytest.mark.django_db
 
 def refs(response) -> list[str]:
     return [t.reference for t in response.context["page"].rows]
-
-
-@pytest.fixture
-def sla(db, tiers):
-    """09:00-17:00 Monday to Friday in Madrid; 2 h first response (warned at 75 %), 16 h
-    resolution; Level 1 hands on within 4 h."""
-    cal = BusinessCalendar.objects.create(
-        name="Madrid", time_zone="Europe/Madrid", country="ES", subdivision="MD", is_default=True
-    )
-    WorkingHours.objects.bulk_create(
-        WorkingHours(calendar=cal, weekday=d, start=time(9), end=time(17)) for d in range(5)
-    )
-    TierTarget.objects.create(tier=tiers[1], target=timedelta(hours=4))
-    return SlaPolicy.objects.create(
-        name="Standard",
-        first_response_target=timedelta(hours=2),
-        next_response_target=timedelta(hours=4),
-        resolution_target=timedelta(hours=16),
-    )
 
 
 @pytest.fixture
