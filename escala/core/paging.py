@@ -2,17 +2,18 @@
 costs what page 1 costs, and rows added meanwhile never shift a page.
 
 `order` is a list of (field, descending) pairs that ends in a unique field (the id). The cursor
-is the last row's values, encoded opaquely for the URL.
+is the last row's values, encoded opaquely for the URL. Fields named in `nulls_last` may be
+NULL; those rows come after every other value, in both databases (SQLite would put them first).
 """
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 Order = Sequence[tuple[str, bool]]
@@ -31,7 +32,9 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, order: Order, model: type[Model]) -> list[Any] | None:
+def _decode(
+    cursor: str, order: Order, model: type[Model], nulls_last: Collection[str] = ()
+) -> list[Any] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
@@ -41,6 +44,9 @@ def _decode(cursor: str, order: Order, model: type[Model]) -> list[Any] | None:
         return None
     decoded = []
     for (field, _desc), value in zip(order, values, strict=True):
+        if value is None and field in nulls_last:
+            decoded.append(None)
+            continue
         try:
             internal = model._meta.get_field(field).get_internal_type()
         except Exception:  # an annotation (e.g. a rank), not a model field  # noqa: BLE001
@@ -57,23 +63,42 @@ def _decode(cursor: str, order: Order, model: type[Model]) -> list[Any] | None:
     return decoded
 
 
-def _after(order: Order, values: list[Any]) -> Q:
+def _after(order: Order, values: list[Any], nulls_last: Collection[str] = ()) -> Q:
     """Rows strictly after `values` in `order`: (a > x) or (a = x and b > y) or ..."""
     condition = Q()
     for i, (field, desc) in enumerate(order):
+        if values[i] is None:  # nothing comes after NULL but other NULLs (equality, below)
+            continue
         step = Q(**{f"{field}__{'lt' if desc else 'gt'}": values[i]})
+        if field in nulls_last:
+            step |= Q(**{f"{field}__isnull": True})
         for j, (prev_field, _prev_desc) in enumerate(order[:i]):
-            step &= Q(**{prev_field: values[j]})
+            if values[j] is None:
+                step &= Q(**{f"{prev_field}__isnull": True})
+            else:
+                step &= Q(**{prev_field: values[j]})
         condition |= step
     return condition
 
 
-def keyset_page(queryset: QuerySet, *, order: Order, cursor: str | None, size: int) -> Page:
-    ordering = [f"-{f}" if desc else f for f, desc in order]
+def keyset_page(
+    queryset: QuerySet,
+    *,
+    order: Order,
+    cursor: str | None,
+    size: int,
+    nulls_last: Collection[str] = (),
+) -> Page:
+    ordering: list[Any] = [
+        (F(f).desc(nulls_last=True) if desc else F(f).asc(nulls_last=True))
+        if f in nulls_last
+        else (f"-{f}" if desc else f)
+        for f, desc in order
+    ]
     qs = queryset.order_by(*ordering)
-    values = _decode(cursor, order, queryset.model) if cursor else None
+    values = _decode(cursor, order, queryset.model, nulls_last) if cursor else None
     if values is not None:
-        qs = qs.filter(_after(order, values))
+        qs = qs.filter(_after(order, values, nulls_last))
     rows = list(qs[: size + 1])
     next_cursor = None
     if len(rows) > size:

@@ -28,6 +28,12 @@ SORT_CHOICES = [
     ("oldest", _("Oldest first")),
     ("updated", _("Recently updated")),
     ("priority", _("Priority")),
+    ("due", _("Due (SLA)")),
+]
+DUE_CHOICES = [
+    ("", _("Any")),
+    ("breached", _("Breached")),
+    ("hour", _("Due within an hour")),
 ]
 DIRECT_STATUS_CHOICES = [
     (Status.OPEN, Status.OPEN.label),
@@ -63,6 +69,11 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     organization = _labelled(_("Organization"))
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_any(Channel.choices))
+    due = forms.ChoiceField(label=_("SLA"), required=False, choices=DUE_CHOICES)
+    # Set by links ("all N tickets" of a requester), not offered among the fields.
+    requester = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
     size = forms.TypedChoiceField(
         label=_("Per page"), required=False, choices=PAGE_SIZES, coerce=int, empty_value=25

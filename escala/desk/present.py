@@ -18,9 +18,11 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from escala.people.avatars import avatar_html
+from escala.sla.queries import BREACHED, PAUSED, WARNED, Due
 from escala.tickets.choices import Status
 from escala.tickets.models import Ticket, format_reference
 from escala.tiers.choices import Priority
@@ -35,9 +37,56 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def queue_rows(tickets: list[Ticket], labels: Labels) -> SafeString:
+def business_time(left: Any) -> str:
+    """A span of business time, short: "45 min", "2 h 15 min", "31 h" (hours, not days: a
+    business day is not 24 hours, and agents plan their shift in hours)."""
+    minutes = int(abs(left.total_seconds()) // 60)
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    hours, rest = divmod(minutes, 60)
+    if hours >= 10 or not rest:
+        return _("%(h)d h") % {"h": hours}
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
+
+
+def due_cell(due: Due | None, short_datetime: str) -> str:
+    """The "Due" cell: the time left (or overdue by) in words, the state also as a word (not
+    colour alone), the clock's name and, on hover, the due instant."""
+    if due is None:
+        nothing = _("No SLA clock running")
+        return f'<span class="muted" title="{_e(nothing)}">—</span>'
+    if due.state == PAUSED:
+        paused = _("Paused")
+        text = f'<span class="due due-paused">{_e(paused)}</span>'
+    else:
+        span = business_time(due.left)
+        if due.state == BREACHED:
+            flag, words = (
+                pgettext("one ticket", "Breached"),
+                _("overdue by %(time)s") % {"time": span},
+            )
+        elif due.state == WARNED:
+            flag, words = _("At risk"), _("%(time)s left") % {"time": span}
+        else:
+            flag, words = "", _("%(time)s left") % {"time": span}
+        when = ""
+        if due.due_at is not None:
+            local = timezone.localtime(due.due_at)
+            when = _("Due %(when)s") % {"when": dateformat.format(local, short_datetime)}
+        text = (
+            f'<span class="due due-{_e(due.state)}" title="{_e(when)}">'
+            + (f'<span class="due-flag">{_e(flag)}</span> ' if flag else "")
+            + f"{_e(words)}</span>"
+        )
+    return text + f'<div class="muted small">{_e(due.label)}</div>'
+
+
+def queue_rows(
+    tickets: list[Ticket], labels: Labels, *, due: dict[int, Due] | None = None
+) -> SafeString:
     """The <tr> of each ticket of a queue page. Tickets come with their requester; every other
-    name is a label."""
+    name is a label. `due`: each ticket's next SLA deadline (sla.queries.queue_due)."""
+    due = due or {}
     statuses = {value: _e(label) for value, label in Status.choices}
     priorities = {value: _e(label) for value, label in Priority.choices}
     short_datetime = get_format("SHORT_DATETIME_FORMAT")
@@ -65,14 +114,16 @@ def queue_rows(tickets: list[Ticket], labels: Labels) -> SafeString:
             f"{statuses.get(t.status) or _e(t.status)}</span></td>\n"
             f'<td><span class="badge prio-{_e(t.priority)}">'
             f"{priorities.get(t.priority) or _e(t.priority)}</span></td>\n"
+            f'<td class="due-cell">{due_cell(due.get(t.pk), short_datetime)}</td>\n'
             f'<td><span class="tier-chip" title="{_e(tier.name if tier else "")}">'
             f"{_e(tier.short if tier else '')}</span>"
             + (f' <span class="muted small">{_e(team)}</span>' if team else "")
             + "</td>\n"
-            f'<td class="hide-narrow">{_e(t.requester.name)}'
+            f'<td class="hide-narrow person">{avatar_html(t.requester.name)}{_e(t.requester.name)}'
             f'<div class="muted small">{_e(labels.organizations.get(t.organization_id, ""))}'
             "</div></td>\n"
-            f'<td class="hide-narrow">{_e(assignee) if assignee else unassigned}</td>\n'
+            f'<td class="hide-narrow person">'
+            f"{avatar_html(assignee) + _e(assignee) if assignee else unassigned}</td>\n"
             f'<td class="hide-narrow"><time datetime="{_e(created.isoformat())}">'
             f"{_e(dateformat.format(created, short_datetime))}</time></td>\n"
             "</tr>\n"

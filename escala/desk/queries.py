@@ -2,18 +2,33 @@
 in a fixed number of queries whatever the page size or the length of the thread."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower, Trim
+from django.utils.translation import gettext as _
 
+from escala.core import clock
+from escala.core.errors import NotFound
 from escala.core.inputs import parse_id
 from escala.core.paging import Order
 from escala.knowledge import search
 from escala.mail.models import BouncedAddress
 from escala.mail.queries import sender_check
-from escala.people.models import Agent
+from escala.people.access import requesters_visible_to
+from escala.people.models import Agent, Requester
 from escala.people.queries import agent_of, is_admin, team_and_tier_ids
+from escala.surveys.queries import Satisfaction, satisfaction_of
 from escala.tickets.choices import OPEN_STATUSES, Channel, EventKind, MessageKind
 from escala.tickets.models import (
     Message,
@@ -34,7 +49,12 @@ SORTS: dict[str, Order] = {
     "oldest": [("created_at", False), ("id", False)],
     "updated": [("updated_at", True), ("id", True)],
     "priority": [("priority_rank", False), ("created_at", True), ("id", True)],
+    # The next SLA deadline, soonest (most overdue) first; tickets with nothing due last.
+    "due": [("sla_due_at", False), ("id", False)],
 }
+NULLS_LAST = {"due": ("sla_due_at",)}
+
+DUE_SOON = timedelta(hours=1)
 
 # A queue row names its tier, team, category, organization and assignee from desk.labels (in
 # memory); only the requester, from a big table, is read for the page, in one small query.
@@ -52,6 +72,7 @@ QUEUE_COLUMNS = (
     "requester_id",
     "created_at",
     "updated_at",
+    "sla_due_at",
 )
 
 
@@ -110,7 +131,8 @@ def filter_tickets(
 ) -> QuerySet[Ticket]:
     """Apply the cleaned filter form (empty values mean "any"). The search box `q` matches a
     ticket number, or words anywhere in the subject and messages (`knowledge.search`, as
-    `user` may read them: agents' notes too)."""
+    `user` may read them: agents' notes too). `due`: "breached" (the next SLA deadline has
+    passed) or "hour" (it falls within the coming hour, wall-clock)."""
     status = data.get("status") or "open"
     if status == "open":
         tickets = tickets.filter(status__in=OPEN_STATUSES)
@@ -122,6 +144,15 @@ def filter_tickets(
     for name in ("category", "tier", "team", "organization"):
         if data.get(name) is not None:
             tickets = tickets.filter(**{name: data[name]})
+    if data.get("requester") is not None:
+        tickets = tickets.filter(requester_id=data["requester"])
+    due = data.get("due")
+    if due:
+        now = clock.now()
+        if due == "breached":
+            tickets = tickets.filter(sla_due_at__lte=now)
+        elif due == "hour":  # due in the coming hour, not yet overdue
+            tickets = tickets.filter(sla_due_at__gt=now, sla_due_at__lte=now + DUE_SOON)
     assignee = data.get("assignee")
     if assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
@@ -184,7 +215,6 @@ class TicketPage:
     stays: list[TierStay]
     vendor_cases: list[VendorCase]
     links: list[tuple[str, Ticket]]
-    other_open: list[Ticket]
     agents: list[Agent] = field(default_factory=list)
 
 
@@ -275,13 +305,6 @@ def ticket_page(ticket: Ticket) -> TicketPage:
         else []
     )
     links = _links(ticket) if any(e.kind == EventKind.LINKED for e in events) else []
-    other_open = list(
-        Ticket.objects.filter(requester_id=ticket.requester_id, status__in=OPEN_STATUSES)
-        .exclude(pk=ticket.pk)
-        .select_related("tier")
-        .only("subject", "created_at", "tier", "tier__level")
-        .order_by("-created_at")[:5]
-    )
     return TicketPage(
         ticket=ticket,
         messages=messages,
@@ -289,7 +312,6 @@ def ticket_page(ticket: Ticket) -> TicketPage:
         stays=stays,
         vendor_cases=cases,
         links=links,
-        other_open=other_open,
     )
 
 
@@ -327,3 +349,46 @@ def agents_for(ticket: Ticket) -> QuerySet[Agent]:
 
 def public_only(messages: list[Message]) -> list[Message]:
     return [m for m in messages if m.kind == MessageKind.REPLY]
+
+
+@dataclass
+class RequesterGlance:
+    """The requester at a glance (the ticket page's side panel, and their own page): their
+    latest tickets and how many there are, their organization's open tickets, their
+    satisfaction history, each within what the reader may see, in a fixed number of queries."""
+
+    requester: Requester
+    tickets: list[Ticket]
+    ticket_count: int
+    organization_open: int
+    satisfaction: Satisfaction
+
+
+GLANCE_TICKETS = 6
+
+
+def requester_glance(
+    user: Any, requester_id: int, *, limit: int = GLANCE_TICKETS
+) -> RequesterGlance:
+    """NotFound when the reader may not look the requester up."""
+    requester = (
+        requesters_visible_to(user).select_related("organization").filter(pk=requester_id).first()
+    )
+    if requester is None:
+        raise NotFound(_("Requester not found."))
+    visible = tickets_visible_to(user)
+    theirs = visible.filter(requester_id=requester.pk)
+    latest = list(
+        theirs.only("subject", "status", "created_at", "tier_id", "requester_id")
+        .select_related("tier")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return RequesterGlance(
+        requester=requester,
+        tickets=latest,
+        ticket_count=theirs.count(),
+        organization_open=visible.filter(
+            organization_id=requester.organization_id, status__in=OPEN_STATUSES
+        ).count(),
+        satisfaction=satisfaction_of(theirs),
+    )

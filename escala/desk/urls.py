@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import composer, reply_settings, views
+from . import composer, find_views, reply_settings, requester_views, views
 
 app_name = "desk"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("filters/", views.save_filter, name="save_filter"),
     path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),
     path("new/", views.new_ticket, name="new_ticket"),
+    path("find/", find_views.find, name="find"),
+    path("requesters/<int:pk>/", requester_views.requester, name="requester"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="presence"),
     path("tickets/<int:pk>/clocks/<slug:kind>/", views.clock_explain, name="clock_explain"),

@@ -32,7 +32,7 @@ from escala.core.paging import keyset_page
 from escala.people.actions import create_requester
 from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin
-from escala.sla.queries import clocks_for, explain_clock
+from escala.sla.queries import clocks_for, explain_clock, queue_due
 from escala.tickets import actions
 from escala.tickets.choices import Channel, Status
 from escala.tickets.models import Ticket
@@ -98,12 +98,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         order=order,
         cursor=request.GET.get("after"),
         size=size,
+        nulls_last=queries.NULLS_LAST.get(sort, ()),
     )
     if not all(queries.labelled(t, names) for t in page.rows):
         names = labels.labels(fresh=True)  # a row names a team (or agent ...) created meanwhile
     params = request.GET.copy()
     params.pop("after", None)
     params["queue"] = name
+    by_due = params.copy()
+    by_due["sort"] = "due"
     next_url = None
     if page.next_cursor:
         params["after"] = page.next_cursor
@@ -121,7 +124,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             if key != "all" or queries.is_supervisor(request.user)
         ],
         "page": page,
-        "rows": present.queue_rows(page.rows, names),
+        "rows": present.queue_rows(page.rows, names, due=queue_due(page.rows)),
+        "sort": sort,
+        "due_sort_url": "?" + by_due.urlencode(),
+        "requester_filter": _requester_filter(data.get("requester")),
         "first_url": "?" + params.urlencode(),
         "next_url": next_url,
         "bulk_form": f.BulkForm(auto_id="bulk-%s", labels=names),
@@ -131,6 +137,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         "agent": agent,
     }
     return render_page(request, "desk/queue.html", context, partial="results")
+
+
+def _requester_filter(pk: int | None) -> Requester | None:
+    """The requester the queue is narrowed to (a link from the requester panel), to name it."""
+    if pk is None:
+        return None
+    return Requester.objects.filter(pk=pk).only("name").first()
 
 
 @require_POST

@@ -6,7 +6,9 @@ and a page never lacks its link. Ticket visibility stays in `tickets.permissions
 visibility in `knowledge.permissions`."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
+from .models import Organization, Requester
 from .queries import agent_of, is_admin, requester_of
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -66,3 +68,18 @@ def may_manage_shared_canned_replies(user: User) -> bool:
     """Canned replies shared with the whole desk: written by supervisors and administrators."""
     agent = agent_of(user)
     return is_admin(user) or (agent is not None and agent.is_supervisor)
+
+
+def requesters_visible_to(user: User) -> QuerySet[Requester]:
+    """The requesters a user may look up: the desk sees the whole directory (an agent files
+    tickets for any caller); nobody else sees anyone through the console's search."""
+    if is_staff_member(user):
+        return Requester.objects.all()
+    return Requester.objects.none()
+
+
+def organizations_visible_to(user: User) -> QuerySet[Organization]:
+    """The organizations a user may look up: the desk's, as for requesters."""
+    if is_staff_member(user):
+        return Organization.objects.all()
+    return Organization.objects.none()

@@ -49,6 +49,12 @@ class Context:
             calendar_rows=rows,
         )
 
+    @classmethod
+    def calendars_only(cls) -> Context:
+        """Enough to choose and build a ticket's calendar (`calendar_for`), in one query."""
+        rows = list(BusinessCalendar.objects.all())
+        return cls(calendars={c.pk: _calendar(c) for c in rows}, calendar_rows=rows)
+
     def policy_for(self, ticket: Ticket, *, priority: str | None = None) -> SlaPolicy | None:
         """The first active policy matching the ticket; `priority` (the contract priority, see
         `timeline.contract_priority`) overrides the ticket's own."""
@@ -183,7 +189,15 @@ def recompute(
     return recompute_many([pk], ctx=ctx, now=now).get(pk, [])
 
 
-TICKET_FIELDS = ("id", "priority", "category_id", "organization_id", "team_id", "status")
+TICKET_FIELDS = (
+    "id",
+    "priority",
+    "category_id",
+    "organization_id",
+    "team_id",
+    "status",
+    "sla_due_at",
+)
 SAVED_FIELDS = (
     "cycle",
     "policy",
@@ -198,6 +212,25 @@ SAVED_FIELDS = (
     "breached",
     "computed_at",
 )
+
+
+def next_due(rows: list[TicketClock]) -> datetime | None:
+    """The soonest due instant of the running clocks (breached ones included: they are the most
+    overdue); None when none is running toward a target (paused, stopped, no target)."""
+    return min(
+        (r.due_at for r in rows if r.stopped_at is None and r.due_at is not None), default=None
+    )
+
+
+def _store_next_due(tickets: list[SimpleNamespace], rows: dict[int, list[TicketClock]]) -> None:
+    """Keep `Ticket.sla_due_at` (the queue's "Due" sort and filters) with the clocks, written
+    only for the tickets whose value changed."""
+    changed = []
+    for ticket in tickets:
+        due = next_due(rows.get(ticket.id, []))
+        if due != ticket.sla_due_at:
+            changed.append(Ticket(pk=ticket.id, sla_due_at=due))
+    update_rows(changed, ["sla_due_at"])
 
 
 def _histories(ticket_ids: list[int]) -> tuple[list[SimpleNamespace], dict[int, list]]:
@@ -251,6 +284,7 @@ def recompute_many(
             TicketClock.objects.bulk_create(new)
         if changed:
             update_rows(changed, SAVED_FIELDS)
+        _store_next_due(tickets, kept)
     return kept
 
 
@@ -266,13 +300,16 @@ def rebuild(
     now = now or core_clock.now()
     tickets, by_ticket = _histories(ticket_ids)
     rows = []
+    by_ticket_rows: dict[int, list[TicketClock]] = {}
     for ticket in tickets:
         for view in measure_ticket(ticket, by_ticket[ticket.id], ctx, now):
             row = _fill(TicketClock(ticket_id=ticket.id, kind=view.run.kind), view, now)
             if row.stopped_at is not None and view.measure.breached:
                 row.breached = row.warned = True
             rows.append(row)
+            by_ticket_rows.setdefault(ticket.id, []).append(row)
     with transaction.atomic():
         TicketClock.objects.filter(ticket_id__in=ticket_ids).delete()
         TicketClock.objects.bulk_create(rows, batch_size=2000)
+        _store_next_due(tickets, by_ticket_rows)
     return len(rows)

@@ -216,6 +216,81 @@ def _basis(view: clocks.ClockView) -> str:
     return ""
 
 
+WARNED = "warned"
+ON_TIME = "on_time"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A queue row's "Due" cell: the ticket's next deadline among its running clocks."""
+
+    kind: str  # the clock (ClockKind value)
+    label: str
+    due_at: datetime | None
+    # Business time left (negative: overdue by), None when the clock is paused.
+    left: timedelta | None
+    state: str  # BREACHED, WARNED, ON_TIME or PAUSED
+
+
+def queue_due(tickets: Sequence[Ticket], *, now: datetime | None = None) -> dict[int, Due]:
+    """The "Due" cell of each ticket of a queue page, from the stored clocks (two queries
+    whatever the page size: the clocks and the calendars). The time left is business time,
+    on the calendar the ticket's clocks count on (`clocks.Context.calendar_for`)."""
+    if not tickets:
+        return {}
+    now = now or core_clock.now()
+    by_ticket: dict[int, list[TicketClock]] = {}
+    for row in (
+        TicketClock.objects.filter(ticket_id__in=[t.pk for t in tickets], stopped_at__isnull=True)
+        .select_related("policy")
+        .only(*_DUE_COLUMNS)
+    ):
+        by_ticket.setdefault(row.ticket_id, []).append(row)
+    # Read even when no row of the page has a clock: the page's cost never depends on its rows.
+    ctx = clocks.Context.calendars_only()
+    out = {}
+    for ticket in tickets:
+        rows = by_ticket.get(ticket.pk)
+        if rows and (cell := _due_cell(ticket, rows, ctx, now)) is not None:
+            out[ticket.pk] = cell
+    return out
+
+
+_DUE_COLUMNS = (
+    "ticket_id",
+    "kind",
+    "due_at",
+    "warn_at",
+    "warned",
+    "breached",
+    "paused",
+    "target",
+    "policy__calendar",
+)
+
+
+def _due_cell(
+    ticket: Ticket, rows: list[TicketClock], ctx: clocks.Context, now: datetime
+) -> Due | None:
+    running = [r for r in rows if r.due_at is not None]
+    if not running:
+        paused = next((r for r in rows if r.paused and r.target is not None), None)
+        if paused is None:
+            return None
+        return Due(paused.kind, str(ClockKind(paused.kind).label), None, None, PAUSED)
+    lead = min(running, key=lambda r: (r.due_at, r.kind))
+    # The contract policy (stored on the customer clocks) chooses the calendar of them all.
+    policy = next((r.policy for r in rows if r.policy_id is not None), None)
+    cal = ctx.calendar_for(ticket, policy)
+    assert lead.due_at is not None  # noqa: S101 - filtered above
+    if lead.due_at <= now:
+        state, left = BREACHED, -clock.elapsed(cal, lead.due_at, now)
+    else:
+        warned = lead.warned or (lead.warn_at is not None and lead.warn_at <= now)
+        state, left = (WARNED if warned else ON_TIME), clock.elapsed(cal, now, lead.due_at)
+    return Due(lead.kind, str(ClockKind(lead.kind).label), lead.due_at, left, state)
+
+
 def overdue_clocks(now: datetime | None = None) -> QuerySet[TicketClock]:
     """Clocks past due, soonest first (for a supervisor's queue)."""
     now = now or core_clock.now()

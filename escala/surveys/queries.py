@@ -1,6 +1,9 @@
 """Reads other parts of Escala use: the portal and the resolution mail link to the survey."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.db.models import Avg, Count, QuerySet
 from django.urls import reverse
 
 from escala.core import clock
@@ -28,3 +31,26 @@ def survey_url(survey: Survey) -> str:
 
 def survey_link_lifetime_days() -> int:
     return settings.ESCALA_SURVEY_OPEN_DAYS
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """A requester's answers, as the console shows them beside their ticket."""
+
+    answered: int
+    average: float | None
+    latest: list[Survey]  # newest first, with their ticket
+
+
+def satisfaction_of(tickets: QuerySet[Ticket], *, latest: int = 5) -> Satisfaction:
+    """The answered surveys of `tickets` (one requester's, as the reader may see them): how
+    many, their average rating and the latest few, in two queries."""
+    answered = Survey.objects.filter(ticket__in=tickets.values("pk"), rating__isnull=False)
+    totals = answered.aggregate(n=Count("pk"), avg=Avg("rating"))
+    rows = list(
+        answered.select_related("ticket")
+        .only("rating", "comment", "answered_at", "ticket__id", "ticket__subject")
+        .order_by("-answered_at", "-pk")[:latest]
+    )
+    average = round(float(totals["avg"]), 1) if totals["avg"] is not None else None
+    return Satisfaction(answered=totals["n"], average=average, latest=rows)

@@ -111,6 +111,10 @@ class Ticket(models.Model):
     resolution_summary = models.TextField(_("resolution summary"), blank=True)
     # Bumped by every action: a form that carries an older version is refused, not applied.
     version = models.PositiveIntegerField(default=1)
+    # The soonest due instant of the ticket's running SLA/OLA clocks (None: nothing is running
+    # toward a target). A cache kept by escala.sla.clocks with the TicketClock rows, so the
+    # queue sorts and filters by it from an index instead of reading every ticket's clocks.
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -124,6 +128,8 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "-created_at"], name="ticket_organization"),
             # Newest first, the order of every list (and the API's keyset cursor).
             models.Index(fields=["-created_at", "-id"], name="ticket_newest"),
+            # The queue's "Due" sort (soonest first, nothing due last) and its SLA filters.
+            models.Index(fields=["sla_due_at", "id"], name="ticket_sla_due"),
         ]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")

@@ -216,7 +216,12 @@ def test_an_agent_saves_a_filter_and_finds_it_again(login, l1_agent, l1_colleagu
 
 
 @pytest.mark.parametrize(
-    ("sort", "index"), [("priority", "desk_open_by_priority"), ("updated", "desk_open_by_updated")]
+    ("sort", "index"),
+    [
+        ("priority", "desk_open_by_priority"),
+        ("updated", "desk_open_by_updated"),
+        ("due", "ticket_sla_due"),
+    ],
 )
 def test_the_open_queue_sorts_can_read_their_index_on_postgresql(
     login, l1_agent, employee, categories, sort, index

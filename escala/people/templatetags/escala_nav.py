@@ -29,6 +29,7 @@ class Menu:
     home: str
     items: tuple[NavItem, ...]
     personal: tuple[NavItem, ...] = ()  # the user menu's own pages (components/nav_user.html)
+    find: str = ""  # the console's search from anywhere (the top bar's box, Ctrl/⌘-K)
 
 
 def _console_items(user) -> list[tuple[str, str, str]]:
@@ -96,7 +97,14 @@ def menu_for(request: HttpRequest) -> Menu:
         NavItem(key, label, reverse(name), request.path == reverse(name))
         for key, label, name in (_personal_items(user) if console else [])
     )
-    return Menu(area="console" if console else "portal", home=home, items=items, personal=personal)
+    find = reverse("desk:find") if console else ""
+    return Menu(
+        area="console" if console else "portal",
+        home=home,
+        items=items,
+        personal=personal,
+        find=find,
+    )
 
 
 @register.simple_tag(takes_context=True)
