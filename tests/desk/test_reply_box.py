@@ -435,15 +435,15 @@ def test_article_links_offer_only_published_articles_the_requester_may_read(
 
 
 def test_the_ticket_page_costs_the_same_queries_with_the_reply_box(
-    login, ticket, l1_agent, django_assert_num_queries
+    login, ticket, l1_agent, django_assert_max_num_queries
 ):
     for i in range(4):
         add_reply(ticket=ticket, by=l1_agent.user, body=f"r{i}", body_format="markdown")
         add_note(ticket=ticket, by=l1_agent.user, body=f"n{i}")
     client = login(l1_agent.user)
     client.get(reverse("desk:ticket", args=[ticket.pk]))  # warm-up
-    # 21 on main before the reply box (measured the same way): its lists load on demand.
-    with django_assert_num_queries(21):
+    # The page's bound (tests/desk/test_ticket_page_reads.py): the box's lists load on demand.
+    with django_assert_max_num_queries(10):
         client.get(reverse("desk:ticket", args=[ticket.pk]))
 
 
