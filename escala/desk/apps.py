@@ -7,4 +7,10 @@ class DeskConfig(AppConfig):
     verbose_name = _("Agent console")
 
     def ready(self) -> None:
-        from . import periodic  # noqa: F401  (register the jobs)
+        from escala.tickets.events import tickets_touched
+        from escala.tickets.models import Ticket
+
+        from . import live
+
+        # Open pages learn of every ticket change right after its commit (desk.live).
+        tickets_touched.connect(live.on_tickets_touched, sender=Ticket, dispatch_uid="desk.live")
