@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_out
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,3 +17,10 @@ class DeskConfig(AppConfig):
 
         # Open pages learn of every ticket change right after its commit (desk.live).
         tickets_touched.connect(live.on_tickets_touched, sender=Ticket, dispatch_uid="desk.live")
+        user_logged_out.connect(_forget_session, dispatch_uid="desk.live.logout")
+
+
+def _forget_session(sender: Any, **kwargs: Any) -> None:
+    from .live_views import forget_session
+
+    forget_session(sender, **kwargs)

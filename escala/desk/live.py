@@ -93,9 +93,10 @@ def ticket_stamp(ticket_id: int) -> str:
 # --- What a user's queue tabs depend on ---------------------------------------------------------
 
 
-def routes_of(user: Any) -> list[str]:
+def routes_of(user: Any, *, known_only: bool = False) -> list[str] | None:
     """The route stamps a user's queue tabs depend on, kept a minute per user: their own
-    assignments, their teams and tiers, and every change for a supervisor or administrator."""
+    assignments, their teams and tiers, and every change for a supervisor or administrator.
+    known_only: None rather than a query when they are not kept."""
     key = f"live:routes:{user.pk}"
     try:
         known = cache.get(key)
@@ -103,6 +104,8 @@ def routes_of(user: Any) -> list[str]:
         known = None
     if isinstance(known, list):
         return known
+    if known_only:
+        return None
     agent = agent_of(user)
     routes: list[str] = []
     if is_admin(user) or (agent is not None and agent.is_supervisor):
@@ -116,8 +119,8 @@ def routes_of(user: Any) -> list[str]:
     return routes
 
 
-def queue_stamp(user: Any) -> str:
-    found = stamps(routes_of(user))
+def queue_stamp(user: Any, names: list[str] | None = None) -> str:
+    found = stamps(names if names is not None else routes_of(user) or [])
     return combined(f"{name}={found[name]}" for name in sorted(found))
 
 

@@ -19,7 +19,8 @@ from tests.tickets.factories import open_ticket
 
 pytestmark = pytest.mark.django_db
 
-# A poll that finds nothing new reads the session and the signed-in user, nothing else.
+# A poll that finds nothing new is answered from the cache (desk.middleware.LiveShortcut); even
+# without it (its minute ran out) it reads only the session and the signed-in user.
 AUTH_QUERIES = 2
 
 
@@ -59,6 +60,52 @@ def test_a_poll_that_finds_nothing_new_answers_204_without_touching_the_tickets(
     with django_assert_max_num_queries(AUTH_QUERIES):
         response = poll(client, ticket, **stamps)
     assert response.status_code == 204
+
+
+def test_the_shortcut_answers_an_unchanged_poll_with_no_query_at_all(
+    ticket, l1_agent, django_assert_num_queries
+):
+    client = client_for(l1_agent.user)
+    stamps = settle(client, ticket)
+    with django_assert_num_queries(0):
+        assert poll(client, ticket, **stamps).status_code == 204
+    queue = queue_poll(client, queue="mine").json()
+    with django_assert_num_queries(0):
+        assert queue_poll(client, queue="mine", s=queue["stamp"]).status_code == 204
+
+
+def test_without_the_remembered_session_an_unchanged_poll_reads_only_who_is_asking(
+    ticket, l1_agent, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    client = client_for(l1_agent.user)
+    stamps = settle(client, ticket)
+    for key in cache._cache:  # locmem: forget who the cookie belongs to, keep the stamps
+        if ":live:who:" in key:
+            cache._cache.pop(key)
+            break
+    with django_assert_max_num_queries(AUTH_QUERIES):
+        assert poll(client, ticket, **stamps).status_code == 204
+
+
+def test_signing_out_ends_the_shortcut_at_once(ticket, l1_agent):
+    client = client_for(l1_agent.user)
+    stamps = settle(client, ticket)
+    client.post(reverse("logout"))
+    assert poll(client, ticket, **stamps).status_code == 403
+
+
+def test_the_shortcut_still_says_who_is_typing(ticket, l1_agent, l1_colleague):
+    colleague = client_for(l1_colleague.user)
+    mine = client_for(l1_agent.user)
+    settle(colleague, ticket)
+    stamps = settle(mine, ticket)
+    theirs = settle(colleague, ticket)  # now showing Lucía viewing
+    # Through the shortcut (nothing changed for them): it still marks them typing.
+    assert poll(colleague, ticket, **theirs, typing="1").status_code == 204
+    answer = poll(mine, ticket, **stamps).json()
+    assert answer["presence"]["people"][0]["mode"] == "typing"
 
 
 def test_the_cost_of_an_unchanged_poll_does_not_grow_with_the_ticket(
