@@ -8,7 +8,7 @@ process per core, 4 threads each, the file cache shared by its processes, or Red
 1. baseline: `--clients` keep-alive clients request queue pages (several queues, sorts, two
    agents) for `--seconds`: queue pages per second, with nothing else running;
 2. pages only: `--pages` simulated open pages (3/4 ticket pages polling every 2 s, 1/4 queue
-   pages every 5 s: the intervals of escala/static/js/live.js) while a writer changes one of
+   pages every 10 s: the intervals of escala/static/js/live.js) while a writer changes one of
    the watched tickets every `--write-every` seconds (a note, a reply, a status change, an
    assignment, through the actions in a process of its own): polls per second, their answers
    (204 / JSON), latency, and the server CPU time per poll;
@@ -43,7 +43,7 @@ from _cpu import server_cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKET_EVERY = 2.0  # escala/static/js/live.js
-QUEUE_EVERY = 5.0
+QUEUE_EVERY = 10.0
 QUEUE_URLS = [
     "/desk/?queue=all",
     "/desk/?queue=all&sort=updated",

@@ -139,7 +139,7 @@ def test_the_queue_tab_count_rises_when_a_ticket_arrives(
 
     open_ticket(employee, category=categories["erp"], subject="Llegó otro ticket")
 
-    expect(count).to_have_text("2", timeout=7000)
+    expect(count).to_have_text("2", timeout=14000)
     bar = lucia.locator("[data-live-bar]")
     expect(bar).to_contain_text(w["new_one"])
     expect(lucia.get_by_role("link", name="Llegó otro ticket")).to_have_count(0)  # not yanked in

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var TICKET_EVERY = 2000;  // a reply shows on an open ticket within ~2 s
-  var QUEUE_EVERY = 5000;
+  var QUEUE_EVERY = 10000;  // a queue changes often; its counts need not follow by the second
   var HIDDEN_EVERY = 15000;  // a background tab keeps its presence, and costs little
   var TYPING_FOR = 4000;
 
@@ -152,7 +152,8 @@
       fresh.querySelectorAll("[data-live]").forEach(function (region) {
         var current = page.querySelector("[data-live='" + region.getAttribute("data-live") + "']");
         if (!current) return;
-        if (region.hasAttribute("data-live-form") && changedVersion && editing(current)) {
+        if (region.hasAttribute("data-live-form") && editing(current)) {
+          if (!changedVersion) return;  // nothing new for the forms: leave what is being written
           if (!force) { kept = true; return; }
           carryOver(current, region);
         }
