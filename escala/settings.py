@@ -127,6 +127,8 @@ MIDDLEWARE = [
     # === issue 16: request latency metrics and the request id, outermost ===
     "escala.ops.metrics.RequestMetrics",
     "escala.ops.logs.RequestId",
+    # A live poll that finds nothing new: 204 before the session and the user are read.
+    "escala.desk.middleware.LiveShortcut",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,26 +23,6 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Presence(models.Model):
-    """An agent who has a ticket open in the console (seen_at), and when they last typed in its
-    composer (typed_at). Kept in the database, not a per-process cache, so agents served by
-    different server processes still see each other."""
-
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(max_length=150)
-    seen_at = models.DateTimeField()
-    typed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["ticket", "user"], name="presence_once_per_ticket")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} @ {self.ticket_id}"
 
 
 class LabelsStamp(models.Model):

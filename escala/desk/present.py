@@ -103,7 +103,8 @@ def queue_rows(
         assignee = labels.agents.get(t.assignee_id)
         created = timezone.localtime(t.created_at)
         rows.append(
-            "<tr>\n"
+            # The live poll compares data-id and data-v (when it changed) with the queue's rows.
+            f'<tr data-id="{t.pk}" data-v="{t.updated_at.timestamp():.6f}">\n'
             f'<td><input type="checkbox" name="tickets" value="{t.pk}"'
             f' aria-label="{_e(select % {"ref": reference})}"></td>\n'
             f'<td class="subject"><span class="ref">{_e(reference)}</span><br>'

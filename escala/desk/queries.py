@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import (
     Case,
+    Count,
     Exists,
     IntegerField,
     OuterRef,
@@ -101,19 +102,33 @@ def agent_tiers_and_teams(agent: Agent | None) -> tuple[list[int], list[int]]:
 
 def queue(user: Any, name: str) -> QuerySet[Ticket]:
     """The tickets of one queue, before filters: always within what the user may see."""
+    return tickets_visible_to(user).filter(queue_q(user, name))
+
+
+def queue_q(user: Any, name: str) -> Q:
+    """One queue's condition, within the user's visible tickets."""
     agent = agent_of(user)
-    tickets = tickets_visible_to(user)
     if name == "mine":
-        return tickets.filter(assignee=agent) if agent else tickets.none()
+        return Q(assignee=agent) if agent else Q(pk__in=[])
     if name == "unassigned":
         tier_ids, _team_ids = agent_tiers_and_teams(agent)
         if is_supervisor(user) and not tier_ids:
-            return tickets.filter(assignee__isnull=True)
-        return tickets.filter(assignee__isnull=True, tier_id__in=tier_ids)
+            return Q(assignee__isnull=True)
+        return Q(assignee__isnull=True, tier_id__in=tier_ids)
     if name == "teams":
         _tier_ids, team_ids = agent_tiers_and_teams(agent)
-        return tickets.filter(team_id__in=team_ids)
-    return tickets  # "all": everything the user may see (everything, for supervisors)
+        return Q(team_id__in=team_ids)
+    return Q()  # "all": everything the user may see (everything, for supervisors)
+
+
+def open_counts(user: Any, names: list[str]) -> dict[str, int]:
+    """Open tickets in each of the named queues, in one query."""
+    counts = (
+        tickets_visible_to(user)
+        .filter(status__in=OPEN_STATUSES)
+        .aggregate(**{name: Count("pk", filter=queue_q(user, name)) for name in names})
+    )
+    return {name: counts[name] or 0 for name in names}
 
 
 def with_priority_rank(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

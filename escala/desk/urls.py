@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import composer, find_views, reply_settings, requester_views, views
+from . import composer, find_views, live_views, reply_settings, requester_views, views
 
 app_name = "desk"
 
@@ -14,7 +14,9 @@ urlpatterns = [
     path("find/", find_views.find, name="find"),
     path("requesters/<int:pk>/", requester_views.requester, name="requester"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
-    path("tickets/<int:pk>/presence/", views.ticket_presence, name="presence"),
+    path("live/queue/", live_views.queue_poll, name="live_queue"),
+    path("live/tickets/<int:pk>/", live_views.ticket_poll, name="live_ticket"),
+    path("live/tickets/<int:pk>/leave/", live_views.ticket_leave, name="live_leave"),
     path("tickets/<int:pk>/clocks/<slug:kind>/", views.clock_explain, name="clock_explain"),
     path("tickets/<int:pk>/preview/", composer.preview, name="preview"),
     path("tickets/<int:pk>/compose/macros/", composer.macro_menu, name="compose_macros"),

@@ -40,7 +40,7 @@ from escala.tickets.permissions import access_ticket
 
 from . import actions as desk_actions
 from . import forms as f
-from . import labels, presence, present, queries
+from . import labels, live, presence, present, queries
 from .models import SavedFilter
 
 # --- Access ------------------------------------------------------------------------------------
@@ -76,29 +76,52 @@ def _load(request: HttpRequest, pk: int, names: labels.Labels | None = None) -> 
 # --- Queues ------------------------------------------------------------------------------------
 
 
-@require_GET
-@agent_required
-def queue(request: HttpRequest) -> HttpResponse:
-    agent = agent_of(request.user)
-    default_queue = "mine" if agent is not None else "all"
-    names = labels.labels()
+@dataclass
+class QueueView:
+    """What a queue request asks for: the queue, its filters and sort, as the page reads them
+    (the live poll of the page reads them the same way)."""
+
+    form: f.QueueFilterForm
+    name: str
+    tickets: Any  # the filtered queryset
+    order: Any
+    size: int
+    sort: str = "newest"
+
+    @property
+    def nulls_last(self) -> tuple:
+        """The sort's columns whose empty values come last (the Due sort: nothing due)."""
+        return queries.NULLS_LAST.get(self.sort, ())
+
+
+def queue_view(request: HttpRequest, names: labels.Labels) -> QueueView:
+    default_queue = "mine" if agent_of(request.user) is not None else "all"
     form = f.QueueFilterForm(request.GET or None, labels=names)
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     name = data.get("queue") or request.GET.get("queue") or default_queue
     if name not in queries.QUEUES:
         name = default_queue
     sort = data.get("sort") or "newest"
-    size = data.get("size") or 25
     tickets = queries.filter_tickets(queries.queue(request.user, name), data, user=request.user)
-    order = queries.SORTS[sort]
     if sort == "priority":
         tickets = queries.with_priority_rank(tickets)
+    return QueueView(form, name, tickets, queries.SORTS[sort], data.get("size") or 25, sort)
+
+
+@require_GET
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    agent = agent_of(request.user)
+    names = labels.labels()
+    view = queue_view(request, names)
+    form, name, sort = view.form, view.name, view.sort
+    data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     page = keyset_page(
-        tickets.only(*queries.QUEUE_COLUMNS).prefetch_related(*queries.QUEUE_PREFETCHED),
-        order=order,
+        view.tickets.only(*queries.QUEUE_COLUMNS).prefetch_related(*queries.QUEUE_PREFETCHED),
+        order=view.order,
         cursor=request.GET.get("after"),
-        size=size,
-        nulls_last=queries.NULLS_LAST.get(sort, ()),
+        size=view.size,
+        nulls_last=view.nulls_last,
     )
     if not all(queries.labelled(t, names) for t in page.rows):
         names = labels.labels(fresh=True)  # a row names a team (or agent ...) created meanwhile
@@ -245,7 +268,7 @@ def _composer(request: HttpRequest, ticket: Ticket, data: dict[str, Any], form: 
         macro=data.get("macro"),
         expected_version=data["version"],
     )
-    presence.leave(ticket.pk, user_id=request.user.pk)
+    presence.sent(ticket.pk, user_id=request.user.pk)
 
 
 SENT = {
@@ -465,8 +488,9 @@ def _context(
     agent = agent_of(request.user)
     stays = page.stays
     current = next((s for s in stays if s.left_at is None), None)
-    # The page's own presence mark is sent by the presence panel as soon as the page has loaded
-    # (hx-trigger "load"): the page itself stays a pure read.
+    # Presence lives in the cache (desk/presence.py): marking it costs the page no query.
+    marks = presence.marks_of(ticket.pk)
+    presence.mark(ticket.pk, user_id=request.user.pk, name=_display(request), marks=marks)
     return {
         "ticket": ticket,
         "page": page,
@@ -475,7 +499,8 @@ def _context(
         "is_mine": agent is not None and ticket.assignee_id == agent.pk,
         "can_claim": agent is not None and ticket.is_open and ticket.assignee_id is None,
         "current_stay": current,
-        "others": presence.others(ticket.pk, user_id=request.user.pk),
+        "others": (others := presence.others(ticket.pk, user_id=request.user.pk, marks=marks)),
+        "presence_stamp": presence.signature(others),
         "is_resolved": ticket.status == Status.RESOLVED,
         "open_vendor_case": next((c for c in page.vendor_cases if c.status == "open"), None),
         "has_macros": ticket.is_open and names.has_macros,
@@ -492,11 +517,11 @@ def _display(request: HttpRequest) -> str:
 @require_GET
 @agent_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    stamp = live.ticket_stamp(pk)  # read before the ticket: a change in between shows next poll
     names = labels.labels()
     ticket = _load(request, pk, names)
-    return render_page(
-        request, "desk/ticket.html", _context(request, ticket, names=names), partial="ticket"
-    )
+    context = _context(request, ticket, names=names) | {"live_stamp": stamp}
+    return render_page(request, "desk/ticket.html", context, partial="ticket")
 
 
 @require_POST
@@ -559,19 +584,6 @@ def clock_explain(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         "desk/clock_explain.html",
         {"ticket": ticket, "explanation": explanation, "clock": explanation.panel},
         partial="explain",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@agent_required
-def ticket_presence(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _load(request, pk)
-    mode = "replying" if request.GET.get("mode") == "replying" else "viewing"
-    presence.mark(ticket.pk, user_id=request.user.pk, name=_display(request), mode=mode)
-    return render(
-        request,
-        "desk/_presence.html",
-        {"ticket": ticket, "others": presence.others(ticket.pk, user_id=request.user.pk)},
     )
 
 

@@ -8,6 +8,10 @@ Listeners hear about events in three ways:
 - `ticket_events_committed`: the same events as a list, so a costly listener (SLA clocks,
   report facts) works once per ticket for a whole batch. Outside `batched()` each list holds one
   event; inside it (mail ingest), one list holds every event the batch committed.
+- `tickets_touched`: right after the commit, always in the committing process (whatever
+  ESCALA_EVENT_RELAY says), once per commit with the tickets it changed and where they were and
+  are routed: the live console (desk.live) marks them changed at once, so open pages see an API
+  or mail change without waiting for the worker's relay.
 
 When the committed-event listeners run is ESCALA_EVENT_RELAY's choice:
 - "inline": in the process that committed, right after the commit (one process, no worker);
@@ -38,6 +42,8 @@ log = logging.getLogger(__name__)
 ticket_event_recorded = Signal()  # sender=TicketEvent, event=TicketEvent (in the transaction)
 ticket_event_committed = Signal()  # sender=TicketEvent, event=TicketEvent
 ticket_events_committed = Signal()  # sender=TicketEvent, events=list[TicketEvent]
+# sender=Ticket, routes={ticket_id: {("tier", id), ("team", id), ("agent", id), ...}}
+tickets_touched = Signal()
 
 _local = threading.local()
 
@@ -73,6 +79,7 @@ def record(
     )
     # History nothing reads before the commit: a mail batch writes its events together.
     rows.insert_later(event)
+    _touch(ticket)
     if not relays_in_worker():
         ticket_event_recorded.send(sender=TicketEvent, event=event)
         transaction.on_commit(lambda: _committed(event), robust=True)
@@ -88,6 +95,31 @@ def record(
         mine.append(event)  # its id is known at the commit
         transaction.on_commit(lambda: _relay_mine(mine), robust=True)
     return event
+
+
+def _touch(ticket: Ticket) -> None:
+    """Remember the ticket (with its routing before and after the change) for `tickets_touched`,
+    sent once right after the commit. As with `_relay_mine`, the first callback of a commit takes
+    every ticket noted so far; one noted in a rolled-back block is only sent with the next
+    commit, a harmless extra "changed" for the pages that show it."""
+    if not tickets_touched.has_listeners(Ticket):
+        return
+    touched = getattr(_local, "touched", None)
+    if touched is None:
+        touched = _local.touched = {}
+    routes = touched.setdefault(ticket.pk, set())
+    was = getattr(ticket, "routed_as_loaded", None) or ()
+    now = (ticket.tier_id, ticket.team_id, ticket.assignee_id)
+    for tier, team, agent in (was, now) if was else (now,):
+        routes.update((("tier", tier), ("team", team), ("agent", agent)))
+    transaction.on_commit(_send_touched, robust=True)
+
+
+def _send_touched() -> None:
+    touched = getattr(_local, "touched", None)
+    if touched:
+        _local.touched = {}
+        tickets_touched.send_robust(sender=Ticket, routes=touched)
 
 
 def relays_in_worker() -> bool:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -136,6 +138,19 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> "Ticket":
+        ticket = super().from_db(db, field_names, values, **kwargs)
+        # Where the ticket was routed when read (tier, team, assignee; None when not read): an
+        # action that moves it lets the live console update the queues it leaves as well.
+        known = ticket.__dict__
+        ticket.routed_as_loaded = (  # type: ignore[attr-defined]
+            known.get("tier_id"),
+            known.get("team_id"),
+            known.get("assignee_id"),
+        )
+        return ticket
 
     @property
     def reference(self) -> str:

@@ -211,31 +211,6 @@ def test_merge_target_outside_sight_is_refused_at_the_field(
     assert response.context["forms"]["merge"].errors["target"]
 
 
-def test_another_agent_viewing_and_replying_is_shown(login, ticket, l1_agent, l1_colleague):
-    from django.test import Client
-
-    colleague = Client()
-    colleague.force_login(l1_colleague.user)
-    colleague.get(reverse("desk:presence", args=[ticket.pk]), {"mode": "replying"})
-
-    body = login(l1_agent.user).get(reverse("desk:ticket", args=[ticket.pk])).content.decode()
-
-    assert "Pablo is writing a reply on this ticket right now." in body
-
-
-def test_presence_fades(login, ticket, l1_agent, l1_colleague, frozen_clock):
-    from django.test import Client
-
-    colleague = Client()
-    colleague.force_login(l1_colleague.user)
-    colleague.get(reverse("desk:ticket", args=[ticket.pk]))
-    frozen_clock.advance(minutes=2)
-
-    body = login(l1_agent.user).get(reverse("desk:presence", args=[ticket.pk])).content.decode()
-
-    assert "Pablo" not in body
-
-
 def _ticket_queries(client, ticket) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("desk:ticket", args=[ticket.pk]))
@@ -263,27 +238,6 @@ def test_ticket_page_queries_do_not_grow_with_the_thread(
     client = login(l1_agent.user)
     _ticket_queries(client, short)  # warm-up
     assert _ticket_queries(client, short) == _ticket_queries(client, long)
-
-
-def test_presence_is_shared_through_the_database_not_a_process_cache(
-    ticket, l1_agent, l1_colleague, frozen_clock
-):
-    from django.core.cache import cache
-
-    from escala.desk import presence
-
-    presence.mark(ticket.pk, user_id=l1_colleague.user.pk, name="Pablo", mode="replying")
-    cache.clear()  # another server process has its own cache: the mark must not live there
-    frozen_clock.advance(seconds=10)
-    presence.mark(ticket.pk, user_id=l1_colleague.user.pk, name="Pablo", mode="viewing")
-    [other] = presence.others(ticket.pk, user_id=l1_agent.user.pk)
-    assert (other.name, other.mode) == ("Pablo", "replying")  # viewing kept the keystroke
-    frozen_clock.advance(seconds=25)
-    presence.mark(ticket.pk, user_id=l1_colleague.user.pk, name="Pablo", mode="viewing")
-    assert [p.mode for p in presence.others(ticket.pk, user_id=l1_agent.user.pk)] == ["viewing"]
-    assert presence.others(ticket.pk, user_id=l1_colleague.user.pk) == []
-    frozen_clock.advance(hours=2)
-    assert presence.forget_stale() == 1
 
 
 def test_the_escalate_form_offers_only_higher_levels_and_de_escalate_only_lower(

@@ -16,6 +16,7 @@
   }
   document.addEventListener("DOMContentLoaded", enhance);
   document.addEventListener("htmx:afterSettle", enhance);
+  document.addEventListener("escala:replaced", enhance);  // a live update swapped the box in
   if (document.readyState !== "loading") { enhance(); } // the files of a send the server refused, put back after htmx swaps the page
 
   function boxOf(el) { return el && el.closest ? el.closest("[data-reply-box]") : null; }
