@@ -25,6 +25,12 @@ from .conftest import compose, raw_mail_on_disk
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lenient")]
 
 
+@pytest.fixture(autouse=True)
+def _database_by_default(settings) -> None:
+    """The default of a site without object storage, whatever the environment of the run."""
+    settings.ESCALA_RAW_MAIL_STORE = "database"
+
+
 def column(mail: InboundMail) -> bytes:
     """What the database row itself holds."""
     return bytes(InboundMail.objects.filter(pk=mail.pk).values_list("raw_column", flat=True).get())
