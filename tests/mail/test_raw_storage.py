@@ -353,3 +353,25 @@ def test_move_raw_through_the_pipe_command_prints_progress(settings, tmp_path, c
     out = capsys.readouterr().out
     assert "moved 2 raw mails" in out
     assert "so far, up to id" in out
+
+
+@pytest.mark.parametrize("action", ["anonymize", "delete"])
+def test_retention_removes_the_raw_mail_of_old_tickets_from_the_storage(
+    raw_on_disk, settings, customer, frozen_clock, action
+):
+    from datetime import timedelta
+
+    from escala.privacy.retention import apply_retention
+    from escala.tickets.choices import Status
+
+    settings.ESCALA_RETENTION_DAYS = 30
+    settings.ESCALA_RETENTION_ACTION = action
+    old = ingest.ingest(compose(sender=customer.email, subject="Viejo"))
+    recent = ingest.ingest(compose(sender=customer.email, subject="Reciente"))
+    Ticket.objects.filter(pk=old.ticket_id).update(
+        status=Status.CLOSED, closed_at=frozen_clock() - timedelta(days=40)
+    )
+    assert apply_retention(frozen_clock())["tickets"] == 1
+    assert not object_path(raw_on_disk, old).exists()
+    assert object_path(raw_on_disk, recent).exists()
+    assert bytes(InboundMail.objects.get(pk=recent.pk).raw).startswith(b"From:")
