@@ -372,8 +372,43 @@ if ESCALA_S3_BUCKET:
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Raw inbound mail (escala/mail/rawstore.py, docs/decisions/0022-raw-mail-storage.md): kept in
+# its database row ("database", the default without object storage: one file to back up, the row
+# and its bytes in one commit) or in the "rawmail" storage ("storage", the default with
+# ESCALA_S3_BUCKET: the same bucket under <ESCALA_S3_PREFIX>/rawmail/, or ESCALA_RAW_MAIL_ROOT on
+# local disk). `escala mail move-raw --to-storage` moves what an existing installation holds.
+ESCALA_RAW_MAIL_STORE = (
+    env_str("ESCALA_RAW_MAIL_STORE", "storage" if ESCALA_S3_BUCKET else "database").strip().lower()
+)
+if ESCALA_RAW_MAIL_STORE not in ("database", "storage"):
+    raise ImproperlyConfigured(
+        f"ESCALA_RAW_MAIL_STORE must be database or storage, got {ESCALA_RAW_MAIL_STORE!r}"
+    )
+ESCALA_RAW_MAIL_ROOT = Path(env_str("ESCALA_RAW_MAIL_ROOT", str(VAR_DIR / "rawmail")))
+if ESCALA_S3_BUCKET:
+    _raw_prefix = "/".join(p for p in (env_str("ESCALA_S3_PREFIX").strip("/"), "rawmail") if p)
+    _rawmail_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_default_storage["OPTIONS"],
+            "location": _raw_prefix,
+            # Names are the content's SHA-256: writing one again writes the same bytes, and an
+            # S3 PUT replaces an object whole (never a half-written one).
+            "file_overwrite": True,
+        },
+    }
+else:
+    _rawmail_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(ESCALA_RAW_MAIL_ROOT),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
 STORAGES = {
     "default": _default_storage,
+    "rawmail": _rawmail_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # === end object storage ==========================================================================

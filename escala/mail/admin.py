@@ -19,7 +19,7 @@ class InboundMailAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = ["status", "outcome", "auth_result", "source"]
     search_fields = ["sender", "subject", "message_id"]
-    exclude = ["raw"]
+    exclude = ["raw_column"]
     raw_id_fields = ["ticket", "filed_message", "decided_by"]
 
 

@@ -42,7 +42,7 @@ from escala.tickets.models import Message, Ticket, VendorCase
 from escala.tickets.requester_fields import staff_fields_ignored
 from escala.tiers.models import Category
 
-from . import alerts, authn, bounces, limits, outbound, sender_policy, thread_match
+from . import alerts, authn, bounces, limits, outbound, rawstore, sender_policy, thread_match
 from .choices import AlertKind, Decision, InboundStatus, Outcome, Source
 from .hygiene import no_nul, scrub_nul
 from .models import InboundMail, Mailbox, ThreadId
@@ -80,11 +80,10 @@ def store(
     if existing is not None:
         _count_duplicates({key: 1})
         return existing, False
+    # The bytes reach their storage before the row that names them (rawstore.keep).
+    mail = _inbound(raw, key, message_id, source, mailbox, envelope_from, envelope_to, clock.now())
     try:
         with transaction.atomic():
-            mail = _inbound(
-                raw, key, message_id, source, mailbox, envelope_from, envelope_to, clock.now()
-            )
             mail.save(force_insert=True)
     except IntegrityError:
         # Another process stored the same mail between our check and our insert.
@@ -110,7 +109,7 @@ def _inbound(raw, key, message_id, source, mailbox, envelope_from, envelope_to, 
         dedup_key=key,
         # What a header or an MTA gives may carry NUL, which PostgreSQL refuses in text.
         message_id=no_nul(message_id)[:998],
-        raw=raw,
+        **rawstore.keep(raw),  # in the row, or written to the raw-mail storage first
         size=len(raw),
         source=source,
         mailbox=mailbox,
@@ -246,7 +245,7 @@ def process(
             _tune_transaction()
             locked = InboundMail.objects.select_for_update()
             if isinstance(parsed, ParsedMail):
-                locked = locked.defer("raw")  # parsed already
+                locked = locked.defer("raw_column")  # parsed already
             mail = locked.get(pk=mail_id)
             if mail.status not in wanted:
                 return mail
@@ -363,7 +362,7 @@ def process_batch(
         _tune_transaction()
         locked = InboundMail.objects.select_for_update()
         if parsed is not None:
-            locked = locked.defer("raw")  # read only if a mail of the batch was not parsed
+            locked = locked.defer("raw_column")  # read only if a mail of the batch was not parsed
         mails = list(locked.filter(pk__in=ids, status=InboundStatus.RECEIVED).order_by("pk"))
         given = parsed or {}
         parsed = {

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from escala.tickets.models import Message, Ticket
 from escala.tiers.models import Category, Vendor
 
+from . import rawstore
 from .choices import (
     AlertKind,
     AuthResult,
@@ -83,7 +84,11 @@ class InboundMail(models.Model):
 
     dedup_key = models.CharField(max_length=64, unique=True)
     message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
-    raw = models.BinaryField()
+    # The bytes as they arrived: in this column, or (raw_key) an object of the raw-mail storage;
+    # `mail.raw` reads them wherever they are (rawstore.py). raw_sha256 proves them intact.
+    raw_column = models.BinaryField(db_column="raw")
+    raw_key = models.CharField(max_length=100, blank=True, db_index=True)
+    raw_sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField(_("size"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     mailbox = models.ForeignKey(
@@ -154,6 +159,12 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+    @property
+    def raw(self) -> bytes:
+        """The mail's bytes, from this row or the raw-mail storage (rawstore.Unavailable when
+        the storage cannot give them now)."""
+        return rawstore.read(self)
 
 
 class ThreadId(models.Model):

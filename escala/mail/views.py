@@ -4,6 +4,8 @@ admins' mail alerts (/desk/mail/alerts/) and the addresses our mail bounces from
 An adapter: it only reads, and calls ingest's process/dismiss, alerts.resolve and bounces.clear
 for every change."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,9 +22,11 @@ from escala.people import access
 from escala.people.queries import is_admin
 from escala.tickets.permissions import tickets_visible_to
 
-from . import alerts, authn, bounces, ingest
+from . import alerts, authn, bounces, ingest, rawstore
 from .choices import InboundStatus, Outcome
 from .models import BouncedAddress, InboundMail
+
+log = logging.getLogger(__name__)
 
 DUPLICATES = "duplicates"  # the listing of mail delivered more than once
 LIST_FIELDS = [
@@ -96,7 +100,16 @@ def detail(request: HttpRequest, mail_id: int) -> HttpResponse:
 def raw(request: HttpRequest, mail_id: int) -> HttpResponse:
     _require_agent(request)
     mail = _mail_for(request, mail_id)
-    response = HttpResponse(bytes(mail.raw), content_type="text/plain; charset=utf-8")
+    try:
+        data = rawstore.read(mail)  # from the row or the raw-mail storage, SHA-256 checked
+    except rawstore.Unavailable:
+        log.exception("raw mail %s could not be read", mail.pk)
+        return HttpResponse(
+            _("The original of this mail cannot be read now. Try again later."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(data, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="mail-{mail.pk}.eml"'
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

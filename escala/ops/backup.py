@@ -13,8 +13,13 @@ Consistency while the site and the worker write: the database is copied from ONE
 which we also read the attachment names, counts and raw-mail hashes; SQLite: the online backup
 API copies a consistent image, which we then read). Attachment files are write-once (a random
 folder per file, never rewritten), so copying the files the snapshot names afterwards gives
-exactly the files of that instant. Raw mail lives in the database (mail.InboundMail.raw), so it
-travels in the dump; its hashes in the manifest let `escala restore` prove it came back intact.
+exactly the files of that instant. Raw mail kept in the database (mail.InboundMail.raw) travels
+in the dump; raw mail in the raw-mail storage (STORAGES["rawmail"], escala/mail/rawstore.py) is
+copied as rawmail/<name> from the objects the snapshot's rows name, which are write-once too
+(content-addressed). Every raw mail's SHA-256, wherever it lives, is in the manifest, so
+`escala restore` proves each came back intact.
+
+    rawmail/<name>                       every raw mail object the database refers to
 """
 
 from __future__ import annotations
@@ -39,9 +44,11 @@ from django.db import connections
 from escala.core import clock
 
 FORMAT = "escala-backup"
-VERSION = 1
+VERSION = 2  # 2: raw mail objects (rawmail/); version 1 archives restore as they are
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 FILES_PREFIX = "files/"
+RAW_PREFIX = "rawmail/"
 CHUNK = 1024 * 1024
 
 
@@ -73,7 +80,11 @@ class Snapshot:
 
     counts: dict[str, int] = field(default_factory=dict)
     attachment_names: list[str] = field(default_factory=list)
-    raw_mail_sha256: dict[str, str] = field(default_factory=dict)
+    # Raw mail in the database: its SHA-256 (read in the snapshot). In the storage: None here
+    # until the object is read (backup: as it is copied; restore: from the target storage).
+    raw_mail_sha256: dict[str, str | None] = field(default_factory=dict)
+    # Raw mail in the storage: id -> (object name, the SHA-256 its row keeps).
+    raw_objects: dict[str, tuple[str, str]] = field(default_factory=dict)
     migrations: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -100,18 +111,47 @@ def read_snapshot(cursor: Any, *, hash_in_sql: bool) -> Snapshot:
     cursor.execute(f"SELECT DISTINCT file FROM {_table('tickets.Attachment')} ORDER BY file")  # noqa: S608
     snap.attachment_names = [row[0] for row in cursor.fetchall() if row[0]]
     mails = _table("mail.InboundMail")
+    # A database from before raw mail could live in storage has no raw_key column.
+    stored = "raw_key" in _columns(cursor, mails, postgres=hash_in_sql)
+    in_db = "WHERE raw_key = ''" if stored else ""
     if hash_in_sql:
-        cursor.execute(f"SELECT id, encode(sha256(raw), 'hex') FROM {mails} ORDER BY id")  # noqa: S608
+        cursor.execute(
+            f"SELECT id, encode(sha256(raw), 'hex') FROM {mails} {in_db} ORDER BY id"  # noqa: S608
+        )
         snap.raw_mail_sha256 = {str(pk): digest for pk, digest in cursor.fetchall()}
     else:
-        cursor.execute(f"SELECT id, raw FROM {mails} ORDER BY id")  # noqa: S608
+        cursor.execute(f"SELECT id, raw FROM {mails} {in_db} ORDER BY id")  # noqa: S608
         snap.raw_mail_sha256 = {
             str(pk): hashlib.sha256(bytes(raw)).hexdigest() for pk, raw in cursor.fetchall()
         }
+    if stored:
+        cursor.execute(
+            f"SELECT id, raw_key, raw_sha256 FROM {mails} WHERE raw_key <> '' ORDER BY id"  # noqa: S608
+        )
+        for pk, key, digest in cursor.fetchall():
+            snap.raw_objects[str(pk)] = (key, digest)
+            snap.raw_mail_sha256[str(pk)] = None
     cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
     for app, name in cursor.fetchall():
         snap.migrations.setdefault(app, []).append(name)
     return snap
+
+
+def _columns(cursor: Any, table: str, *, postgres: bool) -> set[str]:
+    if postgres:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "  # noqa: S608 - a table name
+            f"WHERE table_schema = current_schema() AND table_name = '{table}'"
+        )
+    else:
+        cursor.execute(f"SELECT name FROM pragma_table_info('{table}')")  # noqa: S608
+    return {row[0] for row in cursor.fetchall()}
+
+
+def raw_storage() -> Storage:
+    from escala.mail import rawstore
+
+    return rawstore.storage()
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
@@ -224,11 +264,13 @@ def create_backup(
     *,
     alias: str = "default",
     storage: Storage | None = None,
+    raw_mail_storage: Storage | None = None,
     log: Any = None,
 ) -> dict:
     """Write the archive to `output` (atomically: a temporary name, renamed when complete) and
     return its manifest."""
     storage = storage or default_storage
+    raw_mail_storage = raw_mail_storage or raw_storage()
     output = Path(output or default_output())
     output.parent.mkdir(parents=True, exist_ok=True)
     db_vendor = vendor(alias)
@@ -260,6 +302,8 @@ def create_backup(
                 with handle:
                     digest, size = _add_hashed(tar, FILES_PREFIX + name, handle)
                 members[FILES_PREFIX + name] = {"sha256": digest, "size": size}
+            say(f"Copying {len(snap.raw_objects)} raw mails from their storage")
+            damaged = _copy_raw_mail(tar, snap, raw_mail_storage, members, missing)
             manifest = {
                 "format": FORMAT,
                 "version": VERSION,
@@ -270,6 +314,8 @@ def create_backup(
                 "members": members,
                 "missing_files": missing,
                 "raw_mail_sha256": snap.raw_mail_sha256,
+                "raw_mail_objects": {pk: key for pk, (key, _sha) in snap.raw_objects.items()},
+                "damaged_raw_mail": damaged,
             }
             body = json.dumps(manifest, indent=1, sort_keys=True).encode()
             _add(tar, MANIFEST, io.BytesIO(body), len(body))
@@ -277,3 +323,29 @@ def create_backup(
         partial.replace(output)
     manifest["path"] = str(output)
     return manifest
+
+
+def _copy_raw_mail(
+    tar: tarfile.TarFile, snap: Snapshot, storage: Storage, members: dict, missing: list
+) -> list[str]:
+    """Copy the objects the snapshot's rows name; their SHA-256 (as copied) goes to the
+    manifest. Returns the ids of mails whose object does not match the SHA-256 of their row."""
+    damaged = []
+    for pk, (key, expected) in snap.raw_objects.items():
+        member = RAW_PREFIX + key
+        if member not in members:
+            try:
+                handle = storage.open(key, "rb")
+            except (FileNotFoundError, OSError):
+                missing.append(member)  # erased after the snapshot (or lost): said, not hidden
+                continue
+            except Exception as exc:  # the storage itself (S3 down, credentials): no backup
+                raise BackupError(f"The raw-mail storage cannot be read: {exc}") from exc
+            with handle:
+                digest, size = _add_hashed(tar, member, handle)
+            members[member] = {"sha256": digest, "size": size}
+        digest = members[member]["sha256"]
+        snap.raw_mail_sha256[pk] = digest
+        if expected and digest != expected:
+            damaged.append(pk)
+    return damaged

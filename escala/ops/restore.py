@@ -4,13 +4,15 @@ storage, and prove it came back whole.
 1. Every member of the archive is checked against the manifest's SHA-256 before anything is
    touched; a damaged or tampered archive changes nothing.
 2. The target must be empty: no tickets, users or raw mails in the database (a freshly migrated
-   database counts as empty: its only rows are the seeded levels), and none of the archive's
-   files in the storage. Otherwise it refuses, unless `force` (the existing data is replaced).
+   database counts as empty: its only rows are the seeded levels), nothing in the attachment
+   storage nor in the raw-mail storage. Otherwise it refuses, unless `force` (the existing data
+   is replaced).
 3. The database is replaced whole (PostgreSQL: the public schema is dropped and pg_restore runs
    in one transaction; SQLite: the online backup API copies the archived image over the file),
-   then the files are written to the storage under their own names.
-4. The counts, every raw mail's SHA-256 and every attachment's SHA-256 are read back from the
-   restored database and storage and compared with the manifest.
+   then the attachment files and raw mail objects are written to their storages under their own
+   names.
+4. The counts, every raw mail's SHA-256 (from the database or read back from the raw-mail
+   storage) and every attachment's SHA-256 are compared with the manifest.
 
 Stop the app servers and workers before restoring; start them (and `escala migrate`, if this
 Escala is newer than the backup) after.
@@ -37,11 +39,13 @@ from .backup import (
     FILES_PREFIX,
     FORMAT,
     MANIFEST,
-    VERSION,
+    RAW_PREFIX,
+    READABLE_VERSIONS,
     BackupError,
     _tool,
     pg_env,
     pg_params,
+    raw_storage,
     read_snapshot,
     sha256_file,
     vendor,
@@ -74,7 +78,7 @@ def read_manifest(tar: tarfile.TarFile) -> dict:
     manifest = json.load(tar.extractfile(member))
     if manifest.get("format") != FORMAT:
         raise BackupError("This is not an Escala backup (unknown format).")
-    if manifest.get("version") != VERSION:
+    if manifest.get("version") not in READABLE_VERSIONS:
         raise BackupError(f"Backup format version {manifest.get('version')} is not supported.")
     return manifest
 
@@ -82,8 +86,9 @@ def read_manifest(tar: tarfile.TarFile) -> dict:
 def verify_archive(tar: tarfile.TarFile, manifest: dict) -> None:
     """Every member the manifest lists is present, a regular file, and has its SHA-256."""
     for name, expected in manifest["members"].items():
-        if name.startswith(FILES_PREFIX):
-            _safe_name(name[len(FILES_PREFIX) :])
+        for prefix in (FILES_PREFIX, RAW_PREFIX):
+            if name.startswith(prefix):
+                _safe_name(name[len(prefix) :])
         try:
             member = tar.getmember(name)
         except KeyError:
@@ -114,16 +119,26 @@ def database_has_data(alias: str = "default") -> bool:
     return False
 
 
-def storage_conflicts(manifest: dict, storage: Storage) -> list[str]:
-    names = [n[len(FILES_PREFIX) :] for n in manifest["members"] if n.startswith(FILES_PREFIX)]
-    found = [n for n in names if storage.exists(n)]
+def _names(manifest: dict, prefix: str) -> list[str]:
+    return [n[len(prefix) :] for n in manifest["members"] if n.startswith(prefix)]
+
+
+def _has_any(storage: Storage, folder: str) -> bool:
     try:
-        _dirs, files = storage.listdir("attachments")
-        has_any = bool(_dirs or files)
+        dirs, files = storage.listdir(folder)
     except (FileNotFoundError, NotImplementedError, OSError):
-        has_any = False
-    if has_any and not found:
+        return False
+    return bool(dirs or files)
+
+
+def storage_conflicts(manifest: dict, storage: Storage, raw: Storage | None = None) -> list[str]:
+    found = [n for n in _names(manifest, FILES_PREFIX) if storage.exists(n)]
+    if _has_any(storage, "attachments") and not found:
         found = ["attachments/…"]
+    if raw is not None:
+        found += [RAW_PREFIX + n for n in _names(manifest, RAW_PREFIX) if raw.exists(n)]
+        if _has_any(raw, "") and not found:
+            found = [RAW_PREFIX + "…"]
     return found
 
 
@@ -179,12 +194,14 @@ def _restore_sqlite(tar: tarfile.TarFile, member: str, alias: str) -> None:
             source.close()
 
 
-def _restore_files(tar: tarfile.TarFile, manifest: dict, storage: Storage) -> int:
+def _restore_files(
+    tar: tarfile.TarFile, manifest: dict, storage: Storage, prefix: str = FILES_PREFIX
+) -> int:
     written = 0
     for member_name in manifest["members"]:
-        if not member_name.startswith(FILES_PREFIX):
+        if not member_name.startswith(prefix):
             continue
-        name = _safe_name(member_name[len(FILES_PREFIX) :])
+        name = _safe_name(member_name[len(prefix) :])
         if storage.exists(name):
             storage.delete(name)
         saved = storage.save(
@@ -196,13 +213,26 @@ def _restore_files(tar: tarfile.TarFile, manifest: dict, storage: Storage) -> in
     return written
 
 
-def check_restored(manifest: dict, *, alias: str, storage: Storage) -> list[str]:
+def _hash_object(storage: Storage, name: str) -> str | None:
+    try:
+        with storage.open(name, "rb") as handle:
+            return sha256_file(handle)[0]
+    except (FileNotFoundError, OSError):
+        return None
+
+
+def check_restored(
+    manifest: dict, *, alias: str, storage: Storage, raw: Storage | None = None
+) -> list[str]:
     """What differs between the restored site and the manifest (empty: identical)."""
     problems = []
     connection = connections[alias]
     connection.close()
     with connection.cursor() as cursor:
         snap = read_snapshot(cursor.cursor, hash_in_sql=connection.vendor == "postgresql")
+    raw = raw or raw_storage()
+    for pk, (key, _digest) in snap.raw_objects.items():
+        snap.raw_mail_sha256[pk] = _hash_object(raw, key)
     for key, expected in manifest["counts"].items():
         if snap.counts.get(key) != expected:
             problems.append(f"{key}: {snap.counts.get(key)} restored, {expected} in the backup")
@@ -232,9 +262,11 @@ def restore_backup(
     force: bool = False,
     alias: str = "default",
     storage: Storage | None = None,
+    raw_mail_storage: Storage | None = None,
     log: Any = None,
 ) -> dict:
     storage = storage or default_storage
+    raw = raw_mail_storage or raw_storage()
     say = log or (lambda message: None)
     try:
         tar = tarfile.open(archive, "r:")  # noqa: SIM115 - closed below
@@ -256,7 +288,7 @@ def restore_backup(
                     "The database is not empty (it has tickets, users or mail). Restore into an "
                     "empty database, or pass --force to replace everything in it."
                 )
-            if conflicts := storage_conflicts(manifest, storage):
+            if conflicts := storage_conflicts(manifest, storage, raw):
                 raise BackupError(
                     f"The file storage is not empty ({conflicts[0]} …). Restore into empty "
                     "storage, or pass --force to overwrite."
@@ -268,8 +300,10 @@ def restore_backup(
             _restore_sqlite(tar, db["member"], alias)
         say("Restoring the attachment files")
         files = _restore_files(tar, manifest, storage)
+        say("Restoring the raw mail kept in storage")
+        raw_mails = _restore_files(tar, manifest, raw, RAW_PREFIX)
     say("Comparing the restored site with the manifest")
-    problems = check_restored(manifest, alias=alias, storage=storage)
+    problems = check_restored(manifest, alias=alias, storage=storage, raw=raw)
     if problems:
         raise BackupError("The restored site differs from the backup:\n  " + "\n  ".join(problems))
-    return {"manifest": manifest, "files": files}
+    return {"manifest": manifest, "files": files, "raw_mails": raw_mails}

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from escala.core import clock
+from escala.mail import rawstore
 from escala.mail.models import InboundMail, Outbox
 from escala.people.models import Requester
 from escala.surveys.models import Survey
@@ -154,9 +155,19 @@ def write_export(requester: Requester, out: IO[bytes]) -> dict:
             except (FileNotFoundError, OSError):
                 missing.append(path)
         for pk in mail_ids:
-            raw = InboundMail.objects.filter(pk=pk).values_list("raw", flat=True).first()
+            mail = InboundMail.objects.filter(pk=pk).only(
+                "pk", "raw_column", "raw_key", "raw_sha256"
+            )
+            mail = mail.first()
+            if mail is None:
+                continue
+            try:
+                raw = rawstore.read(mail)  # in the row or in the raw-mail storage
+            except rawstore.Unavailable:
+                missing.append(f"mail/{pk}.eml")
+                continue
             if raw:
-                archive.writestr(f"mail/{pk}.eml", bytes(raw))
+                archive.writestr(f"mail/{pk}.eml", raw)
         doc["missing_files"] = missing
         archive.writestr(
             "requester.json", json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from escala.core.periodic import periodic
+from escala.mail import rawstore
 from escala.mail.models import InboundMail, Outbox
 from escala.people.choices import RequesterKind
 from escala.people.models import Organization, Requester
@@ -87,7 +88,9 @@ def delete_ticket(ticket: Ticket, *, by: Any = None, now: datetime) -> bool:
             files = scrub.delete_attachments(
                 list(Attachment.objects.filter(message__ticket=ticket))
             )
-            mails, _per_model = InboundMail.objects.filter(ticket=ticket).delete()
+            raw_mails = InboundMail.objects.select_for_update().filter(ticket=ticket)
+            rawstore.forget(raw_mails.only("pk", "raw_key"))  # their objects in the storage
+            mails, _per_model = raw_mails.delete()
             Outbox.objects.filter(ticket=ticket).delete()
             pk = ticket.pk
             ticket.delete()

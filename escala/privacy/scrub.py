@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from escala.mail import rawstore
 from escala.mail.models import InboundMail, Outbox
 from escala.people.models import Requester
 from escala.tickets.models import Attachment, Message, TicketEvent
@@ -90,11 +91,19 @@ def scrub_events(ticket_ids: list[int], found, *, user_id: int | None, name: str
 
 
 def empty_raw_mail(mails, found, *, requester_id: int) -> int:  # noqa: ANN001
-    """Raw mail is the person's message as sent: it cannot be de-identified, only emptied."""
+    """Raw mail is the person's message as sent: it cannot be de-identified, only emptied; in
+    the raw-mail storage its object is deleted (before the commit: if the storage cannot, the
+    erasure fails whole and can be run again)."""
+    mails = list(mails)
+    # Locked and read again: `escala mail move-raw` may have just moved one to the storage.
+    locked = InboundMail.objects.select_for_update().filter(pk__in=[m.pk for m in mails])
+    rawstore.forget(locked.only("pk", "raw_key"))
     count = 0
     for mail in mails:
         InboundMail.objects.filter(pk=mail.pk).update(
-            raw=b"",
+            raw_column=b"",
+            raw_key="",
+            raw_sha256="",
             size=0,
             body_html="",
             body_text="",
@@ -158,7 +167,7 @@ def mails_of(requester: Requester) -> list[InboundMail]:
             | Q(envelope_from__iexact=email)
             | Q(filed_message__author_requester=requester)
             | Q(ticket__requester=requester, filed_message__isnull=True)
-        ).defer("raw")
+        ).defer("raw_column")
     }
     needle = email.lower().encode()
     if needle:

@@ -136,3 +136,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def raw_mail_on_disk(settings, root: Path) -> Path:
+    """New raw mail goes to a raw-mail storage on local disk under `root` (rawstore.py)."""
+    settings.ESCALA_RAW_MAIL_STORE = "storage"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "rawmail": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    return root
+
+
+@pytest.fixture
+def raw_on_disk(settings, tmp_path) -> Path:
+    return raw_mail_on_disk(settings, tmp_path / "rawmail")

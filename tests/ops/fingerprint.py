@@ -7,7 +7,7 @@ import sys
 
 
 def _rows(model) -> list:  # noqa: ANN001
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname != "raw"]
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname != "raw_column"]
     return [
         [str(v) if v is not None else None for v in row]
         for row in model.objects.order_by("pk").values_list(*fields)
@@ -31,9 +31,12 @@ def fingerprint() -> dict:
         "attachments": _rows(Attachment),
         "attachment_files": files,
         "mails": _rows(InboundMail),
+        # Wherever each lives: the database row or the raw-mail storage (mail.raw reads both).
         "raw_mail": {
-            str(pk): hashlib.sha256(bytes(raw)).hexdigest()
-            for pk, raw in InboundMail.objects.order_by("pk").values_list("pk", "raw")
+            str(mail.pk): hashlib.sha256(mail.raw).hexdigest()
+            for mail in InboundMail.objects.order_by("pk").only(
+                "pk", "raw_column", "raw_key", "raw_sha256"
+            )
         },
     }
 

@@ -3,11 +3,13 @@
 import hashlib
 import io
 import json
+import shutil
 import tarfile
 import threading
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,6 +17,7 @@ from django.db import connection
 
 from escala.mail import ingest
 from escala.ops.backup import create_backup
+from tests.mail.conftest import raw_mail_on_disk
 from tests.ops.conftest import escala
 from tests.ops.fingerprint import fingerprint
 from tests.tickets.factories import open_ticket
@@ -42,8 +45,16 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(params=["database", "disk"])
+def raw_store(request, settings, tmp_path) -> str:
+    """Where the site keeps raw mail: its database rows, or a raw-mail storage on disk."""
+    if request.param == "disk":
+        raw_mail_on_disk(settings, tmp_path / "rawmail")
+    return request.param
+
+
 @pytest.fixture
-def site(media, employee, l1_agent, categories):
+def site(media, raw_store, employee, l1_agent, categories):
     """Tickets with replies, attachments and raw mail, committed (other processes read them)."""
     tickets = []
     for n in range(3):
@@ -68,6 +79,16 @@ def restore_env(tmp_path: Path, database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(tmp_path / "restored-media"),
         "ESCALA_VAR_DIR": str(tmp_path / "restored-var"),
+        "ESCALA_RAW_MAIL_ROOT": str(tmp_path / "restored-rawmail"),
+        "ESCALA_RAW_MAIL_STORE": settings.ESCALA_RAW_MAIL_STORE,
+    }
+
+
+def objects_under(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
     }
 
 
@@ -79,13 +100,17 @@ def restored_fingerprint(env: dict[str, str]) -> dict:
     return json.loads(done.stdout)
 
 
-def test_round_trip_restores_every_row_file_and_raw_mail(site, tmp_path, other_database):
+def test_round_trip_restores_every_row_file_and_raw_mail(site, raw_store, tmp_path, other_database):
     archive = tmp_path / "site.tar"
     manifest = create_backup(archive)
     assert manifest["counts"]["tickets"] == 3
     assert manifest["counts"]["attachments"] == 6
     assert manifest["counts"]["raw_mails"] == 4
     assert len([m for m in manifest["members"] if m.startswith("files/")]) == 6
+    in_storage = [m for m in manifest["members"] if m.startswith("rawmail/")]
+    assert len(in_storage) == (4 if raw_store == "disk" else 0)
+    assert len(manifest["raw_mail_sha256"]) == 4
+    assert None not in manifest["raw_mail_sha256"].values()
     before = fingerprint()
     env = restore_env(tmp_path, other_database)
     done = escala("-m", "escala.cli", "restore", str(archive), env=env)
@@ -98,6 +123,40 @@ def test_round_trip_restores_every_row_file_and_raw_mail(site, tmp_path, other_d
     for name, digest in before["attachment_files"].items():
         path = Path(env["MEDIA_ROOT"]) / name
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    # The raw mail objects too, under the same names, in the restored site's storage.
+    if raw_store == "disk":
+        restored = objects_under(Path(env["ESCALA_RAW_MAIL_ROOT"]))
+        assert restored == objects_under(tmp_path / "rawmail")
+        assert len(restored) == 4
+
+
+def test_restore_after_wiping_the_database_and_both_storages_gives_the_same_site(
+    site, raw_store, tmp_path, other_database
+):
+    """The operator's disaster: the database, the attachments and the raw mail are all gone."""
+    archive = tmp_path / "site.tar"
+    create_backup(archive)
+    before = json.loads(json.dumps(fingerprint()))
+    env = restore_env(tmp_path, other_database)
+    assert escala("-m", "escala.cli", "restore", str(archive), env=env).returncode == 0
+    assert escala("-m", "escala.cli", "flush", "--no-input", env=env).returncode == 0
+    for folder in (env["MEDIA_ROOT"], env["ESCALA_RAW_MAIL_ROOT"]):
+        shutil.rmtree(folder, ignore_errors=True)
+    done = escala("-m", "escala.cli", "restore", str(archive), env=env)
+    assert done.returncode == 0, done.stderr
+    assert restored_fingerprint(env) == before
+
+
+def test_restore_refuses_raw_mail_storage_that_is_not_empty(site, tmp_path, other_database):
+    archive = tmp_path / "site.tar"
+    create_backup(archive)
+    env = restore_env(tmp_path, other_database)
+    stray = Path(env["ESCALA_RAW_MAIL_ROOT"]) / "ab" / "cd" / "old.eml"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"From: old@example\r\n\r\nold")
+    done = escala("-m", "escala.cli", "restore", str(archive), env=env)
+    assert done.returncode != 0
+    assert "storage is not empty" in done.stderr
 
 
 def test_restore_refuses_a_target_with_data_unless_forced(site, tmp_path, other_database):

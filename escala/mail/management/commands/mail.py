@@ -1,9 +1,11 @@
-"""`escala mail ingest|serve|retry|poll`: the ways mail comes in, and the retry of what failed.
+"""`escala mail ingest|serve|retry|poll|move-raw`: the ways mail comes in, the retry of what
+failed, and moving an installation's raw mail out of the database (rawstore.py).
 
 `escala mail ingest [FILE...]` is the pipe for an MTA (standard input when no file is given). It
-exits 75 (EX_TEMPFAIL) when the database cannot be reached (a server down, an SQLite file that
-cannot be opened or written), so the mail server keeps the mail and tries again; a mail that is
-stored but cannot be processed is quarantined and exits 0. A mail larger than
+exits 75 (EX_TEMPFAIL) when the database or the raw-mail storage cannot be reached (a server
+down, an SQLite file that cannot be opened or written, a bucket out of reach), so the mail
+server keeps the mail and tries again; a mail that is stored but cannot be processed is
+quarantined and exits 0. A mail larger than
 ESCALA_MAIL_MAX_RAW_BYTES is refused: standard input is read only up to the limit, the reason
 goes to standard error (the MTA puts it in its bounce) and the exit status is 65 (EX_DATAERR, a
 permanent failure: the sender is told).
@@ -52,9 +54,22 @@ class Command(BaseCommand):
         poll.add_argument("--mailbox", action="append", default=[])
         poll.add_argument("--loop", action="store_true", help="Keep polling.")
         poll.add_argument("--interval", type=float, default=60.0)
+        move = sub.add_parser(
+            "move-raw",
+            help="Move the raw mail kept in the database to the raw-mail storage "
+            "(resumable: run it again after an interruption).",
+        )
+        move.add_argument(
+            "--to-storage",
+            action="store_true",
+            required=True,
+            help="Move to STORAGES['rawmail'] (set ESCALA_RAW_MAIL_STORE=storage first).",
+        )
+        move.add_argument("--batch", type=int, default=200, help="Rows per transaction.")
+        move.add_argument("--limit", type=int, default=None, help="Stop after this many mails.")
 
     def handle(self, *args, subcommand: str, **options) -> None:
-        getattr(self, f"_{subcommand}")(**options)
+        getattr(self, f"_{subcommand.replace('-', '_')}")(**options)
 
     # --- ingest -------------------------------------------------------------------------------
 
@@ -114,7 +129,10 @@ class Command(BaseCommand):
             sys.exit(EX_DATAERR)
 
     def _tempfail(self, exc: Exception) -> None:
-        self.stderr.write(f"escala mail: database unavailable, try again later ({exc})")
+        from escala.mail.rawstore import Unavailable
+
+        what = "raw mail storage" if isinstance(exc, Unavailable) else "database"
+        self.stderr.write(f"escala mail: {what} unavailable, try again later ({exc})")
         sys.exit(EX_TEMPFAIL)
 
     def _mailbox(self, name):
@@ -152,6 +170,27 @@ class Command(BaseCommand):
         self.stdout.write(
             f"processed {done} waiting mails, re-processed {len(targets)}, "
             f"outbox: {sent.count('sent')} sent, {sent.count('failed')} failed"
+        )
+
+    # --- move-raw -----------------------------------------------------------------------------
+
+    def _move_raw(self, to_storage, batch, limit, **options) -> None:
+        from escala.mail import rawstore
+
+        if batch < 1 or (limit is not None and limit < 1):
+            raise CommandError("--batch and --limit must be positive.")
+        if not rawstore.to_storage():
+            raise CommandError(
+                "New mail would still be kept in the database: set ESCALA_RAW_MAIL_STORE=storage "
+                "(or configure ESCALA_S3_BUCKET) before moving the raw mail to the storage."
+            )
+        try:
+            done = rawstore.move_to_storage(batch=batch, limit=limit, say=self.stdout.write)
+        except rawstore.Unavailable as exc:
+            raise CommandError(f"{exc}. Nothing is lost: run the command again later.") from exc
+        self.stdout.write(
+            f"moved {done['moved']} raw mails ({done['bytes']} bytes) to the storage; "
+            f"{done['skipped']} left alone (changed meanwhile)"
         )
 
     # --- serve --------------------------------------------------------------------------------

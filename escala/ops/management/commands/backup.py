@@ -26,4 +26,8 @@ class Command(BaseCommand):
         counts = ", ".join(f"{v} {k}" for k, v in manifest["counts"].items())
         for name in manifest["missing_files"]:
             self.stderr.write(self.style.WARNING(f"Missing from the storage already: {name}"))
+        for pk in manifest["damaged_raw_mail"]:
+            self.stderr.write(
+                self.style.WARNING(f"Raw mail {pk} in storage does not match its SHA-256: damaged")
+            )
         self.stdout.write(self.style.SUCCESS(f"Backup written to {manifest['path']} ({counts})"))

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         counts = ", ".join(f"{v} {k}" for k, v in result["manifest"]["counts"].items())
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restored {archive} ({counts}; {result['files']} files), identical to the backup. "
+                f"Restored {archive} ({counts}; {result['files']} files, "
+                f"{result['raw_mails']} raw mails in storage), identical to the backup. "
                 "Run `escala migrate` if this Escala is newer than the backup."
             )
         )
