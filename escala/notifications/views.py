@@ -5,6 +5,7 @@ preferences. Thin: reads through queries/state, changes through actions."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from escala.core import clock
 from escala.core.errors import NotFound, ValidationFailed
 from escala.core.htmx import render_page, wants_fragment
 from escala.core.paging import keyset_page
@@ -28,6 +30,7 @@ from .forms import PreferencesForm
 
 PAGE_SIZE = 25
 PANEL_SIZE = 8
+JUST_NOW = timedelta(minutes=1)  # "0 minutes ago" reads as a bug
 
 
 def staff_required(view: Callable) -> Callable:
@@ -44,11 +47,13 @@ def staff_required(view: Callable) -> Callable:
 
 
 def _rows(notifications: list) -> list[dict[str, Any]]:
+    now = clock.now()
     return [
         {
             "n": n,
             "text": present.text(n.kind, n.params),
             "detail": present.detail(n.params),
+            "just_now": now - n.created_at < JUST_NOW,
         }
         for n in notifications
     ]

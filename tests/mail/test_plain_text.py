@@ -29,8 +29,9 @@ AWKWARD = 'Ann O\'Brien & <Sons> "Ltd"'
 SUBJECT = 'John\'s printer & <toner> "again"'
 ESCAPED = ("&#x27;", "&#39;", "&amp;", "&lt;", "&gt;", "&quot;")
 
-# Major incident updates are written as plain strings by escala/problems, not from a template.
-TEMPLATED = set(NotificationKind.values) - {"major_incident"}
+# Major incident updates are written as plain strings by escala/problems, not from a template;
+# the agents' notices come from escala/notifications' own (tests/notifications/test_listeners.py).
+TEMPLATED = set(NotificationKind.values) - {"major_incident", "agent_notice"}
 TEMPLATES = sorted(
     p.stem
     for p in (Path(outbound.__file__).parent / "templates" / "mail" / "notifications").glob("*.txt")

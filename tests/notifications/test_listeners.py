@@ -298,3 +298,18 @@ def test_the_escalation_mail_reaches_the_team_once(
     assert Outbox.objects.filter(to=l2_is_agent.user.email).count() == 1
     assert not Outbox.objects.filter(to=l1_agent.user.email).exists()
     assert django_mail.outbox is not None
+
+
+def test_a_notice_mail_keeps_an_awkward_name_as_written(committed, employee, l1_agent, teams):
+    awkward = 'Ann O\'Brien & <Sons> "Ltd"'
+    colleague = make_agent("ann", teams["Service Desk"])
+    colleague.user.first_name, colleague.user.last_name = awkward, ""
+    colleague.user.save()
+    with committed():
+        ticket = open_ticket(employee, subject='John\'s printer & <toner> "again"')
+    with committed():
+        assign_ticket(ticket=ticket, by=l1_agent.user, assignee=colleague)
+    sent = Outbox.objects.get(to=colleague.user.email)
+    assert awkward in sent.body
+    assert 'John\'s printer & <toner> "again"' in sent.body
+    assert not any(e in sent.body for e in ("&#x27;", "&amp;", "&lt;", "&quot;"))

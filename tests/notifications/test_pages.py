@@ -51,7 +51,7 @@ def test_the_bell_shows_the_unread_count_in_the_top_bar(agent_client, l1_colleag
     assert 'id="bell-count"' in page
     assert 'data-count="3"' in page
     assert "/desk/notifications/bell/?stamp=" in page
-    assert 'hx-trigger="every 12s, escala:bell from:body"' in page
+    assert 'hx-trigger="every 12s, escala:bell from:body" hx-target="this"' in page
 
 
 def test_requesters_get_no_bell(client, employee):
