@@ -46,16 +46,6 @@ def mark_all_read(*, by: Any) -> int:
     return done
 
 
-def mark_ticket_read(*, ticket_id: int, by: Any) -> int:
-    """Opening a ticket reads what the bell said about it."""
-    done = Notification.objects.filter(
-        recipient_id=by.pk, ticket_id=ticket_id, read_at__isnull=True
-    ).update(read_at=clock.now())
-    if done:
-        state.forget([by.pk])
-    return done
-
-
 def set_preferences(*, user: Any, choices: Mapping[str, str]) -> dict[str, str]:
     """Store how `user` hears of each kind given (kind -> delivery). Every value is checked
     before anything is written; a bad one is refused at its own field."""

@@ -236,7 +236,9 @@ def _audience(batch: _Batch, event: TicketEvent, ticket: Ticket) -> list[tuple[i
     if event.kind in _TO_ASSIGNEE:
         if not ticket.assignee_id:
             return []
-        params = dict(actor)
+        # A requester's name is not copied here: erasing them (escala/privacy) must not
+        # leave it behind in agents' notifications.
+        params = {}
         if event.kind != EventKind.REQUESTER_REPLIED:
             params = {"clock": event.field, "due_at": event.new_value}
         return [(ticket.assignee_id, _TO_ASSIGNEE[event.kind], params)]

@@ -47,7 +47,7 @@ def text(kind: str, params: dict[str, Any]) -> str:
             }
         return _("%(actor)s sent this ticket back to %(tier)s.") % {"actor": actor, "tier": tier}
     if kind == Kind.REQUESTER_REPLIED:
-        return _("%(actor)s replied on your ticket.") % {"actor": actor}
+        return _("The requester replied on your ticket.")
     if kind == Kind.SLA_WARNING:
         return _("%(clock)s target is due soon on your ticket.") % {"clock": _clock(params)}
     if kind == Kind.SLA_BREACHED:

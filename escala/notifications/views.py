@@ -95,10 +95,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-@staff_required
 def bell(request: HttpRequest) -> HttpResponse:
     """The bell's poll: 204 (no swap, no query of ours) while the stamp it sent is current;
-    the count again when anything changed."""
+    the count again when anything changed. Signed out (or no longer an agent), the poll is
+    told to stop (htmx's 286) rather than swap a sign-in page into the top bar."""
+    if not is_staff_member(request.user):
+        return HttpResponse(status=286 if wants_fragment(request) else 404)
     count, stamp = state.bell_state(request.user)
     if request.GET.get("stamp") == stamp and wants_fragment(request):
         return HttpResponse(status=204)

@@ -9,6 +9,8 @@ is read), then finds the full list and the preferences from the panel and saves 
 import pytest
 from playwright.sync_api import expect
 
+from escala.core import clock
+from escala.notifications import state
 from escala.notifications.models import Notification, NotificationPreference
 from escala.people.models import Agent
 from tests.tickets.factories import open_ticket
@@ -109,4 +111,18 @@ def test_an_escalation_rings_the_receiving_teams_bell_without_a_reload(
         NotificationPreference.objects.get(user=l2_is_agent.user, kind="mentioned").delivery
         == "mail"
     )
+
+    # The live console's poll says a notification arrived: the bell asks for itself at once.
+    Notification.objects.create(
+        recipient=l2_is_agent.user,
+        kind="mentioned",
+        ticket=ticket,
+        params={"actor": "Lucia", "excerpt": "@iker mira esto"},
+        created_at=clock.now(),
+    )
+    state.forget([l2_is_agent.user.pk])
+    iker.evaluate(
+        "window.dispatchEvent(new CustomEvent('escala:live', {detail: {notifications: 1}}))"
+    )
+    expect(iker.locator("#bell-count .bell-badge")).to_have_text("1", timeout=4_000)
     assert problems == []

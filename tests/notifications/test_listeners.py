@@ -125,6 +125,8 @@ def test_a_requester_reply_tells_the_assignee_only(
     with committed():
         add_reply(ticket=ticket, by=employee.user, body="Sigue igual.")
     assert _told(Kind.REQUESTER_REPLIED) == {"lucia"}
+    # The requester's name is not copied (erasing them leaves nothing behind here).
+    assert Notification.objects.get(kind=Kind.REQUESTER_REPLIED).params == {}
 
 
 def test_a_reply_on_an_unassigned_ticket_tells_no_one(committed, ticket, employee, l1_agent):
