@@ -1,22 +1,23 @@
 """The bell's state, kept in the cache so a page pays no query for it.
 
-`unread_count(user)` and `stamp(user)` read one cache entry (count, stamp); a miss costs one
-indexed count (the partial index on unread rows). Any change to a person's notifications
-(`forget(user_ids)`, after the commit) drops their entry, and the next read draws a new random
-stamp, so the bell's poll (which sends the stamp it has) knows with no query whether anything
-changed. With a per-process cache ("memory") another process's change is seen after at most
-LOCAL_TTL seconds; with the file or Redis cache at once."""
+`unread_count(user)` and `bell_state(user)` read one cache entry (count, stamp); a miss costs
+one indexed query (the partial index on unread rows). The stamp is the unread set's count and
+newest id: any change to it (a new notification, one read) changes the stamp, and the same set
+always gives the same stamp, so the bell's poll (which sends the stamp it has) knows with no
+query whether anything changed, even after an entry expired. Every change drops the person's
+entry (`forget(user_ids)`). With a per-process cache ("memory") another process's change is
+seen after at most LOCAL_TTL seconds; with the file or Redis cache at once."""
 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, Max
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,12 @@ def _read(user: Any) -> tuple[int, str]:
         return known
     from .models import Notification
 
-    count = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
-    value = (count, secrets.token_hex(6))
+    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).aggregate(
+        n=Count("id"), last=Max("id")
+    )
+    # The same state always gives the same stamp (so an expired entry, or another process,
+    # recomputes the stamp the page already has); any change to the unread set changes it.
+    value = (unread["n"], f"{unread['n']}.{unread['last'] or 0}")
     try:
         cache.set(key, value, _ttl())
     except Exception:  # noqa: BLE001 - the next read counts again
