@@ -44,11 +44,9 @@ def _read(user: Any) -> tuple[int, str]:
         known = None
     if isinstance(known, tuple) and len(known) == 2:
         return known
-    from .models import Notification
+    from .queries import mine
 
-    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).aggregate(
-        n=Count("id"), last=Max("id")
-    )
+    unread = mine(user).filter(read_at__isnull=True).aggregate(n=Count("id"), last=Max("id"))
     # The same state always gives the same stamp (so an expired entry, or another process,
     # recomputes the stamp the page already has); any change to the unread set changes it.
     value = (unread["n"], f"{unread['n']}.{unread['last'] or 0}")

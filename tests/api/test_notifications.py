@@ -115,3 +115,14 @@ def test_the_operations_are_documented(client):
     assert "/api/v1/notifications" in spec["paths"]
     assert "/api/v1/notifications/{notification_id}/read" in spec["paths"]
     assert "/api/v1/notifications/read-all" in spec["paths"]
+
+
+def test_a_notification_about_a_ticket_no_longer_visible_is_a_404(
+    api_as, l1_colleague, ticket, teams
+):
+    (n,) = _notify(l1_colleague.user, ticket)
+    ticket.tier, ticket.team = teams["Engineering"].tier, teams["Engineering"]
+    ticket.save()
+    api = api_as(l1_colleague)
+    assert api.get("notifications").json()["items"] == []
+    assert api.post(f"notifications/{n.pk}/read").status_code == 404

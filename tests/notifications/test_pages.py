@@ -201,3 +201,16 @@ def test_the_bell_adds_at_most_one_query_to_the_queue_and_ticket_pages(
     warm = _page_queries(agent_client, url)
     assert cold <= without_bell + 1
     assert warm == without_bell
+
+
+def test_a_notification_about_a_ticket_no_longer_visible_is_neither_shown_nor_counted(
+    agent_client, l1_colleague, ticket, teams
+):
+    _notify(l1_colleague.user, ticket, n=2)
+    assert unread_count(l1_colleague.user) == 2
+    ticket.tier, ticket.team = teams["Engineering"].tier, teams["Engineering"]
+    ticket.save()  # escalated on beyond Level 1's sight
+    state.forget([l1_colleague.user.pk])
+    assert unread_count(l1_colleague.user) == 0
+    page = agent_client.get(reverse("notifications:list")).content.decode()
+    assert "El ERP no cierra el mes" not in page

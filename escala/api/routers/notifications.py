@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
-from escala.core.errors import ValidationFailed
+from escala.core.errors import NotFound, ValidationFailed
 from escala.core.paging import keyset_page
 from escala.notifications import actions, present, queries
 from escala.notifications.choices import Kind
@@ -105,5 +105,7 @@ def read_all(request: HttpRequest) -> dict:
 )
 def read_one(request: HttpRequest, notification_id: int = PathId) -> dict:
     """Mark one of the caller's notifications read (again: no change)."""
+    if not queries.inbox(request.auth).filter(pk=notification_id).exists():
+        raise NotFound(_("Notification not found."))
     found = actions.mark_read(notification=notification_id, by=request.auth)
     return _out(queries.inbox(request.auth).get(pk=found.pk))
