@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "escala.reports",
     "escala.surveys",
     "escala.problems",
+    "escala.notifications",  # the agents' notification center (issue #18)
     "escala.desk",
     "escala.portal",
     # === issue 16: backups, health, metrics, worker heartbeats; data protection ===

@@ -28,6 +28,7 @@ urlpatterns = [
     # Before any generic desk/ include: the reports own desk/reports/.
     path("desk/reports/", include("escala.reports.urls")),
     path("desk/problems/", include("escala.problems.urls")),
+    path("desk/notifications/", include("escala.notifications.urls")),
     path(
         "known-issues/<int:pk>/affects-me/",
         problem_views.affects_me,

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
 from . import auth, bodies, errors
-from .routers import directory, knowledge, problems, reports, tickets, webhooks
+from .routers import directory, knowledge, notifications, problems, reports, tickets, webhooks
 from .schemas.common import COMMON_ERRORS
 
 api = NinjaAPI(
@@ -33,6 +33,7 @@ api.add_router("/", knowledge.router)
 api.add_router("/", webhooks.router)
 api.add_router("/", reports.router)
 api.add_router("/", problems.router)
+api.add_router("/", notifications.router)
 
 
 class MeOut(Schema):

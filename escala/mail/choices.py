@@ -54,6 +54,7 @@ class NotificationKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     VENDOR = "vendor", _("Mail to vendor")
     MAJOR_INCIDENT = "major_incident", _("Major incident update")
+    AGENT_NOTICE = "agent_notice", _("Notification to an agent")
 
 
 class SenderPolicy(models.TextChoices):

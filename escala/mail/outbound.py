@@ -31,13 +31,11 @@ from django.utils.translation import gettext as _
 from escala.core import clock, rows
 from escala.core.errors import InvalidTransition, ValidationFailed
 from escala.core.text_templates import render_text
-from escala.people.models import Agent
 from escala.tickets import actions
 from escala.tickets.choices import BodyFormat, EventKind, MessageKind, Status, VendorCaseStatus
 from escala.tickets.events import relays_in_worker, ticket_event_recorded, ticket_events_committed
 from escala.tickets.models import Message, Ticket, TicketEvent, VendorCase
 from escala.tickets.permissions import ensure_can_work
-from escala.tiers.models import Team
 
 from . import bounces, thread_match
 from .addresses import clean_header_text, is_clean_addr_spec
@@ -53,8 +51,7 @@ NOTIFIED_KINDS = {
     EventKind.REPLIED,
     EventKind.STATUS_CHANGED,
     EventKind.RESOLVED,
-    EventKind.ESCALATED,
-}
+}  # the agents' mails (escalated to my team, assigned to me...): escala.notifications
 
 # The mail a ticket is being filed from (its Message-ID, and whether it asked for no automatic
 # answer): set by ingest around create_ticket, read when the CREATED event is recorded.
@@ -287,11 +284,6 @@ def notify(event: TicketEvent, *, fresh: bool = False) -> list[Outbox]:
         queued += _to_requesters(
             ticket, event, NotificationKind.RESOLVED, None, fresh=fresh, extra={"survey": link}
         )
-    elif event.kind == EventKind.ESCALATED:
-        team_id = (event.data or {}).get("to_team_id")
-        team = Team.objects.filter(pk=team_id).first() if team_id else None
-        if team is not None:
-            queued += _to_team(ticket, event, team)
     return [q for q in queued if q is not None]
 
 
@@ -362,32 +354,6 @@ def _html_reply(ticket: Ticket, message: Message | None, language: str) -> str:
             "mail/notifications/agent_reply.html",
             {"ticket": ticket, "message": message, "html": render(message.body if message else "")},
         )
-
-
-def _to_team(ticket: Ticket, event: TicketEvent, team: Team) -> list[Outbox | None]:
-    out = []
-    agents = Agent.objects.filter(teams=team, user__is_active=True).select_related("user")
-    for agent in agents:
-        if not agent.user.email or agent.user_id == event.actor_id:
-            continue
-        with translation.override(agent.language):
-            subject = _subject(ticket, _("Escalated to %(team)s") % {"team": team.label})
-        body = _render(
-            NotificationKind.ESCALATED,
-            agent.language,
-            {"ticket": ticket, "name": agent.display_name, "event": event, "team": team},
-        )
-        out.append(
-            queue_mail(
-                ticket=ticket,
-                kind=NotificationKind.ESCALATED,
-                to=agent.user.email,
-                subject=subject,
-                body=body,
-                event=event,
-            )  # fmt: skip
-        )
-    return out
 
 
 @receiver(ticket_event_recorded, dispatch_uid="escala.mail.notify")

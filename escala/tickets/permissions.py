@@ -73,6 +73,21 @@ class TicketScope:
             parts.append(Q(requester_id=self.requester_id))
         return reduce(operator.or_, parts) if parts else Q(pk__in=[])
 
+    def admits(self, ticket: Ticket, *, participant_ids: frozenset[int] = frozenset()) -> bool:
+        """`q()` decided in Python for a ticket in hand (`participant_ids`: the agents pulled
+        into it), so a listener can check many people against a batch of tickets without a
+        query each. Kept beside `q()`: the two must say the same."""
+        if self.everything:
+            return True
+        return bool(
+            (self.tier_ids and ticket.tier_id in self.tier_ids)
+            or (self.team_ids and ticket.team_id in self.team_ids)
+            or (self.assignee_id and ticket.assignee_id == self.assignee_id)
+            or (self.participant_id and self.participant_id in participant_ids)
+            or (self.organization_id and ticket.organization_id == self.organization_id)
+            or (self.requester_id and ticket.requester_id == self.requester_id)
+        )
+
 
 def _agent_ticket_scope(agent: Agent) -> TicketScope:
     """The tickets an agent works: their tiers, their teams, assigned to them, or pulled in."""

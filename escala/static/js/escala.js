@@ -30,4 +30,31 @@
       error.focus();
     }
   });
+  // The bell's panel closes on a click elsewhere or on Escape, as a menu does.
+  document.addEventListener("click", function (event) {
+    var bell = document.getElementById("bell");
+    if (bell && bell.open && !bell.contains(event.target)) {
+      bell.open = false;
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var bell = document.getElementById("bell");
+    if (event.key === "Escape" && bell && bell.open) {
+      bell.open = false;
+      bell.querySelector("summary").focus();
+    }
+  });
+  // The bell (escala/notifications): the live updates' poll says how many notifications are
+  // unread (event "escala:live", detail.notifications); when that differs from the bell, the
+  // bell asks for itself again (its own poll would, within seconds).
+  window.addEventListener("escala:live", function (event) {
+    var n = event.detail && event.detail.notifications;
+    var count = document.getElementById("bell-count");
+    if (typeof n !== "number" || !count || String(n) === count.getAttribute("data-count")) {
+      return;
+    }
+    if (window.htmx) {
+      window.htmx.trigger(document.body, "escala:bell");
+    }
+  }, true);
 })();
