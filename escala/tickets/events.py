@@ -79,6 +79,8 @@ def record(
     )
     # History nothing reads before the commit: a mail batch writes its events together.
     rows.insert_later(event)
+    for seen in getattr(_local, "watchers", ()):
+        seen.append(event)
     if not relays_in_worker():
         ticket_event_recorded.send(sender=TicketEvent, event=event)
         transaction.on_commit(lambda: _committed(event), robust=True)
@@ -108,6 +110,24 @@ def record(
         mine.append(event)  # its id is known at the commit
         transaction.on_commit(lambda: _relay_mine(mine), robust=True)
     return event
+
+
+@contextlib.contextmanager
+def watching() -> Iterator[list[TicketEvent]]:
+    """The events recorded in the block, in a list (ids set once written): a caller that must
+    know what its own actions recorded (triggers) needs no query before and after."""
+    seen: list[TicketEvent] = []
+    outer = getattr(_local, "watchers", ())
+    _local.watchers = (*outer, seen)
+    try:
+        yield seen
+    finally:
+        _local.watchers = outer
+
+
+def in_relay() -> bool:
+    """True while `relay()` runs the listeners of a batch (in its transaction)."""
+    return bool(getattr(_local, "relaying", False))
 
 
 def relays_in_worker() -> bool:
@@ -188,8 +208,11 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None, wait: bool = 
             later = [e for e in events if queued_rows[e.pk]]
             try:
                 with transaction.atomic():  # one savepoint for the batch, if nothing breaks
-                    for event in later:
-                        ticket_event_recorded.send(sender=TicketEvent, event=event)
+                    # The receipts of a burst of new tickets are written together, as a mail
+                    # batch's are (no savepoint each: a database error retries event by event).
+                    with rows.buffered():
+                        for event in later:
+                            ticket_event_recorded.send(sender=TicketEvent, event=event)
                     _send_batch(events, guarded=False)
                     if connection.needs_rollback:  # an inner block failed: roll it all back
                         raise _BatchBroken
