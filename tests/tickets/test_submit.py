@@ -87,7 +87,8 @@ def test_a_portal_request_costs_at_most_twenty_queries_and_leaves_the_rest_to_th
     assert response.status_code == 302
     assert response.url == reverse("portal:ticket", args=[ticket.pk])
     # Nothing of the listeners ran in the request: the ticket waits for the relay.
-    assert ticket.assignee_id is None and ticket.status == Status.NEW
+    assert ticket.assignee_id is None
+    assert ticket.status == Status.NEW
     assert QueuedEvent.objects.filter(event__ticket=ticket).count() == 1
     assert not TicketClock.objects.filter(ticket=ticket).exists()
     assert not Outbox.objects.filter(kind=NotificationKind.RECEIVED).exists()
