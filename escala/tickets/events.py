@@ -15,7 +15,11 @@ When the committed-event listeners run is ESCALA_EVENT_RELAY's choice:
   runs the listeners for a batch of them in the worker, in the transaction that deletes the
   rows: nothing is lost if the web process dies after its commit, nothing runs twice, and an API
   or mail burst costs the request only its own inserts. Interactive pages wrap their action in
-  `relayed_now()` so the agent sees the consequences (clocks, routing) on the next render.
+  `relayed_now()` so the agent sees the consequences (clocks, routing) on the next render; a
+  page answered with a redirect (a new request, a reply) leaves them to the worker, woken at
+  once, and to its author's next request (`relay_on_next_request`, docs/decisions/0021).
+Events the relay's listeners record (routing's assignment, a trigger's change) are relayed in
+the same batch, so the list listeners build a ticket's clocks and facts once.
 """
 
 import contextlib
