@@ -36,6 +36,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from escala.core import clock, memo, rows
 
+from .choices import EventKind
 from .models import QueuedEvent, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -214,8 +215,13 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None, wait: bool = 
                 with transaction.atomic():  # one savepoint for the batch, if nothing breaks
                     # The receipts of a burst of new tickets are written together, as a mail
                     # batch's are (no savepoint each: a database error retries event by event).
+                    # Other mails may read what came before them (threading): written at once.
                     with rows.buffered():
                         for event in later:
+                            if event.kind == EventKind.CREATED:
+                                ticket_event_recorded.send(sender=TicketEvent, event=event)
+                    for event in later:
+                        if event.kind != EventKind.CREATED:
                             ticket_event_recorded.send(sender=TicketEvent, event=event)
                     _send_batch(events, guarded=False)
                     if connection.needs_rollback:  # an inner block failed: roll it all back
