@@ -249,3 +249,26 @@ def test_an_api_create_writes_only_its_own_rows(
     ticket = Ticket.objects.get()
     assert ticket.events.filter(kind=EventKind.ASSIGNED).exists()
     assert TicketClock.objects.filter(ticket=ticket).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_worker_is_woken_by_a_page_at_once_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("NOTIFY is PostgreSQL's; on SQLite the worker's tick relays")
+    import threading
+    import time
+
+    def page_commits() -> None:
+        time.sleep(0.3)
+        events.wake_worker()  # what RelayPageEvents does after a deferred action
+        connection.close()
+
+    waker = threading.Thread(target=page_commits)
+    started = time.monotonic()
+    events.wait_for_events(0)  # starts listening (returns at once)
+    waker.start()
+    events.wait_for_events(20)
+    waker.join()
+    assert time.monotonic() - started < 10  # woken, not timed out
