@@ -5,7 +5,7 @@ import logging
 from django.dispatch import receiver
 
 from escala.tickets.choices import EventKind
-from escala.tickets.events import ticket_event_committed
+from escala.tickets.events import ticket_event_committed, ticket_events_committed
 
 from . import routing, triggers
 
@@ -29,3 +29,10 @@ def fire_triggers(sender, event, **kwargs) -> None:  # noqa: ANN001
         triggers.fire(event)
     except Exception:
         log.exception("Triggers failed for event %s", event.pk)
+
+
+@receiver(ticket_events_committed, dispatch_uid="automation.save_last_agents")
+def save_last_agents(sender, events, **kwargs) -> None:  # noqa: ANN001
+    # Not caught here: a database error spoils the relay's batch savepoint, and the relay runs
+    # the batch again event by event, so round-robin never skips what the batch recorded.
+    routing.save_last_agents()

@@ -8,9 +8,11 @@ from django.db.models.functions import Coalesce
 
 from escala.core import memo
 from escala.people.models import Agent
+from escala.tickets import events
 from escala.tickets.actions import assign_ticket
 from escala.tickets.choices import OPEN_STATUSES
 from escala.tickets.models import Ticket
+from escala.tiers.models import Category
 
 from .choices import RoutingMode
 from .models import TeamRouting
@@ -76,6 +78,15 @@ def route_ticket(ticket_id: int, *, seen: Ticket | None = None) -> Agent | None:
     an assignee, closed) is left without reading it again."""
     if seen is not None and nothing_to_route(seen):
         return None
+    if seen is not None and memo.active():
+        # In a batch (the relay's, a mail batch's) the ticket was read at its start, in this
+        # transaction: its team and category pick the pool, the assignment locks and re-checks.
+        if seen.category_id is not None:
+            seen.category = memo.cached(
+                ("category", seen.category_id),
+                lambda: Category.objects.get(pk=seen.category_id),
+            )
+        return route(seen)
     return route(Ticket.objects.select_related("category").get(pk=ticket_id))
 
 
@@ -94,8 +105,19 @@ def route(ticket: Ticket) -> Agent | None:
         routing = _routing_of(ticket.team_id)
         if routing is None:
             routing = TeamRouting.objects.create(team_id=ticket.team_id, last_agent=agent)
+        elif events.in_relay() and memo.active():
+            # The relay's batch gives a team many tickets: its last agent is written once, when
+            # the batch's list listeners run (save_last_agents), in the same transaction.
+            routing.last_agent = agent
+            memo.cached(("routing_to_save",), dict)[routing.pk] = routing
         else:
             TeamRouting.objects.filter(pk=routing.pk).update(last_agent=agent)
             routing.last_agent = agent
         memo.remember(("team_routing", ticket.team_id), routing)
     return agent
+
+
+def save_last_agents() -> None:
+    """Write the last agent of each team the relay's batch routed to (see `route`)."""
+    for routing in memo.take(("routing_to_save",), {}).values():
+        TeamRouting.objects.filter(pk=routing.pk).update(last_agent=routing.last_agent)

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from escala.core import memo
+from escala.core import memo, rows
 from escala.core.errors import DomainError
 from escala.people.models import Agent
 from escala.sla.timeline import BREACH_CAUSE, contract_priority
+from escala.tickets import events
 from escala.tickets.actions import (
     assign_ticket,
     change_status,
@@ -151,6 +152,16 @@ def _active_triggers(kind: str) -> list[Trigger]:
     return list(Trigger.objects.filter(is_active=True, event=kind))
 
 
+def _latest_event_id(ticket_id: int) -> int:
+    latest = (
+        TicketEvent.objects.filter(ticket_id=ticket_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
 def fire(event: TicketEvent) -> list[str]:
     """Run the active triggers for `event`; return the names of those that fired."""
     if caused_by_trigger(event):
@@ -161,31 +172,37 @@ def fire(event: TicketEvent) -> list[str]:
     fired = []
     cause = BREACH_CAUSE if breach_caused(event) else ""
     token = _in_trigger.set(True)
+    # The events the actions record are known without a query, unless a mail batch holds them
+    # back (no ids yet): then they are those after the ticket's latest one now.
+    buffered = rows.is_buffered()
+    before = _latest_event_id(event.ticket_id) if buffered else 0
     try:
-        before = (
-            TicketEvent.objects.filter(ticket_id=event.ticket_id)
-            .order_by("-pk")
-            .values_list("pk", flat=True)
-            .first()
-            or 0
-        )
-        for trigger in triggers:
-            ticket = Ticket.objects.select_related("tier", "category").get(pk=event.ticket_id)
-            if not matches(ticket, trigger.conditions):
-                continue
-            fired.append(trigger.name)
-            for action in trigger.actions:
-                try:
-                    _run_action(ticket, action, trigger, cause=cause)
-                except (DomainError, Team.DoesNotExist, Agent.DoesNotExist) as exc:
-                    log.warning("Trigger %s: action %s refused: %s", trigger.name, action, exc)
-        _remember(
-            list(
-                TicketEvent.objects.filter(ticket_id=event.ticket_id, pk__gt=before).values_list(
-                    "pk", flat=True
+        with events.watching() as recorded:
+            ticket = None
+            for trigger in triggers:
+                # Read again only after another trigger's actions may have changed it.
+                ticket = ticket or Ticket.objects.select_related("tier", "category").get(
+                    pk=event.ticket_id
+                )
+                if not matches(ticket, trigger.conditions):
+                    continue
+                fired.append(trigger.name)
+                for action in trigger.actions:
+                    try:
+                        _run_action(ticket, action, trigger, cause=cause)
+                    except (DomainError, Team.DoesNotExist, Agent.DoesNotExist) as exc:
+                        log.warning("Trigger %s: action %s refused: %s", trigger.name, action, exc)
+                ticket = None
+        if buffered:
+            _remember(
+                list(
+                    TicketEvent.objects.filter(
+                        ticket_id=event.ticket_id, pk__gt=before
+                    ).values_list("pk", flat=True)
                 )
             )
-        )
+        else:
+            _remember([e.pk for e in recorded if e.pk is not None])
     finally:
         _in_trigger.reset(token)
     return fired

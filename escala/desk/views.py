@@ -33,7 +33,7 @@ from escala.people.actions import create_requester
 from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin
 from escala.sla.queries import clocks_for, explain_clock, queue_due
-from escala.tickets import actions
+from escala.tickets import actions, events
 from escala.tickets.choices import Channel, Status
 from escala.tickets.models import Ticket
 from escala.tickets.permissions import access_ticket
@@ -536,6 +536,8 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         kwargs["agents"] = queries.agents_for(ticket)
     form = spec.form(request.POST, request.FILES, **kwargs)
     if form.is_valid():
+        if action == "compose" and not wants_fragment(request):
+            events.relay_on_next_request()  # a redirect: the ticket page relays (0021)
         try:
             result = spec.run(request, ticket, form.cleaned_data, form)
         except DomainError as error:
@@ -607,6 +609,9 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "search" not in request.POST:
         form = f.NewTicketForm(request.POST, request.FILES)
         if form.is_valid():
+            # Answered with a redirect to the ticket, whose page relays what the worker has not
+            # (docs/decisions/0021): routing, clocks and the receipt leave the request.
+            events.relay_on_next_request()
             ticket = _file_for_caller(request, form)
             if ticket is not None:
                 messages.success(request, _("Ticket %(ref)s created.") % {"ref": ticket.reference})

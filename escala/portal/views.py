@@ -24,7 +24,7 @@ from escala.core.paging import keyset_page
 from escala.people.actions import set_preferred_language
 from escala.people.queries import agent_of, is_admin, requester_of
 from escala.surveys.queries import pending_survey_for, survey_url
-from escala.tickets import actions
+from escala.tickets import actions, events
 from escala.tickets.choices import OPEN_STATUSES, Channel, MessageKind, Status
 from escala.tickets.models import Attachment, Ticket
 from escala.tickets.permissions import access_ticket, tickets_visible_to
@@ -138,6 +138,9 @@ def new_request(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and _no_staff_fields(request, form):
         data = form.cleaned_data
+        # Routing, clocks and the receipt follow in the worker; the ticket page this redirects
+        # to relays whatever the worker has not done yet (docs/decisions/0021).
+        events.relay_on_next_request()
         try:
             ticket = actions.create_ticket(
                 requester=requester,
@@ -236,6 +239,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             if action == "reply":
+                events.relay_on_next_request()  # answered with a redirect to the ticket
                 actions.add_reply(
                     ticket=ticket.pk,
                     by=request.user,

@@ -19,12 +19,17 @@ When the committed-event listeners run is ESCALA_EVENT_RELAY's choice:
   runs the listeners for a batch of them in the worker, in the transaction that deletes the
   rows: nothing is lost if the web process dies after its commit, nothing runs twice, and an API
   or mail burst costs the request only its own inserts. Interactive pages wrap their action in
-  `relayed_now()` so the agent sees the consequences (clocks, routing) on the next render.
+  `relayed_now()` so the agent sees the consequences (clocks, routing) on the next render; a
+  page answered with a redirect (a new request, a reply) leaves them to the worker, woken at
+  once, and to its author's next request (`relay_on_next_request`, docs/decisions/0021).
+Events the relay's listeners record (routing's assignment, a trigger's change) are relayed in
+the same batch, so the list listeners build a ticket's clocks and facts once.
 """
 
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +40,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from escala.core import clock, memo, rows
 
+from .choices import EventKind
 from .models import QueuedEvent, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,11 @@ ticket_events_committed = Signal()  # sender=TicketEvent, events=list[TicketEven
 tickets_touched = Signal()
 
 _local = threading.local()
+# Events a relayed batch's own listeners may add to it; beyond, they wait in the queue (a trigger
+# that keeps firing itself cannot grow one transaction without end).
+MAX_FOLLOW_UPS = 2000
+# PostgreSQL channel a worker listens on, so a page's events are relayed at once, not next tick.
+WAKE_CHANNEL = "escala_relay"
 
 
 def _name(user: Any) -> str:
@@ -80,18 +91,34 @@ def record(
     # History nothing reads before the commit: a mail batch writes its events together.
     rows.insert_later(event)
     _touch(ticket)
+    for seen in getattr(_local, "watchers", ()):
+        seen.append(event)
     if not relays_in_worker():
         ticket_event_recorded.send(sender=TicketEvent, event=event)
         transaction.on_commit(lambda: _committed(event), robust=True)
         return event
     mine = getattr(_local, "now", None)
-    # Outside a page, a mail batch or the relay itself (an API request), even the listeners of
-    # the event's own transaction wait for the relay: the request writes its rows and answers.
-    later = mine is None and not getattr(_local, "relaying", False)
+    relaying = getattr(_local, "relaying", False)
+    deferred = mine is not None and getattr(_local, "deferred", None) is not None
+    extra = getattr(_local, "extra", None)
+    if relaying and extra is not None and len(extra) < MAX_FOLLOW_UPS:
+        # A listener of the relay's batch (routing, a trigger): the batch relays this event too,
+        # in its transaction, so the clocks and facts of its ticket are built once, not twice.
+        ticket_event_recorded.send(sender=TicketEvent, event=event)
+        extra.append(event)
+        return event
+    # Outside a page, a mail batch or the relay itself (an API request, a page that lets the
+    # next request relay), even the listeners of the event's own transaction wait for the
+    # relay: the request writes its rows and answers.
+    later = (mine is None or deferred) and not relaying
     if not later:
         ticket_event_recorded.send(sender=TicketEvent, event=event)
     rows.insert_later(QueuedEvent(event=event, recorded_later=later))  # read after commit only
-    if mine is not None:
+    if deferred:
+        # Its id is known once written; one of a rolled-back transaction is never queued, so
+        # the next request's relay finds nothing for it.
+        _local.deferred.append(event)
+    elif mine is not None:
         mine.append(event)  # its id is known at the commit
         transaction.on_commit(lambda: _relay_mine(mine), robust=True)
     return event
@@ -120,6 +147,24 @@ def _send_touched() -> None:
     if touched:
         _local.touched = {}
         tickets_touched.send_robust(sender=Ticket, routes=touched)
+
+
+@contextlib.contextmanager
+def watching() -> Iterator[list[TicketEvent]]:
+    """The events recorded in the block, in a list (ids set once written): a caller that must
+    know what its own actions recorded (triggers) needs no query before and after."""
+    seen: list[TicketEvent] = []
+    outer = getattr(_local, "watchers", ())
+    _local.watchers = (*outer, seen)
+    try:
+        yield seen
+    finally:
+        _local.watchers = outer
+
+
+def in_relay() -> bool:
+    """True while `relay()` runs the listeners of a batch (in its transaction)."""
+    return bool(getattr(_local, "relaying", False))
 
 
 def relays_in_worker() -> bool:
@@ -164,15 +209,18 @@ class _BatchBroken(Exception):
     pass
 
 
-def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
+def relay(*, limit: int = 200, event_ids: list[int] | None = None, wait: bool = False) -> int:
     """Run the committed-event listeners for up to `limit` queued events (oldest first, or those
     of `event_ids`); return how many. The rows are locked with SKIP LOCKED, so workers sharing
-    a PostgreSQL database each take their own; they are deleted in the same transaction as the
-    listeners' writes, so a crash leaves them queued for the next run."""
+    a PostgreSQL database each take their own (`wait`: wait for a worker holding some instead,
+    so the caller sees their consequences); they are deleted in the same transaction as the
+    listeners' writes, so a crash leaves them queued for the next run. Events the listeners
+    record (routing's assignment, a trigger's change) are relayed in the same batch."""
     queued = QueuedEvent.objects.order_by("event_id")
     if event_ids is not None:
         queued = queued.filter(event_id__in=event_ids)
     outer, _local.relaying = getattr(_local, "relaying", False), True
+    outer_extra = getattr(_local, "extra", None)
     try:
         # The batch's listeners read each small row once (memo), as a mail batch's do.
         with (
@@ -180,7 +228,7 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
             exclusive_transaction(),
         ):  # SQLite has no row locks: one relay (one writer) at once
             queued_rows = dict(
-                queued.select_for_update(skip_locked=True).values_list(
+                queued.select_for_update(skip_locked=not wait).values_list(
                     "event_id", "recorded_later"
                 )[:limit]
             )
@@ -197,23 +245,63 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None) -> int:
             later = [e for e in events if queued_rows[e.pk]]
             try:
                 with transaction.atomic():  # one savepoint for the batch, if nothing breaks
+                    # The receipts of a burst of new tickets are written together, as a mail
+                    # batch's are (no savepoint each: a database error retries event by event).
+                    # Other mails may read what came before them (threading): written at once.
+                    with rows.buffered():
+                        for event in later:
+                            if event.kind == EventKind.CREATED:
+                                ticket_event_recorded.send(sender=TicketEvent, event=event)
                     for event in later:
-                        ticket_event_recorded.send(sender=TicketEvent, event=event)
-                    _send(events)
+                        if event.kind != EventKind.CREATED:
+                            ticket_event_recorded.send(sender=TicketEvent, event=event)
+                    _send_batch(events, guarded=False)
                     if connection.needs_rollback:  # an inner block failed: roll it all back
                         raise _BatchBroken
             except (DatabaseError, _BatchBroken):
                 # A listener left a database error (its own exception was caught and logged):
                 # again event by event, each in its own savepoint, so one spoils no other.
                 log.warning("Relaying events %s again one by one", list(queued_rows))
+                _local.extra = None
                 for event in later:
                     _guarded(ticket_event_recorded, event=event)
-                for event in events:
-                    _guarded(ticket_event_committed, event=event)
-                _guarded(ticket_events_committed, events=events)
+                _send_batch(events, guarded=True)
         return len(queued_rows)
     finally:
         _local.relaying = outer
+        _local.extra = outer_extra
+
+
+def _send_batch(events: list[TicketEvent], *, guarded: bool) -> None:
+    """The per-event listeners of the batch, then of the events they recorded (and so on), then
+    the list listeners once for all of them: a routed ticket's clocks and facts are built once."""
+    everything = list(events)
+    generation = events
+    while generation:
+        _local.extra = []
+        for event in generation:
+            if guarded:
+                _guarded(ticket_event_committed, event=event)
+            else:
+                ticket_event_committed.send_robust(sender=TicketEvent, event=event)
+        generation, _local.extra = _kept(_local.extra), None
+        everything += generation
+    # Events the list listeners record wait in the queue (nothing would relay them here).
+    if guarded:
+        _guarded(ticket_events_committed, events=everything)
+    elif everything:
+        ticket_events_committed.send_robust(sender=TicketEvent, events=everything)
+
+
+def _kept(recorded: list[TicketEvent]) -> list[TicketEvent]:
+    # A listener's savepoint that rolled back took its events with it: only those still there.
+    recorded = [e for e in recorded if e.pk is not None]
+    if not recorded:
+        return []
+    there = set(
+        TicketEvent.objects.filter(pk__in=[e.pk for e in recorded]).values_list("pk", flat=True)
+    )
+    return [e for e in recorded if e.pk in there]
 
 
 def relay_all(*, batch: int = 200) -> int:
@@ -228,15 +316,75 @@ def relay_all(*, batch: int = 200) -> int:
 def relayed_now() -> Iterator[None]:
     """Inside the block, each transaction's events are relayed in this process as soon as it
     commits (still through the queue, so a crash leaves them to the worker): a page's next
-    render, or the htmx fragment it returns after the action, shows the consequences."""
+    render, or the htmx fragment it returns after the action, shows the consequences. A view
+    that answers with a redirect calls `relay_on_next_request()` instead."""
     if getattr(_local, "now", None) is not None:
         yield
         return
     _local.now = []
+    _local.deferred = None
     try:
         yield
     finally:
         _local.now = None
+        _local.deferred = None
+
+
+def relay_on_next_request() -> None:
+    """Within `relayed_now()`: leave this request's events to the worker (woken at once) and to
+    the author's next request, which relays whatever the worker has not (`take_deferred`, see
+    tickets.middleware). For a view that answers with a redirect: its own answer shows nothing
+    of the consequences, the page it redirects to does."""
+    if getattr(_local, "now", None) is not None and getattr(_local, "deferred", None) is None:
+        _local.deferred = []
+
+
+def take_deferred() -> list[int]:
+    """The ids of the events this request committed and left for later (see above)."""
+    recorded = getattr(_local, "deferred", None) or []
+    _local.deferred = None
+    return [event.pk for event in recorded if event.pk is not None]
+
+
+def relay_for_author(event_ids: list[int]) -> None:
+    """Relay these events now, unless done: the author's page shows their consequences. A worker
+    relaying them right now is waited for (its commit is what the page must see)."""
+    try:
+        relay(event_ids=event_ids, limit=len(event_ids), wait=True)
+    except DatabaseError:
+        log.exception("Events %s could not be relayed now; the worker will", event_ids)
+
+
+def wake_worker() -> None:
+    """Tell a waiting worker (PostgreSQL LISTEN) that events are queued: it relays them at once
+    instead of at its next tick. Without PostgreSQL the worker's tick (a second) does."""
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [WAKE_CHANNEL])
+    except DatabaseError:
+        log.warning("Could not wake the worker; it relays at its next tick", exc_info=True)
+
+
+def wait_for_events(seconds: float) -> None:
+    """Sleep up to `seconds`, or less when a page wakes the worker (PostgreSQL). Call outside a
+    transaction (the worker between ticks)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        time.sleep(seconds)
+        return
+    try:
+        connection.ensure_connection()
+        raw = connection.connection
+        if getattr(raw, "_escala_listening", False) is not True:
+            with connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {WAKE_CHANNEL}")
+            raw._escala_listening = True
+        for _notice in raw.notifies(timeout=seconds, stop_after=1):
+            break
+    except (DatabaseError, AttributeError):  # an old driver or a dropped connection: just sleep
+        log.debug("Waiting for a wake-up failed; sleeping", exc_info=True)
+        time.sleep(seconds)
 
 
 def _relay_mine(mine: list[TicketEvent]) -> None:

@@ -10,7 +10,6 @@ traceback, in the admin (Tasks › DB task results, filter by status).
 """
 
 import logging
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -121,7 +120,9 @@ class EscalaWorker(Worker):
                 if self.batch and not busy:
                     return  # --batch: until nothing is left (tasks' events, events' tasks)
                 if self.running and not busy:
-                    time.sleep(self.interval)
+                    from escala.tickets import events
+
+                    events.wait_for_events(self.interval)  # a page's events wake it at once
         finally:
             if not self.batch:
                 try:
