@@ -50,9 +50,8 @@ from .parse import (
     ParsedAttachment,
     ParsedMail,
     automatic_kind,
-    dedup_key,
-    header_message_id,
     link_inline_images,
+    message_id_and_dedup_key,
     parse_mail,
     reply_text,
     wants_no_auto_reply,
@@ -74,8 +73,7 @@ def store(
 ) -> tuple[InboundMail, bool]:
     """Keep the raw bytes. Returns (mail, created); a second delivery of the same mail is not
     stored twice. Raises only when the database itself fails (the caller retries later)."""
-    message_id = header_message_id(raw)
-    key = dedup_key(raw, message_id)
+    message_id, key = message_id_and_dedup_key(raw)
     existing = InboundMail.objects.filter(dedup_key=key).first()
     if existing is not None:
         _count_duplicates({key: 1})
@@ -160,8 +158,11 @@ def _store_many(
     envelope_to: list[str] | tuple[str, ...] = (),
 ) -> tuple[list[int], set[int]]:
     """The ids of `raws` in order, and those of the mails this call stored."""
-    message_ids = [header_message_id(raw) for raw in raws]
-    keys = [dedup_key(raw, mid) for raw, mid in zip(raws, message_ids, strict=True)]
+    message_ids, keys = [], []
+    for raw in raws:
+        mid, key = message_id_and_dedup_key(raw)
+        message_ids.append(mid)
+        keys.append(key)
     now = clock.now()
     with transaction.atomic():
         known = dict(InboundMail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
