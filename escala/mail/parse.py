@@ -121,6 +121,8 @@ _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
 def decode_header_value(value: object) -> str:
     """RFC 2047 encoded words (and the broken forms seen in the wild) to a clean one-line str."""
     text = _raw_header_text(value)
+    if "=?" not in text and not any(c in text for c in "\r\n\t") and "  " not in text:
+        return text.strip()  # most headers: nothing to decode, unfold or collapse
     if "=?" in text:
         try:
             # Some senders put encoded words inside quotes or glue them to text; help the decoder.
