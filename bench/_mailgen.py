@@ -1,5 +1,10 @@
 """Synthetic but varied mail for the mail benchmarks: new requests from many senders, replies
-quoting the ticket reference, HTML and attachments now and then, and some auto-replies."""
+quoting the ticket reference, HTML and attachments now and then, and some auto-replies.
+
+As in a help desk in use, a reply comes from the requester of the ticket it names (the n-th new
+request of the corpus opens ticket n in an empty database), so it is filed on that ticket; and
+the senders are many (`senders`), so most new requests are the first of their sender within the
+acknowledgement window and get an acknowledgement, the normal path."""
 
 import random
 from datetime import UTC, datetime
@@ -35,25 +40,30 @@ WORDS = [
 
 
 def write_corpus(
-    folder: Path, count: int, *, seed: int = 7, senders: int = 600, sign=None
+    folder: Path, count: int, *, seed: int = 7, senders: int = 50_000, sign=None
 ) -> list[Path]:
     """`sign(raw, domain) -> raw`: sign each mail (the DKIM benchmark), else written as is."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
+    requesters: list[str] = []  # the sender of each new request: ticket n's is [n - 1]
     for i in range(count):
         msg = EmailMessage()
         sender = f"user{rng.randrange(senders)}@cliente{rng.randrange(20)}.example"
-        msg["From"] = f"Usuario {i} <{sender}>"
-        msg["To"] = "soporte@escala.example"
         subject = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 7))).capitalize()
         kind = rng.random()
         if kind < 0.05:
             msg["Auto-Submitted"] = "auto-replied"
             subject = "Respuesta automática: " + subject
-        elif kind < 0.35 and i > 50:
-            # A reply quoting a ticket that exists (created by an earlier mail of the run).
-            subject = f"Re: [ESC-{rng.randint(1, max(1, i // 3)):06d}] {subject}"
+        elif kind < 0.35 and len(requesters) > 50:
+            # A reply of a requester to their ticket (opened by an earlier mail of the run).
+            number = rng.randint(1, len(requesters))
+            sender = requesters[number - 1]
+            subject = f"Re: [ESC-{number:06d}] {subject}"
+        else:
+            requesters.append(sender)
+        msg["From"] = f"Usuario {i} <{sender}>"
+        msg["To"] = "soporte@escala.example"
         msg["Subject"] = subject
         msg["Date"] = format_datetime(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
         msg["Message-ID"] = f"<bench-{seed}-{i}@cliente.example>"

@@ -77,7 +77,9 @@ def read_mailboxes(raw: str, decode_name) -> list[Mailbox]:  # noqa: ANN001  (de
     text = _unfold(raw or "")
     if not text:
         return []
-    found = _structured(text)
+    found = _simple(text)
+    if found is None:
+        found = _structured(text)
     if found is None:
         found = _by_angle_brackets(text)
     out: list[Mailbox] = []
@@ -91,6 +93,25 @@ def read_mailboxes(raw: str, decode_name) -> list[Mailbox]:  # noqa: ANN001  (de
         seen.add(address)
         out.append(Mailbox(clean_header_text(decode_name(name), 200).strip("\"' "), address))
     return out
+
+
+# The forms nearly every mail uses, which the RFC 5322 parser below reads the same way without
+# any defect: a bare ASCII address, or one `<address>` after a name of plain ASCII words (no
+# quotes, encoded words, comments, commas or `@`). Read directly: the parser is the costliest
+# step of reading a mail. Anything else goes to the parser.
+_PLAIN_ADDR = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_SIMPLE = re.compile(rf"(?:(?P<name>[A-Za-z0-9]+(?: [A-Za-z0-9]+)*) )?<(?P<angle>{_PLAIN_ADDR})>")
+_BARE = re.compile(_PLAIN_ADDR)
+
+
+def _simple(text: str) -> list[tuple[str, str]] | None:
+    """(name, address) of a header in one of the plain forms above; None for any other."""
+    if _BARE.fullmatch(text):
+        return [("", text)]
+    found = _SIMPLE.fullmatch(text)
+    if found is None:
+        return None
+    return [(found.group("name") or "", found.group("angle"))]
 
 
 def _structured(text: str) -> list[tuple[str, str]] | None:

@@ -121,6 +121,8 @@ _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
 def decode_header_value(value: object) -> str:
     """RFC 2047 encoded words (and the broken forms seen in the wild) to a clean one-line str."""
     text = _raw_header_text(value)
+    if "=?" not in text and not any(c in text for c in "\r\n\t") and "  " not in text:
+        return text.strip()  # most headers: nothing to decode, unfold or collapse
     if "=?" in text:
         try:
             # Some senders put encoded words inside quotes or glue them to text; help the decoder.
@@ -153,23 +155,51 @@ def message_ids(value: object) -> list[str]:
 
 def header_message_id(raw: bytes) -> str:
     """The Message-ID of a raw mail, read from its headers only (cheap; never raises)."""
+    return _message_id_of(_header_block(raw))
+
+
+def _message_id_of(headers: EmailMessage | None) -> str:
+    if headers is None:
+        return ""
     try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:262144])
         ids = message_ids(headers.get("Message-ID", ""))
     except Exception:  # noqa: BLE001
         return ""
     return ids[0] if ids else ""
 
 
+def _header_end(raw: bytes) -> int:
+    found = _HEADER_END.search(raw, 0, 262144)
+    return found.end() if found else len(raw)
+
+
+def _header_block(raw: bytes, end: int | None = None) -> EmailMessage | None:
+    """The mail's headers (compat32), parsed from the header block alone (at most 256 KiB):
+    the body is never decoded to find them. None when they cannot be read."""
+    end = _header_end(raw) if end is None else end
+    try:
+        return BytesHeaderParser(policy=compat32).parsebytes(raw[: min(end, 262144)])
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def dedup_key(raw: bytes, message_id: str | None = None) -> str:
     """What makes two deliveries the same mail: the Message-ID (`header_message_id`, when the
     caller has it already) and the same content (`content_digest`). A different mail that reuses
     a Message-ID is a mail of its own, never dropped as a duplicate."""
-    mid = header_message_id(raw) if message_id is None else message_id
-    digest = content_digest(raw).encode("ascii")
+    return message_id_and_dedup_key(raw, message_id)[1]
+
+
+def message_id_and_dedup_key(raw: bytes, message_id: str | None = None) -> tuple[str, str]:
+    """(`header_message_id`, `dedup_key`) of a raw mail, its headers parsed once for both."""
+    end = _header_end(raw)
+    headers = _header_block(raw, end)
+    mid = _message_id_of(headers) if message_id is None else message_id
+    digest = content_digest(raw, headers=headers, end=end).encode("ascii")
     if mid:
-        return hashlib.sha256(b"mid:" + mid.encode("utf-8", "replace") + b"\n" + digest).hexdigest()
-    return hashlib.sha256(b"raw:" + digest).hexdigest()
+        key = hashlib.sha256(b"mid:" + mid.encode("utf-8", "replace") + b"\n" + digest)
+        return mid, key.hexdigest()
+    return mid, hashlib.sha256(b"raw:" + digest).hexdigest()
 
 
 _DIGEST_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references")
@@ -177,15 +207,20 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _DIGEST_CHUNK = 1 << 20
 
 
-def content_digest(raw: bytes) -> str:
+def content_digest(
+    raw: bytes, *, headers: EmailMessage | None = None, end: int | None = None
+) -> str:
     """SHA-256 of what stays the same when one mail is delivered twice: the headers its author's
     client wrote (not the trace headers each server adds on the way: Received, Delivered-To...)
-    and the body, whatever the line endings. Reads the body in slices: no copy of the mail."""
-    found = _HEADER_END.search(raw, 0, 262144)
-    end = found.end() if found else len(raw)
+    and the body, whatever the line endings. Reads the body in slices: no copy of the mail.
+    `headers`, `end`: the header block already parsed by the caller (`_header_block`)."""
+    if end is None:
+        end = _header_end(raw)
+        headers = _header_block(raw, end)
     digest = hashlib.sha256()
     try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(raw[: min(end, 262144)])
+        if headers is None:
+            raise ValueError("unreadable headers")
         for name in _DIGEST_HEADERS:
             for value in headers.get_all(name) or []:
                 digest.update(f"{name}:{' '.join(str(value).split())}\n".encode("utf-8", "replace"))

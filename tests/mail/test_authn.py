@@ -272,3 +272,34 @@ def _original_str2int(s):
     for c in bytearray(s):
         r = (r << 8) | c
     return r
+
+
+@pytest.mark.parametrize("hash_name", ["sha256", "sha1"])
+def test_the_openssl_rsa_check_gives_dkimpys_answer_for_good_and_bad_signatures(hash_name):
+    """authn checks DKIM's RSA signature with OpenSSL (cryptography) instead of dkimpy's pow;
+    every answer must be the same, and what it does not handle goes to dkimpy's own code."""
+    import base64
+    import hashlib
+
+    import dkim.crypto
+    from dkim import HashThrough
+
+    private_pem, public_b64 = keypair()
+    private = dkim.crypto.parse_pem_private_key(private_pem)
+    public = dkim.crypto.parse_public_key(base64.b64decode(public_b64))
+
+    def digest(text: bytes):
+        return HashThrough(hashlib.new(hash_name, text))
+
+    signature = bytes(dkim.crypto.RSASSA_PKCS1_v1_5_sign(digest(b"signed"), private))
+    flipped = bytes([signature[0] ^ 1]) + signature[1:]
+    cases = [
+        (b"signed", signature, True),
+        (b"changed", signature, False),
+        (b"signed", flipped, False),
+        (b"signed", signature[1:], False),  # one byte short: dkimpy's own code decides
+        (b"signed", b"\x00" + signature, True),  # the same number to dkimpy, which decides
+    ]
+    for text, sig, expected in cases:
+        assert authn._rsa_verify(digest(text), sig, public) is expected
+        assert authn._dkim_rsa_verify(digest(text), sig, public) is expected

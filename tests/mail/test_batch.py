@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from escala.knowledge.search import search_tickets
-from escala.mail import ingest
+from escala.mail import filing, ingest
 from escala.mail.choices import InboundStatus, Outcome
 from escala.mail.models import Outbox, ThreadId
 from escala.tickets.choices import EventKind
@@ -79,14 +79,14 @@ def test_a_reply_in_the_same_batch_threads_to_the_ticket_the_first_mail_opened(c
 def test_a_failed_mail_holds_nothing_for_the_batch_to_write(customer, monkeypatch, settings):
     """The failed mail's savepoint rolls back, and its held receipt and stay go with it."""
     settings.ESCALA_MAIL_ACK_WINDOW = 0  # one sender, a receipt for each of its tickets
-    real = ingest._after
+    real = filing.after
 
     def failing_after(mail, parsed, ticket, message):
         if parsed.subject == "Falla":
             raise RuntimeError("bug after the ticket was filed")
         return real(mail, parsed, ticket, message)
 
-    monkeypatch.setattr(ingest, "_after", failing_after)
+    monkeypatch.setattr(filing, "after", failing_after)
     raws = [compose(sender=customer.email, subject=s) for s in ("Bien", "Falla", "También")]
     mails = ingest.process_batch(ingest.store_many(raws))
 

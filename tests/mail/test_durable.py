@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from escala.mail import ingest
+from escala.mail import ingest, new_ticket, route
 from escala.mail.choices import InboundStatus, Outcome
 from escala.mail.models import InboundMail
 from escala.tickets.models import Ticket
@@ -47,7 +47,7 @@ def test_a_mail_that_breaks_processing_is_quarantined_and_the_next_one_still_goe
     def explode(*args, **kwargs):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr(ingest, "parse_mail", explode)
+    monkeypatch.setattr(route, "parse_mail", explode)
     bad = ingest.ingest(compose(sender=customer.email, subject="malo"))
     monkeypatch.undo()
     good = ingest.ingest(compose(sender=customer.email, subject="bueno"))
@@ -60,7 +60,7 @@ def test_a_mail_that_breaks_processing_is_quarantined_and_the_next_one_still_goe
 
 
 def test_a_quarantined_mail_can_be_processed_again_once_fixed(monkeypatch, customer):
-    monkeypatch.setattr(ingest, "parse_mail", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(route, "parse_mail", lambda *a, **k: 1 / 0)
     mail = ingest.ingest(compose(sender=customer.email))
     monkeypatch.undo()
 
@@ -142,14 +142,14 @@ def test_a_batch_quarantines_its_bad_mail_alone_and_files_the_others_once(
 ):
     raws = [compose(sender=customer.email, subject=f"Asunto {i}") for i in range(4)]
     raws.append(raws[0])  # delivered twice
-    real_create = ingest.actions.create_ticket
+    real_create = new_ticket.actions.create_ticket
 
     def create(**kwargs):
         if kwargs["subject"] == "Asunto 2":
             raise RuntimeError("bug on one mail")
         return real_create(**kwargs)
 
-    monkeypatch.setattr(ingest.actions, "create_ticket", create)
+    monkeypatch.setattr(new_ticket.actions, "create_ticket", create)
     ids = ingest.store_many(raws)
     assert ids[0] == ids[4]
     assert len(set(ids)) == 4

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 from django.core.management import call_command
 
-from escala.mail import ingest
+from escala.mail import ingest, route
 from escala.mail.choices import AlertKind, InboundStatus, Outcome
 from escala.mail.models import InboundMail, MailAlert, Outbox
 from escala.mail.smtp_server import make_controller
@@ -257,7 +257,7 @@ def test_nul_anywhere_in_a_mail_never_quarantines_it():
 
 def test_retry_files_an_old_mail_quarantined_for_a_nul(monkeypatch):
     # As before the fix: processing failed on the NUL, and the mail was quarantined.
-    monkeypatch.setattr(ingest, "scrub_nul", lambda parsed: 1 / 0)
+    monkeypatch.setattr(route, "scrub_nul", lambda parsed: 1 / 0)
     mail = ingest.ingest(NUL_MAIL)
     assert mail.status == InboundStatus.QUARANTINED
     monkeypatch.undo()

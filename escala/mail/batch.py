@@ -1,0 +1,170 @@
+"""Many stored mails processed in one transaction (`process_batch`), each in its own
+savepoint; the batch's sender, thread, rate and limit look-ups are read once for all of them,
+the listeners of its ticket events run once after the commit. Also the bookkeeping that one
+mail's processing (`ingest.process`) shares: the transaction's tuning, a result on the mail."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from django.conf import settings
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
+
+from escala.automation import routing
+from escala.core import clock, memo, rows
+from escala.core.errors import DomainError
+from escala.knowledge import search
+from escala.tickets import events
+
+from . import (
+    alerts,
+    bounces,
+    limits,
+    new_ticket,
+    outbound,
+    route,
+    thread_match,
+)
+from .choices import AlertKind, InboundStatus, Outcome
+from .models import InboundMail
+from .parse import (
+    ParsedMail,
+)
+
+log = logging.getLogger(__name__)
+
+
+def tune_transaction() -> None:
+    """On PostgreSQL, processing commits without waiting for the disk: the raw mail was already
+    stored with a full commit, so if the server crashed and lost this transaction the mail would
+    simply be `received` again and `escala mail retry` would process it, once. The tickets the
+    transaction files are indexed for search together, at its commit."""
+    if connection.vendor != "postgresql":
+        return
+    search.index_at_commit()
+    if settings.ESCALA_MAIL_ASYNC_COMMIT:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def apply_result(mail: InboundMail, result: route.Result) -> None:
+    if result.status != InboundStatus.PROCESSED:
+        mail.acknowledged_at = None  # its savepoint, and the receipt with it, rolled back
+    if result.outcome == Outcome.RATE_LIMITED:
+        alerts.raise_alert(
+            kind=AlertKind.SENDER_RATE, key=mail.sender, detail=mail.subject, mail_id=mail.pk
+        )
+    mail.status = result.status
+    mail.outcome = result.outcome
+    mail.reason = result.reason
+    mail.ticket = result.ticket
+    mail.filed_message = result.message
+    mail.processed_at = clock.now()
+
+
+BATCH_FIELDS = [
+    "status",
+    "outcome",
+    "reason",
+    "ticket",
+    "filed_message",
+    "processed_at",
+    "attempts",
+    "sender",
+    "subject",
+    "body_text",
+    "body_html",
+    "no_auto_reply",
+    "auth",
+    "auth_result",
+    "sender_domain",
+    "acknowledged_at",
+    "notes",
+]
+
+
+def process_batch(
+    ids: list[int], parsed: dict[int, ParsedMail | Exception | None] | None = None
+) -> list[InboundMail]:
+    """Process many stored mails in one transaction, each in its own savepoint: a mail that is
+    refused or hits a bug is quarantined alone and the others go on. The batch commits at once
+    (a crash before that leaves every mail of it `received`, processed again later, once), and
+    the listeners of its ticket events run once for the whole batch, after the commit.
+    `parsed`: what `route.parse_stored` made of the mails' raw bytes already (the pipe parses
+    what it has just stored); those mails' raw bytes are then not read back.
+
+    Raises only when the database fails; the caller then falls back to `process` mail by mail."""
+    # The memo outlives the transaction: the listeners run after the commit share it too. With
+    # the worker's relay, this process relays the batch's events itself, as one batch, at once.
+    with (
+        memo.batch(),
+        events.batched(),
+        events.relayed_now(),
+        outbound.batched(),
+        transaction.atomic(),
+        rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end
+    ):
+        tune_transaction()
+        locked = InboundMail.objects.select_for_update()
+        if parsed is not None:
+            locked = locked.defer("raw_column")  # read only if a mail of the batch was not parsed
+        mails = list(locked.filter(pk__in=ids, status=InboundStatus.RECEIVED).order_by("pk"))
+        given = parsed or {}
+        parsed = {
+            mail.pk: given[mail.pk] if mail.pk in given else route.parse_stored(mail.raw, mail.size)
+            for mail in mails
+        }
+        readable = [p for p in parsed.values() if isinstance(p, ParsedMail)]
+        senders = [p.from_addr for p in readable]
+        thread_match.prefetch_senders(senders)
+        thread_match.prefetch_threads(readable)
+        route.prefetch_rates(senders)
+        new_ticket.prefetch_organizations(senders)
+        limits.prefetch(senders)
+        for mail in mails:
+            mail.attempts += 1
+            saved = memo.snapshot()
+            try:
+                with transaction.atomic():
+                    result = route.route(mail, parsed=parsed.pop(mail.pk))
+            except route.Hold as hold:
+                result = route.Result(hold.status, hold.outcome, hold.reason)
+            except DomainError as exc:
+                result = route.Result(InboundStatus.QUARANTINED, Outcome.REFUSED, exc.message)
+            except (OperationalError, InterfaceError):
+                raise  # the connection itself: the caller tries mail by mail
+            except Exception:
+                log.exception("mail %s could not be processed", mail.pk)
+                reason = traceback.format_exc(limit=6)[-4000:]
+                result = route.Result(InboundStatus.QUARANTINED, Outcome.ERROR, reason)
+            if result.status != InboundStatus.PROCESSED:
+                memo.restore(saved)  # its savepoint was rolled back
+            apply_result(mail, result)
+            route.count_rate(mail.sender)
+        _route_new_tickets(mails)
+        rows.update_rows(mails, BATCH_FIELDS)
+        bounces.clear([m.sender for m in mails if m.status == InboundStatus.PROCESSED])
+    return mails
+
+
+def _route_new_tickets(mails: list[InboundMail]) -> None:
+    """Give the batch's new tickets to their agents before it commits, not in the relay right
+    after: each ticket's search row is then written once, at the commit, with its assignee,
+    instead of rewritten under its word indexes a moment later. The relay finds them assigned.
+    Routing is a convenience: a failure leaves the ticket in its team's queue."""
+    for mail in mails:
+        if mail.outcome != Outcome.NEW_TICKET or mail.ticket is None:
+            continue
+        if routing.nothing_to_route(mail.ticket):
+            continue  # no team (nor a savepoint for it)
+        try:
+            with transaction.atomic():
+                routing.route(mail.ticket)  # created in this transaction: current
+        except Exception:
+            log.exception("Could not route ticket %s", mail.ticket.pk)
