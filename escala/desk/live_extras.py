@@ -1,12 +1,16 @@
 """What other features add to every live poll answer (desk.live_views).
 
-`unread_count(user)`: the person's unread notifications, sent as `notifications` in each answer
-(the bell's count), or None while there is no notification center. It runs on every poll, so it
-must cost no query when nothing changed (read a counter kept in the cache).
+`unread_count(user)`: the person's unread notifications (escala.notifications), sent as
+`notifications` in each answer, so the bell follows the page's own poll. It runs on every poll,
+so it costs no query when nothing changed (a counter kept in the cache: notifications/state.py).
 """
 
 from typing import Any
 
+from escala.notifications.queries import unread_count as notifications_unread
+
 
 def unread_count(user: Any) -> int | None:
-    return None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return notifications_unread(user)

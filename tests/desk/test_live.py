@@ -49,7 +49,8 @@ def poll(client, ticket, **params):
 def settle(client, ticket, **params) -> dict:
     """Poll until the page is up to date; the stamps the page would send next."""
     data = poll(client, ticket, **params).json()
-    return {"s": data["stamp"], "p": data["presence"]["stamp"], "n": ""}
+    n = data["notifications"]
+    return {"s": data["stamp"], "p": data["presence"]["stamp"], "n": "" if n is None else str(n)}
 
 
 def test_a_poll_that_finds_nothing_new_answers_204_without_touching_the_tickets(
@@ -309,8 +310,8 @@ def test_every_answer_carries_the_notification_count_and_a_new_count_is_news(
 ):
     client = client_for(l1_agent.user)
     data = poll(client, ticket).json()
-    assert data["notifications"] is None
-    stamps = {"s": data["stamp"], "p": data["presence"]["stamp"], "n": ""}
+    assert data["notifications"] == 0
+    stamps = {"s": data["stamp"], "p": data["presence"]["stamp"], "n": "0"}
     assert poll(client, ticket, **stamps).status_code == 204
 
     monkeypatch.setattr(live_extras, "unread_count", lambda user: 3)
@@ -319,10 +320,23 @@ def test_every_answer_carries_the_notification_count_and_a_new_count_is_news(
     assert poll(client, ticket, **(stamps | {"n": "3"})).status_code == 204
 
 
+def test_the_poll_carries_the_bells_real_count(ticket, l1_agent, supervisor, commit):
+    from escala.tickets.actions import assign_ticket
+
+    client = client_for(l1_agent.user)
+    data = poll(client, ticket).json()
+    assert data["notifications"] == 0
+    with commit():
+        assign_ticket(ticket=ticket, by=supervisor.user, assignee=l1_agent)
+    assert poll(client, ticket, s=data["stamp"]).json()["notifications"] == 1
+
+
 # --- The queue page --------------------------------------------------------------------------
 
 
 def queue_poll(client, **params):
+    """The queue's poll; like the page, it sends back the bell's count it was last given."""
+    params.setdefault("n", "0")
     return client.get(reverse("desk:live_queue"), params)
 
 
