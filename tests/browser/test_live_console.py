@@ -86,7 +86,7 @@ def test_a_reply_by_one_agent_appears_on_the_others_open_ticket_within_3_seconds
     shoot(pablo, f"live-console-typing-{lang}")
 
     lucia.locator("[data-live-composer]").press_sequentially("cierre de mes, por favor.")
-    lucia.locator(".composer button[type=submit]").click()
+    lucia.locator(".composer button[value=send]").click()
     expect(lucia.locator(".thread")).to_contain_text("cierre de mes, por favor.")
     sent = time.monotonic()
 
@@ -128,7 +128,7 @@ def test_a_requesters_reply_reaches_an_agent_who_is_writing_without_losing_her_d
     expect(lucia.locator("[data-live-composer]")).to_have_value(
         "Estoy revisando la cola de impresión"
     )
-    lucia.locator(".composer button[type=submit]").click()
+    lucia.locator(".composer button[value=send]").click()
     expect(lucia.locator(".thread")).to_contain_text("Estoy revisando la cola de impresión")
     expect(lucia.locator(".flash-error, .form-errors")).to_have_count(0)
     leave(lucia)

@@ -91,9 +91,13 @@
     // (the stamp is kept, so the next poll looks again).
     document.addEventListener("htmx:beforeRequest", function () { inFlight += 1; });
     document.addEventListener("htmx:afterRequest", function () { inFlight = Math.max(0, inFlight - 1); });
-    document.addEventListener("htmx:afterSwap", function () {
+    document.addEventListener("htmx:afterSwap", function (event) {
       var fresh = ticket();
       if (!fresh) return;
+      // Only the agent's own action swaps the whole ticket; a panel loading inside it (the
+      // requester's, the problems') leaves a kept update as it is.
+      var target = event.detail && event.detail.target;
+      if (target && target !== fresh && target.id !== "ticket") return;
       pending = null;
       // A merge shows the ticket it went into: follow it.
       if (fresh.getAttribute("data-live-url") && fresh.getAttribute("data-live-url") !== base) {
@@ -126,6 +130,8 @@
         if (details && newDetails) newDetails.open = details.open;
         Array.prototype.forEach.call(oldForm.elements, function (el) {
           if (!el.name || el.name === "csrfmiddlewaretoken" || /(^|-)version$/.test(el.name)) return;
+          // Buttons carry what they do ("send", "send and resolve"), not what was written.
+          if (el.tagName === "BUTTON" || el.type === "submit" || el.type === "button") return;
           var twins = newForm.querySelectorAll("[name='" + el.name + "']");
           twins.forEach(function (twin) {
             if (el.type === "checkbox" || el.type === "radio") {
