@@ -23,7 +23,8 @@ class Delivery(models.TextChoices):
 
 # Without a saved choice: in the console always; by mail too for what cannot wait.
 DEFAULT_DELIVERY: dict[str, str] = {
-    Kind.ASSIGNED: Delivery.BOTH,
+    # Routing assigns every new ticket: a mail each time would bury the ones that matter.
+    Kind.ASSIGNED: Delivery.IN_APP,
     Kind.ESCALATED: Delivery.BOTH,  # the team's escalation mail always went out
     Kind.RETURNED: Delivery.IN_APP,
     Kind.REQUESTER_REPLIED: Delivery.IN_APP,

@@ -9,7 +9,7 @@ from escala.mail.models import Outbox
 from escala.notifications import actions as n_actions
 from escala.notifications.choices import Delivery, Kind
 from escala.notifications.listeners import notify
-from escala.notifications.models import Notification
+from escala.notifications.models import Notification, NotificationPreference
 from escala.notifications.queries import unread_count
 from escala.people.models import Agent
 from escala.tickets import events
@@ -309,6 +309,9 @@ def test_a_notice_mail_keeps_an_awkward_name_as_written(committed, employee, l1_
     colleague.user.save()
     with committed():
         ticket = open_ticket(employee, subject='John\'s printer & <toner> "again"')
+    NotificationPreference.objects.create(
+        user=colleague.user, kind=Kind.ASSIGNED, delivery=Delivery.BOTH
+    )
     with committed():
         assign_ticket(ticket=ticket, by=l1_agent.user, assignee=colleague)
     sent = Outbox.objects.get(to=colleague.user.email)
