@@ -209,10 +209,10 @@ def page(port: int, session: str, kind: str, target: object, stop: threading.Eve
     stop.wait(random.uniform(0, every))  # noqa: S311 - pages were opened at different times
     while not stop.is_set():
         if kind == "ticket":
-            query = f"s={state['s']}&p={state['p']}&n=&typing=0&draft=0&kind=reply"
+            query = f"s={state['s']}&p={state['p']}&n={state['n']}&typing=0&draft=0&kind=reply"
             url = f"/desk/live/tickets/{target}/?{query}"
         else:
-            url = f"/desk/live/queue/?queue={target}&s={state['s']}&n="
+            url = f"/desk/live/queue/?queue={target}&s={state['s']}&n={state['n']}"
         started = time.perf_counter()
         try:
             try:
@@ -239,6 +239,9 @@ def page(port: int, session: str, kind: str, target: object, stop: threading.Eve
         if response.status == 200:
             data = json.loads(body)
             state["s"] = data.get("stamp", "")
+            # The bell's count, sent back as the page's script does (live.js).
+            count = data.get("notifications")
+            state["n"] = "" if count is None else str(count)
             if "presence" in data:
                 state["p"] = data["presence"]["stamp"]
             if not loaded.is_set():
