@@ -214,7 +214,6 @@ class TicketStory:
     def reopen(self, tier, team, assignee, lang: str) -> tuple[str, datetime | None, str]:
         """The requester says it still fails: the ticket reopens at the tier that resolved it
         and is solved again, unless that happened in the last two days: then it is still open."""
-        rng = self.rng
         self.event(
             EventKind.REOPENED,
             None,
@@ -227,26 +226,33 @@ class TicketStory:
         if self.now - self.t < timedelta(days=2):  # too recent to be solved again yet
             return Status.REOPENED, None, ""
         self.later(15, 900)
+        self.agent_answers(assignee, lang)
+        self.later(30, 1200)
+        return Status.RESOLVED, self.t, self.resolve(assignee, lang, was=Status.REOPENED)
+
+    def agent_answers(self, assignee, lang: str) -> None:
         self.message(
             MessageKind.REPLY,
             AuthorKind.AGENT,
-            rng.choice(content.AGENT_REPLIES[lang]),
+            self.rng.choice(content.AGENT_REPLIES[lang]),
             agent=assignee,
-            minutes=rng.randint(2, 15),
+            minutes=self.rng.randint(2, 15),
         )
         self.event(EventKind.REPLIED, assignee)
-        self.later(30, 1200)
-        summary = rng.choice(content.RESOLUTIONS[lang])
+
+    def resolve(self, assignee, lang: str, *, was: str) -> str:
+        """The ticket is solved: its stay ends and the resolution is recorded; the summary."""
+        summary = self.rng.choice(content.RESOLUTIONS[lang])
         self.close_stay(StayReason.RESOLVED, assignee)
         self.event(
             EventKind.RESOLVED,
             assignee,
             field="status",
-            old=Status.REOPENED,
+            old=was,
             new=Status.RESOLVED,
             reason=summary,
         )
-        return Status.RESOLVED, self.t, summary
+        return summary
 
     def play(self, ticket_id: int) -> None:  # noqa: C901, PLR0915 - one story, read top to bottom
         rng, org = self.rng, self.org
@@ -289,14 +295,7 @@ class TicketStory:
             )
             status = Status.OPEN
             self.later(1, 30)
-            self.message(
-                MessageKind.REPLY,
-                AuthorKind.AGENT,
-                rng.choice(content.AGENT_REPLIES[lang]),
-                agent=assignee,
-                minutes=rng.randint(2, 15),
-            )
-            self.event(EventKind.REPLIED, assignee)
+            self.agent_answers(assignee, lang)
             first_response = self.t
             level = tier.level
             while level < min(target, 3) and not (stop_early and rng.random() < 0.3):
@@ -396,16 +395,7 @@ class TicketStory:
                 self.stay(org.tiers[3], team, StayReason.RETURNED, assignee)
             if not stop_early:
                 self.later(5, 2400)
-                summary = rng.choice(content.RESOLUTIONS[lang])
-                self.close_stay(StayReason.RESOLVED, assignee)
-                self.event(
-                    EventKind.RESOLVED,
-                    assignee,
-                    field="status",
-                    old=status,
-                    new=Status.RESOLVED,
-                    reason=summary,
-                )
+                summary = self.resolve(assignee, lang, was=status)
                 status, resolved_at = Status.RESOLVED, self.t
                 if rng.random() < 0.35:
                     self.later(10, 600)
