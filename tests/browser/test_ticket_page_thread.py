@@ -25,7 +25,7 @@ def _signed_in(new_page, agent):
     ("language", "note", "files", "history"),
     [
         ("en", "Internal note", "Attachments", "History"),
-        ("es", "Nota interna", "Adjuntos", "Histórico"),
+        ("es", "Nota interna", "Adjuntos", "Historial"),
     ],
 )
 def test_the_agent_reads_the_whole_thread_and_downloads_a_file(
