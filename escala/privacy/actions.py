@@ -89,6 +89,7 @@ def erase_requester(*, requester: Requester, by: Any, reason: str) -> PrivacyRec
             messages, found, author_name=name, requester_id=requester.pk
         )
         events = scrub.scrub_events(ticket_ids, found, user_id=user.pk if user else None, name=name)
+        scrub.scrub_notifications(ticket_ids, found)
         attachments = scrub.delete_attachments(
             list(Attachment.objects.filter(message__author_requester=requester))
         )

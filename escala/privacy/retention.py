@@ -65,6 +65,7 @@ def anonymize_ticket(ticket: Ticket, *, by: Any = None, now: datetime) -> None:
         scrub.scrub_messages(messages, found, author_name=ANONYMOUS, requester_id=requester.pk)
         messages.filter(author_requester=requester).update(author_requester=placeholder)
         scrub.scrub_events([ticket.pk], found, user_id=requester.user_id, name=ANONYMOUS)
+        scrub.scrub_notifications([ticket.pk], found)
         files = scrub.delete_attachments(list(Attachment.objects.filter(message__ticket=ticket)))
         mails = scrub.empty_raw_mail(
             list(InboundMail.objects.filter(ticket=ticket)), found, requester_id=requester.pk

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from escala.mail import rawstore
 from escala.mail.models import InboundMail, Outbox
+from escala.notifications.models import Notification
 from escala.people.models import Requester
 from escala.tickets.models import Attachment, Message, TicketEvent
 
@@ -86,6 +87,20 @@ def scrub_events(ticket_ids: list[int], found, *, user_id: int | None, name: str
         }
         if any(getattr(event, k) != v for k, v in fields.items()):
             TicketEvent.objects.filter(pk=event.pk).update(**fields)
+            changed += 1
+    return changed
+
+
+def scrub_notifications(ticket_ids: list[int], found) -> int:  # noqa: ANN001
+    """Agents' notifications copy words of a ticket (a note's excerpt, an escalation's reason,
+    who did it): rewritten like the history they were copied from."""
+    changed = 0
+    rows = Notification.objects.filter(ticket_id__in=ticket_ids).only("pk", "params")
+    for row in rows.iterator(chunk_size=500):
+        params = row.params if isinstance(row.params, dict) else {}
+        scrubbed = {k: scrub(v, found) if isinstance(v, str) else v for k, v in params.items()}
+        if scrubbed != params:
+            Notification.objects.filter(pk=row.pk).update(params=scrubbed)
             changed += 1
     return changed
 

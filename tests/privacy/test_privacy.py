@@ -17,6 +17,7 @@ from escala.core import periodic
 from escala.core.errors import Forbidden, ValidationFailed
 from escala.mail import ingest
 from escala.mail.models import InboundMail
+from escala.notifications.models import Notification
 from escala.privacy.actions import erase_requester
 from escala.privacy.export import export_requester
 from escala.privacy.models import AnonymizedTicket, PrivacyKind, PrivacyRecord
@@ -135,6 +136,38 @@ def test_erase_de_identifies_keeps_the_record_and_deletes_files(
     assert audit.details["raw_mails_emptied"] == 1
     # She can no longer sign in.
     assert not Client().login(username=user.username, password="pw")
+
+
+def _note_to_colleague(committed, ticket, l1_agent):
+    """An internal note naming Marta and mentioning Pablo: his notification quotes it."""
+    with committed():
+        add_note(ticket=ticket, by=l1_agent.user, body="@pablo Marta Gómez pide que la llamen.")
+    [told] = Notification.objects.filter(ticket=ticket)
+    assert "Marta" in told.params["excerpt"]
+    return told
+
+
+def test_erase_de_identifies_the_agents_notifications_too(
+    history, committed, employee, l1_agent, l1_colleague, admin_user
+):
+    ticket, _mail, _raw = history
+    told = _note_to_colleague(committed, ticket, l1_agent)
+    erase_requester(requester=employee, by=admin_user, reason="Solicitud SUP-8")
+    told.refresh_from_db()
+    assert told.params["excerpt"] == "@pablo [***] pide que la llamen."
+
+
+def test_retention_de_identifies_the_agents_notifications_too(
+    history, committed, employee, l1_agent, l1_colleague, settings, frozen_clock
+):
+    settings.ESCALA_RETENTION_DAYS = 365
+    settings.ESCALA_RETENTION_ACTION = "anonymize"
+    ticket, _mail, _raw = history
+    told = _note_to_colleague(committed, ticket, l1_agent)
+    close_long_ago(ticket, frozen_clock, 400)
+    assert apply_retention(frozen_clock())["tickets"] == 1
+    told.refresh_from_db()
+    assert "Marta" not in told.params["excerpt"]
 
 
 def close_long_ago(ticket: Ticket, frozen_clock, days: int) -> None:
