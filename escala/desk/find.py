@@ -1,8 +1,9 @@
 """Search from anywhere: what the console's top-bar box finds for one query.
 
 Tickets come from the one search interface (`knowledge.search.search_tickets`: subject and
-messages, agents' notes too) and by number ("321", "#321", "ESC-000321"); requesters and
-organizations by name, email or phone; articles from `knowledge.search.search_articles`.
+messages, agents' notes too) and by number ("321", "#321", "ESC-000321": tickets.references);
+requesters and organizations by name, email or phone; articles from
+`knowledge.search.search_articles`.
 Every group is read within what the person may see (tickets.permissions,
 knowledge.permissions, people.access), each in a fixed number of queries whatever it finds.
 """
@@ -12,12 +13,12 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from escala.core.inputs import parse_id
 from escala.knowledge.search import ArticleHit, TicketHit, search_articles, search_tickets
 from escala.people.access import organizations_visible_to, requesters_visible_to
 from escala.people.models import Organization, Requester
 from escala.tickets.models import Ticket
 from escala.tickets.permissions import tickets_visible_to
+from escala.tickets.references import parse_reference
 
 MAX_QUERY = 200  # characters kept of what was typed: more says nothing a search can use
 MIN_NAME = 2  # characters before names and emails are matched (one letter matches everyone)
@@ -56,21 +57,12 @@ def clean_query(raw: str | None) -> str:
     return " ".join(text.split())[:MAX_QUERY]
 
 
-def ticket_number(text: str) -> int | None:
-    """The ticket a query names by number: "321", "#321", "ESC-000321" (any case)."""
-    raw = text.strip().upper().removeprefix("#").removeprefix("ESC-").removeprefix("ESC")
-    raw = raw.strip().lstrip("#")
-    if not raw.isdigit() or len(raw) > 12:
-        return None
-    return parse_id(raw.lstrip("0") or "0")
-
-
 def find(user: Any, raw: str | None, *, limits: Limits = DROPDOWN) -> Found:
     text = clean_query(raw)
     found = Found(query=text)
     if not text:
         return found
-    if (pk := ticket_number(text)) is not None:
+    if (pk := parse_reference(text)) is not None:
         found.number = tickets_visible_to(user).select_related("tier").filter(pk=pk).first()
     hits = search_tickets(user, text, limit=limits.tickets + 1)
     found.tickets = [h for h in hits if found.number is None or h.ticket.pk != found.number.pk][

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from escala.automation.models import Macro
 from escala.core.forms import ModelChoiceField, MultipleFileField, VersionedForm
-from escala.core.inputs import parse_id
 from escala.people.choices import RequesterKind
 from escala.people.models import Agent, Organization, Requester
 from escala.tickets.choices import Channel, LinkKind, MessageKind, Status
@@ -403,13 +402,6 @@ class MergeForm(VersionedForm):
 class LinkForm(VersionedForm):
     target = forms.CharField(label=_("Related ticket"), max_length=20)
     kind = forms.ChoiceField(label=_("Relation"), choices=LinkKind.choices)
-
-
-def parse_reference(text: str) -> int | None:
-    raw = (text or "").strip().upper().removeprefix("#")
-    if "-" in raw:
-        raw = raw.rsplit("-", 1)[1]
-    return parse_id(raw)
 
 
 class NewTicketForm(forms.Form):

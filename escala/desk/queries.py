@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock
 from escala.core.errors import NotFound
-from escala.core.inputs import parse_id
 from escala.core.paging import Order
 from escala.knowledge import search
 from escala.mail.models import BouncedAddress
@@ -39,6 +38,7 @@ from escala.tickets.models import (
     VendorCase,
 )
 from escala.tickets.permissions import access_ticket, tickets_visible_to
+from escala.tickets.references import parse_reference
 from escala.tiers.choices import PRIORITY_RANK
 
 from .labels import Labels
@@ -182,8 +182,7 @@ SEARCH_LIMIT = 1000  # tickets a queue search narrows to, best matches first
 
 
 def search_q(text: str, *, user: Any = None) -> Q:
-    number = text.upper().removeprefix("ESC-").removeprefix("#").lstrip("0")
-    by_number = Q(pk=pk) if (pk := parse_id(number)) is not None else Q(pk__in=[])
+    by_number = Q(pk=pk) if (pk := parse_reference(text)) is not None else Q(pk__in=[])
     ids = search.ticket_ids_matching(user, text, limit=SEARCH_LIMIT)
     if ids is None:  # no searchable word (punctuation, one letter): the subject as typed
         return by_number | Q(subject__icontains=text)

@@ -37,6 +37,7 @@ from escala.tickets import actions, events
 from escala.tickets.choices import Channel, Status
 from escala.tickets.models import Ticket
 from escala.tickets.permissions import access_ticket
+from escala.tickets.references import parse_reference
 
 from . import actions as desk_actions
 from . import forms as f
@@ -279,7 +280,7 @@ SENT = {
 
 
 def _target(data: dict[str, Any], request: HttpRequest) -> Ticket:
-    pk = f.parse_reference(data["target"])
+    pk = parse_reference(data["target"])
     if pk is None:
         raise DomainError(_("Write a ticket reference such as ESC-000123."), field="target")
     try:

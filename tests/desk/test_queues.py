@@ -310,6 +310,9 @@ def test_the_search_box_still_finds_a_ticket_by_its_number(
         reverse("desk:queue"), {"queue": "all", "q": ticket.reference}
     )
     assert refs(response) == [ticket.reference]
+    for typed in (f"#{ticket.pk}", ticket.reference.lower(), f" ESC {ticket.pk} "):
+        response = login(supervisor.user).get(reverse("desk:queue"), {"queue": "all", "q": typed})
+        assert refs(response) == [ticket.reference], typed
 
 
 def test_the_search_box_never_reaches_beyond_what_the_agent_sees(

@@ -192,7 +192,7 @@ def test_merge_and_link(login, frozen_clock, ticket, l1_agent, employee, categor
     client = login(l1_agent.user)
 
     act(client, ticket, "link", {"target": other.reference, "kind": "related"})
-    response = act(client, dup, "merge", {"target": ticket.reference})
+    response = act(client, dup, "merge", {"target": f" esc {ticket.pk} "})
 
     assert TicketLink.objects.filter(source=ticket, target=other).exists()
     dup.refresh_from_db()
