@@ -81,3 +81,58 @@ def test_the_current_page_is_marked_in_the_menu(supervisor):
 
 def test_anonymous_visitors_see_the_help_center(db):
     assert list(_menu(Client(), "/kb/")) == ["help"]
+
+
+CURRENT = re.compile(r'data-nav="([^"]+)" aria-current="page"')
+
+
+def _marked(client: Client, path: str) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return CURRENT.findall(response.content.decode())
+
+
+def test_every_console_page_marks_its_own_entry_or_none(supervisor, employee):
+    from tests.tickets.factories import open_ticket
+
+    ticket = open_ticket(employee)
+    client = _signed_in(supervisor.user)
+    expected = {
+        "/desk/": ["queues"],
+        f"/desk/tickets/{ticket.pk}/": ["queues"],
+        f"/desk/requesters/{employee.pk}/": ["queues"],
+        "/desk/new/": ["new"],
+        "/desk/kb/tickets/": ["search"],
+        "/desk/kb/": ["knowledge"],
+        "/desk/kb/new/": ["knowledge"],
+        "/desk/problems/": ["problems"],
+        "/desk/reports/": ["reports"],
+        "/desk/mail/": ["mail"],
+        "/api/tokens/": ["tokens"],
+        # Not in the main menu: nothing there is marked, their own link in the user menu is.
+        "/desk/settings/": ["reply_settings"],
+        "/desk/canned/": ["canned"],
+        "/desk/canned/new/": ["canned"],
+        "/desk/notifications/": [],
+        "/desk/notifications/preferences/": [],
+        "/desk/find/?q=algo": [],
+        "/accounts/security/": [],
+    }
+    for path, keys in expected.items():
+        assert _marked(client, path) == keys, path
+
+
+def test_every_portal_page_marks_its_own_entry_or_none(employee):
+    from tests.tickets.factories import open_ticket
+
+    ticket = open_ticket(employee)
+    client = _signed_in(employee.user)
+    expected = {
+        "/": ["home"],
+        f"/requests/{ticket.pk}/": ["home"],
+        "/requests/new/": ["new"],
+        "/kb/": ["help"],
+        "/accounts/security/": [],
+    }
+    for path, keys in expected.items():
+        assert _marked(client, path) == keys, path

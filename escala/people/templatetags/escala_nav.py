@@ -73,11 +73,29 @@ def _portal_items(user) -> list[tuple[str, str, str]]:
     return items
 
 
-def _current(path: str, urls: list[str]) -> str | None:
-    """The item a path belongs to: the longest item address the path starts with, so
-    /desk/tickets/7/ is under Queues (/desk/) and /desk/kb/tickets/ under Search."""
-    matching = [url for url in urls if path == url or (url.endswith("/") and path.startswith(url))]
-    return max(matching, key=len) if matching else None
+# The first page of each area sits at its root ("/desk/", "/"), above every other page of the
+# area: it is current on its own address and on the pages that belong to it (a ticket is worked
+# from a queue), never on the rest (the reply settings, the notifications, the search results).
+ROOT_PAGES = {
+    "queues": ("tickets/", "requesters/"),
+    "home": ("requests/",),
+}
+
+
+def _claims(key: str, url: str, path: str) -> bool:
+    if path == url:
+        return True
+    if key in ROOT_PAGES:
+        return any(path.startswith(url + child) for child in ROOT_PAGES[key])
+    return url.endswith("/") and path.startswith(url)
+
+
+def _current(path: str, items: list[tuple[str, str]]) -> str | None:
+    """The key of the item a path belongs to: of the items claiming it, the one with the
+    longest address, so /desk/tickets/7/ is under Queues (/desk/) and /desk/kb/tickets/ under
+    Search (not Knowledge, /desk/kb/); None when no item claims it."""
+    matching = [(key, url) for key, url in items if _claims(key, url, path)]
+    return max(matching, key=lambda item: len(item[1]))[0] if matching else None
 
 
 def menu_for(request: HttpRequest) -> Menu:
@@ -90,13 +108,12 @@ def menu_for(request: HttpRequest) -> Menu:
             resolved.append((key, label, reverse(name)))
         except NoReverseMatch:  # an app left out of this installation
             continue
-    current = _current(request.path, [url for _key, _label, url in resolved])
-    items = tuple(NavItem(key, label, url, url == current) for key, label, url in resolved)
+    current = _current(request.path, [(key, url) for key, _label, url in resolved])
+    items = tuple(NavItem(key, label, url, key == current) for key, label, url in resolved)
     home = reverse("desk:queue") if console else reverse("portal:home")
-    personal = tuple(
-        NavItem(key, label, reverse(name), request.path == reverse(name))
-        for key, label, name in (_personal_items(user) if console else [])
-    )
+    own = [(k, label, reverse(name)) for k, label, name in _personal_items(user)] if console else []
+    mine = _current(request.path, [(key, url) for key, _label, url in own])
+    personal = tuple(NavItem(key, label, url, key == mine) for key, label, url in own)
     find = reverse("desk:find") if console else ""
     return Menu(
         area="console" if console else "portal",
