@@ -1,5 +1,6 @@
-"""`escala mail ingest|serve|retry|poll|move-raw`: the ways mail comes in, the retry of what
-failed, and moving an installation's raw mail out of the database (rawstore.py).
+"""`escala mail ingest|serve|retry|poll|move-raw|raw-orphans`: the ways mail comes in, the retry
+of what failed, moving an installation's raw mail out of the database and back, and the objects
+of the raw-mail storage no mail names (rawstore.py).
 
 `escala mail ingest [FILE...]` is the pipe for an MTA (standard input when no file is given). It
 exits 75 (EX_TEMPFAIL) when the database or the raw-mail storage cannot be reached (a server
@@ -59,14 +60,30 @@ class Command(BaseCommand):
             help="Move the raw mail kept in the database to the raw-mail storage "
             "(resumable: run it again after an interruption).",
         )
-        move.add_argument(
+        way = move.add_mutually_exclusive_group(required=True)
+        way.add_argument(
             "--to-storage",
             action="store_true",
-            required=True,
             help="Move to STORAGES['rawmail'] (set ESCALA_RAW_MAIL_STORE=storage first).",
+        )
+        way.add_argument(
+            "--to-database",
+            action="store_true",
+            help="Move back into the rows (set ESCALA_RAW_MAIL_STORE=database first).",
         )
         move.add_argument("--batch", type=int, default=200, help="Rows per transaction.")
         move.add_argument("--limit", type=int, default=None, help="Stop after this many mails.")
+        orphans = sub.add_parser(
+            "raw-orphans",
+            help="List (or --delete) the objects of the raw-mail storage no stored mail names.",
+        )
+        orphans.add_argument("--delete", action="store_true", help="Delete them.")
+        orphans.add_argument(
+            "--grace-days",
+            type=float,
+            default=7.0,
+            help="Leave alone what changed more recently (default 7: a sender's retries).",
+        )
 
     def handle(self, *args, subcommand: str, **options) -> None:
         getattr(self, f"_{subcommand.replace('-', '_')}")(**options)
@@ -174,11 +191,14 @@ class Command(BaseCommand):
 
     # --- move-raw -----------------------------------------------------------------------------
 
-    def _move_raw(self, to_storage, batch, limit, **options) -> None:
+    def _move_raw(self, to_storage, to_database, batch, limit, **options) -> None:
         from escala.mail import rawstore
 
         if batch < 1 or (limit is not None and limit < 1):
             raise CommandError("--batch and --limit must be positive.")
+        if to_database:
+            self._move_raw_back(batch, limit)
+            return
         if not rawstore.to_storage():
             raise CommandError(
                 "New mail would still be kept in the database: set ESCALA_RAW_MAIL_STORE=storage "
@@ -191,6 +211,50 @@ class Command(BaseCommand):
         self.stdout.write(
             f"moved {done['moved']} raw mails ({done['bytes']} bytes) to the storage; "
             f"{done['skipped']} left alone (changed meanwhile)"
+        )
+
+    def _move_raw_back(self, batch, limit) -> None:
+        from escala.mail import rawstore
+
+        if rawstore.to_storage():
+            raise CommandError(
+                "New mail would still go to the raw-mail storage: set "
+                "ESCALA_RAW_MAIL_STORE=database before moving the raw mail into the database."
+            )
+        try:
+            done = rawstore.move_to_database(batch=batch, limit=limit, say=self.stdout.write)
+        except rawstore.Unavailable as exc:
+            raise CommandError(f"{exc}. Nothing is lost: run the command again later.") from exc
+        self.stdout.write(
+            f"moved {done['moved']} raw mails ({done['bytes']} bytes) into the database; "
+            f"{done['skipped']} left alone (changed meanwhile)"
+        )
+        if done["damaged"]:
+            self.stderr.write(
+                f"{done['damaged']} raw mails were not moved: their object is missing or does "
+                "not match its SHA-256 (see the log); their rows still name them."
+            )
+
+    def _raw_orphans(self, delete, grace_days, **options) -> None:
+        from datetime import timedelta
+
+        from escala.mail import rawstore
+
+        if grace_days < 1:
+            # A mail being stored writes its object just before its row: never that close.
+            raise CommandError("--grace-days must be at least 1.")
+        try:
+            found = rawstore.find_orphans(delete=delete, grace=timedelta(days=grace_days))
+        except rawstore.Unavailable as exc:
+            raise CommandError(f"{exc}. Run the command again later.") from exc
+        for name in found.found:
+            self.stdout.write(name)
+        if delete:
+            summary = f"deleted {found.deleted} orphan objects ({found.bytes} bytes)"
+        else:
+            summary = f"{len(found.found)} orphan objects (run with --delete to delete them)"
+        self.stdout.write(
+            f"{summary}; {found.recent} unnamed but newer than {grace_days:g} days left alone"
         )
 
     # --- serve --------------------------------------------------------------------------------
