@@ -163,7 +163,7 @@ def _only_levels(form: forms.Form, labels: Labels | None, *, above: bool) -> Non
 
 class ComposerForm(VersionedForm):
     kind = forms.ChoiceField(
-        label=_("Write"),
+        label=_("Message type"),
         choices=[
             (MessageKind.REPLY, _("Public reply to the requester")),
             (MessageKind.NOTE, _("Internal note for agents")),

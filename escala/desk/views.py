@@ -29,6 +29,7 @@ from escala.core.errors import DomainError, NotFound, StaleObject
 from escala.core.htmx import render_page, wants_fragment
 from escala.core.inputs import parse_id
 from escala.core.paging import keyset_page
+from escala.people.access import requesters_visible_to
 from escala.people.actions import create_requester
 from escala.people.models import Requester
 from escala.people.queries import agent_of, is_admin
@@ -151,7 +152,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": present.queue_rows(page.rows, names, due=queue_due(page.rows)),
         "sort": sort,
         "due_sort_url": "?" + by_due.urlencode(),
-        "requester_filter": _requester_filter(data.get("requester")),
+        "requester_filter": _requester_filter(request.user, data.get("requester")),
         "first_url": "?" + params.urlencode(),
         "next_url": next_url,
         "bulk_form": f.BulkForm(auto_id="bulk-%s", labels=names),
@@ -163,11 +164,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render_page(request, "desk/queue.html", context, partial="results")
 
 
-def _requester_filter(pk: int | None) -> Requester | None:
-    """The requester the queue is narrowed to (a link from the requester panel), to name it."""
+def _requester_filter(user: Any, pk: int | None) -> Requester | None:
+    """The requester the queue is narrowed to (a link from the requester panel), to name it:
+    looked up through the one policy, like every requester the console shows."""
     if pk is None:
         return None
-    return Requester.objects.filter(pk=pk).only("name").first()
+    return requesters_visible_to(user).filter(pk=pk).only("name").first()
 
 
 @require_POST

@@ -498,3 +498,13 @@ def test_an_administrator_keeps_the_shared_canned_replies(client, admin_user, ti
     assert reverse("desk:canned_list") in client.get(reverse("desk:queue")).content.decode()
     client.post(reverse("desk:canned_new"), {"name": "Global", "body_es": "x", "body_en": ""})
     assert CannedReply.objects.get(name="Global").owner is None
+
+
+def test_the_box_names_its_parts_once_each(agent_client, ticket):
+    # The heading and the Write tab say "Write"; the choice of reply or note has its own name.
+    url = reverse("desk:ticket", args=[ticket.pk])
+    for language, name in (("en", "Message type"), ("es", "Tipo de mensaje")):
+        html = agent_client.get(url, headers={"Accept-Language": language}).content.decode()
+        legend = re.search(r"<legend[^>]*>\s*([^<*]+?)\s*<", html)
+        assert legend is not None
+        assert legend.group(1) == name
