@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def panel(client, requester, ticket=None):
+def panel(client, requester, ticket=None, **extra):
     params = {"ticket": ticket.pk} if ticket else {}
-    return client.get(reverse("desk:requester", args=[requester.pk]), params, **HTMX)
+    return client.get(reverse("desk:requester", args=[requester.pk]), params, **HTMX, **extra)
 
 
 @pytest.mark.parametrize(
@@ -67,13 +67,15 @@ def test_the_panel_shows_their_tickets_organization_and_satisfaction(
     answer_survey(survey=Survey.objects.get(ticket=tickets[0]), rating=4, comment="Rápido <b>")
 
     html = panel(login(l1_agent.user), employee, tickets[2]).text
+    spanish = panel(login(l1_agent.user), employee, tickets[2], HTTP_ACCEPT_LANGUAGE="es").text
+    assert "Todos sus tickets (3)" in spanish
 
     for ticket in tickets:
         assert ticket.reference in html
     assert 'aria-current="true"' in html  # the ticket being read, marked
     assert f'href="{reverse("desk:ticket", args=[tickets[2].pk])}"' not in html
     assert f"requester={employee.pk}" in html
-    assert "All 3 tickets" in html
+    assert "All their tickets (3)" in html
     assert employee.organization.name in html
     assert "2 open tickets" in html
     assert "<strong>4.0</strong> / 5" in html
@@ -88,7 +90,7 @@ def test_the_panel_counts_only_tickets_the_agent_may_see(login, tiers, l1_agent,
     html = panel(login(l1_agent.user), employee).text
     assert seen.reference in html
     assert hidden.reference not in html
-    assert "All 1 ticket" in html
+    assert "All their tickets (1)" in html
 
 
 def test_all_their_tickets_opens_the_queue_filtered_by_requester(
