@@ -7,7 +7,9 @@ steadier than wall-clock p95 on a shared machine, since a busy CPU only adds. Fi
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/escala_million_1m \\
         .venv/bin/python bench/scale_sql.py [--pages queue,ticket,api list,search] [--plans 20]
 
-`--plans MS` prints the plan of every query slower than MS milliseconds.
+Pages: queue, ticket, api list, search (as scale_p95.py), and due (the Due sort and the SLA
+filters) and counts (the queue tabs' open counts). `--plans MS` prints the plan of every query
+slower than MS milliseconds.
 """
 
 import argparse
@@ -35,6 +37,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from bench.scale_p95 import QUEUE_URLS, SEARCH_WORDS  # noqa: E402
+from escala.desk import queries  # noqa: E402
 from escala.tickets.models import Ticket  # noqa: E402
 
 
@@ -46,6 +49,11 @@ def page_urls(page: str, lo: int, hi: int) -> list[str]:
         return [f"/desk/tickets/{rng.randint(lo, hi)}/" for _ in range(4)]
     if page == "api list":
         return ["/api/v1/tickets?limit=25", "/api/v1/tickets?limit=25&status=open"]
+    if page == "due":  # the Due sort and the SLA filters
+        return [f"/desk/?queue={q}&sort=due{f}" for q in ("all", "unassigned")
+                for f in ("", "&due=breached", "&due=hour")]  # fmt: skip
+    if page == "counts":  # the tab counts of the queue's live poll (cached between changes)
+        return ["open_counts"]
     return [f"/desk/kb/tickets/?q={word}" for word in SEARCH_WORDS]
 
 
@@ -85,7 +93,8 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}"} if page == "api list" else {}
         totals = []
         for url in page_urls(page, lo, hi):
-            client.get(url, headers=headers)
+            if url != "open_counts":
+                client.get(url, headers=headers)
             seen: list[tuple[str, object]] = []
 
             def capture(run, sql, params, *rest, seen=seen):
@@ -93,7 +102,12 @@ def main() -> None:
                 return run(sql, params, *rest)
 
             with connection.execute_wrapper(capture):
-                status = client.get(url, headers=headers).status_code
+                if url == "open_counts":
+                    user = get_user_model().objects.get(username=args.user)
+                    queries.open_counts(user, list(queries.QUEUES))
+                    status = 200
+                else:
+                    status = client.get(url, headers=headers).status_code
             timed = []
             # In order and in one transaction, as a page's set_config(..., true) holds for the
             # statements after it; rolled back, so nothing run here stays.
