@@ -14,7 +14,8 @@ clocks (and the ticket's `sla_due_at`), report facts and tier times, surveys and
 name, and the search index row (same words, same keys: the text is the same). A reference to
 another ticket (parent, merged into, a message's original ticket) points at that ticket's clone
 in the same round. Requesters, agents, articles, problems and the rest of the organization are
-shared, not cloned. Day and week summaries are added up again from the facts at the end.
+shared, not cloned; nor are attachments (files on disk: the demo has none) or events waiting
+for the relay. Day and week summaries are added up again from the facts at the end.
 
 Rows are written with `session_replication_role = replica`, which skips triggers (the search
 index is copied, not recomputed) and foreign-key checks (every reference is built here), so the
