@@ -239,7 +239,9 @@ def test_searching_the_newest_tickets_first_finds_what_a_full_search_finds(
 
     monkeypatch.setattr(postgres, "CANDIDATES", 5)
     whole = search_tickets(supervisor.user, "impresora atascada", limit=30)
-    for windows in [(3, 7, None), (2, None), (1000, None)]:
+    # (16, None): the first window (walked backwards from the newest id) holds 8 matches, more
+    # than CANDIDATES: it answers alone, as (1000, None) does with every ticket in it.
+    for windows in [(3, 7, None), (2, None), (16, None), (1000, None)]:
         monkeypatch.setattr(postgres, "WINDOWS", windows)
         # Equal ranks: the newest CANDIDATES matches, newest first, whatever the windows.
         assert refs(search_tickets(supervisor.user, "impresora atascada", limit=30)) == refs(whole)
