@@ -352,6 +352,25 @@ def test_the_queue_poll_answers_tab_counts_and_rows_then_204(
         assert queue_poll(client, queue="unassigned", s=data["stamp"]).status_code == 204
 
 
+def test_the_same_question_between_two_changes_is_answered_once(
+    ticket, l1_agent, commit, employee, categories, django_assert_max_num_queries
+):
+    # Two pages of one agent: the second asks what the first did, with a stamp it lacks.
+    first, second = client_for(l1_agent.user), client_for(l1_agent.user)
+    data = queue_poll(first, queue="unassigned").json()
+    with django_assert_max_num_queries(AUTH_QUERIES):
+        again = queue_poll(second, queue="unassigned", s="older").json()
+    assert again == data
+    # Another question is its own answer; a change makes both look again.
+    assert queue_poll(second, queue="mine", s="older").json()["rows"] == []
+    with commit():
+        fresh = open_ticket(employee, category=categories["erp"], subject="Nuevo")
+    after = queue_poll(second, queue="unassigned", s=data["stamp"]).json()
+    assert after["stamp"] != data["stamp"]
+    assert [row[0] for row in after["rows"]] == [fresh.pk, ticket.pk]
+    assert after["counts"]["unassigned"] == data["counts"]["unassigned"] + 1
+
+
 def test_a_new_ticket_raises_the_count_of_the_queues_it_lands_in(
     ticket, l1_agent, supervisor, employee, categories, commit
 ):
