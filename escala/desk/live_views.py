@@ -23,8 +23,10 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from escala.core.errors import NotFound
 from escala.core.paging import keyset_page
 from escala.people.queries import agent_of, is_admin
+from escala.tickets.permissions import access_ticket
 
 from . import labels, live, live_extras, presence, queries
 from .views import _context, _load, queue_view
@@ -165,10 +167,17 @@ def ticket_poll(request: HttpRequest, pk: int) -> HttpResponse:
     stamp = live.ticket_stamp(pk)
     changed = not _same(request, "s", stamp)
     ticket = None
-    if changed or not live.granted(user.pk, pk, stamp):
+    if changed:
         try:
             ticket = _load(request, pk)
         except Http404:
+            return _refuse(404, "not_found")
+        live.grant(user.pk, pk, stamp)
+    elif not live.granted(user.pk, pk, stamp):
+        # Nothing to render: only whether the user may still see it, through the one policy.
+        try:
+            access_ticket(user, pk)
+        except NotFound:
             return _refuse(404, "not_found")
         live.grant(user.pk, pk, stamp)
     others, seen, notifications = _presence(request, user, pk)

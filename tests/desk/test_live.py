@@ -215,6 +215,19 @@ def test_losing_sight_of_a_ticket_ends_the_answers_within_a_minute(
     assert poll(client, ticket, **stamps).status_code == 404
 
 
+def test_a_lapsed_grant_is_checked_again_without_rendering_the_ticket(
+    ticket, l1_agent, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    client = client_for(l1_agent.user)
+    stamps = settle(client, ticket)
+    cache.delete(f"live:grant:{l1_agent.user.pk}:{ticket.pk}")  # as its minute runs out
+    with django_assert_max_num_queries(AUTH_QUERIES + 2):  # the agent's teams, the ticket
+        assert poll(client, ticket, **stamps).status_code == 204
+    assert live.granted(l1_agent.user.pk, ticket.pk, stamps["s"])
+
+
 def test_hostile_parameters_are_just_different_stamps(ticket, l1_agent):
     client = client_for(l1_agent.user)
     response = poll(client, ticket, s="x" * 5000, p="<script>", n="'; DROP", kind="\x00evil")
