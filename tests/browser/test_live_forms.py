@@ -102,3 +102,20 @@ def test_a_click_under_way_when_an_update_arrives_is_not_lost(
     lucia.fill("#id_escalate-reason", "Driver del ERP")
     shoot(lucia, f"live-forms-{lang}-03-click-kept")
     leave(lucia)
+
+
+def test_a_live_page_hears_of_the_bell_through_its_own_poll(
+    new_page, employee, categories, l1_agent
+):
+    # The live poll carries the bell's count: the bell's own poll every 12 s would be a second
+    # request per open page (the bell still asks when the count differs: test_notifications).
+    ticket = open_ticket(employee, category=categories["erp"], subject="No imprime la factura")
+    lucia = new_page()
+    sign_in(lucia, "lucia")
+    asked = []
+    lucia.on("request", lambda request: asked.append(request.url))
+    lucia.goto(f"/desk/tickets/{ticket.pk}/")
+    lucia.wait_for_timeout(14_000)
+    assert any("/desk/live/tickets/" in url for url in asked)
+    assert not [url for url in asked if "/desk/notifications/bell/" in url]
+    leave(lucia)

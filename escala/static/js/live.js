@@ -9,8 +9,17 @@
   var HIDDEN_EVERY = 15000;  // a background tab keeps its presence, and costs little
   var TYPING_FOR = 4000;
 
+  // A live page's poll brings the bell's count, and escala.js asks the bell again when it
+  // differs: the bell's own poll every 12 s would be a whole request per page for nothing.
+  var polling = 0;
+  document.addEventListener("htmx:confirm", function (event) {
+    var asked = event.detail && event.detail.triggeringEvent;  // none: its timer
+    if (polling > 0 && event.target && event.target.id === "bell-count" && !asked) event.preventDefault();
+  });
+
   function poller(options) {
     var timer = null, failures = 0, stopped = false, busy = false;
+    polling += 1;
     function schedule(ms) {
       clearTimeout(timer);
       if (!stopped) timer = setTimeout(run, ms);
@@ -28,6 +37,7 @@
         .then(function (response) {
           if (response.status === 204) { failures = 0; return null; }
           if (response.status === 403 || response.status === 404 || response.type === "opaqueredirect") {
+            if (!stopped) polling -= 1;  // the bell polls for itself again
             stopped = true;
             options.gone(response.status);
             return null;
