@@ -130,6 +130,17 @@
       var key = details.id || String(Array.prototype.indexOf.call(anchor.querySelectorAll("details"), details));
       return (anchor === region ? "" : anchor.id) + "/" + key;
     }
+    // What the agent loaded into a region (an explanation, a panel: an htmx target in it) is
+    // carried into its new version, where that place is still empty.
+    function keepLoaded(fromRegion, toRegion) {
+      fromRegion.querySelectorAll("[hx-target^='#']").forEach(function (el) {
+        var id = el.getAttribute("hx-target").slice(1);
+        var from = document.getElementById(id);
+        var to = toRegion.querySelector("[id='" + id + "']");
+        if (!from || !to || !fromRegion.contains(from) || !from.childNodes.length || to.childNodes.length) return;
+        while (from.firstChild) to.appendChild(from.firstChild);
+      });
+    }
     function keepOpen(fromRegion, toRegion) {
       var open = {};
       fromRegion.querySelectorAll("details").forEach(function (d) { open[detailsKey(d, fromRegion)] = d.open; });
@@ -141,7 +152,10 @@
     // htmx swaps #ticket after the agent's own action: a poll answer meanwhile is not applied
     // (the stamp is kept, so the next poll looks again).
     document.addEventListener("htmx:beforeRequest", function () { inFlight += 1; });
-    document.addEventListener("htmx:afterRequest", function () { inFlight = Math.max(0, inFlight - 1); });
+    document.addEventListener("htmx:afterRequest", function () {
+      inFlight = Math.max(0, inFlight - 1);
+      if (!inFlight) applyLater();  // an update kept meanwhile, once it has settled
+    });
     document.addEventListener("htmx:afterSwap", function (event) {
       var fresh = ticket();
       if (!fresh) return;
@@ -207,9 +221,12 @@
     }, true);
     function released() {
       pressed = false;
+      applyLater();
+    }
+    function applyLater() {
       if (!later) return;
       setTimeout(function () {  // after the click itself
-        if (!later || pressed) return;
+        if (!later || pressed || inFlight > 0) return;
         var update = later;
         later = null;
         swapRegions(update.html, update.force);
@@ -219,7 +236,9 @@
     document.addEventListener("pointercancel", released, true);
 
     function swapRegions(html, force) {
-      if (pressed) {
+      // Nor while a request of the page's own is under way: its answer may be for a place in
+      // the region (an explanation loading) and would land in the old one.
+      if (pressed || inFlight > 0) {
         if (!later) setTimeout(released, 3000);  // a release this page never heard of
         later = { html: html, force: force };
         return;
@@ -244,6 +263,7 @@
           }
         }
         keepOpen(current, region);
+        keepLoaded(current, region);
         current.replaceWith(region);
         if (window.htmx) window.htmx.process(region);
         // Other scripts (the reply box) enhance what they find on the page: tell them.
