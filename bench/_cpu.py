@@ -18,6 +18,11 @@ def _cpu_seconds(stat: Path, command: str | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (0 when it is gone)."""
+    return _cpu_seconds(Path(f"/proc/{pid}/stat"))
+
+
 def server_cpu_seconds(pid: int) -> float:
     """User + system CPU of the gunicorn master and its workers, from /proc."""
     pids = [pid]

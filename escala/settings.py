@@ -210,6 +210,10 @@ elif _cache_kind == "file":
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # The live console keeps a few entries per open page (stamps, presence, grants):
+            # past Django's default of 300 entries each write would drop a third of them at
+            # random, and every page whose stamp was dropped would look changed.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
 # === issue 16: several hosts share one Redis (Django's own RedisCache) ===

@@ -23,8 +23,10 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from escala.core.errors import NotFound
 from escala.core.paging import keyset_page
 from escala.people.queries import agent_of, is_admin
+from escala.tickets.permissions import access_ticket
 
 from . import labels, live, live_extras, presence, queries
 from .views import _context, _load, queue_view
@@ -165,10 +167,17 @@ def ticket_poll(request: HttpRequest, pk: int) -> HttpResponse:
     stamp = live.ticket_stamp(pk)
     changed = not _same(request, "s", stamp)
     ticket = None
-    if changed or not live.granted(user.pk, pk, stamp):
+    if changed:
         try:
             ticket = _load(request, pk)
         except Http404:
+            return _refuse(404, "not_found")
+        live.grant(user.pk, pk, stamp)
+    elif not live.granted(user.pk, pk, stamp):
+        # Nothing to render: only whether the user may still see it, through the one policy.
+        try:
+            access_ticket(user, pk)
+        except NotFound:
             return _refuse(404, "not_found")
         live.grant(user.pk, pk, stamp)
     others, seen, notifications = _presence(request, user, pk)
@@ -202,19 +211,29 @@ def ticket_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def tab_counts(user: Any, stamp: str) -> dict[str, int]:
-    """Open tickets in each of the user's queues, counted once per change of those queues."""
-    key = f"live:counts:{user.pk}:{stamp}"
+    """Open tickets in each of the user's queues, counted once per change of those queues (one
+    entry per user, overwritten: an entry per stamp would pile up in the file cache)."""
+    key = f"live:counts:{user.pk}"
     try:
         known = cache.get(key)
     except Exception:  # noqa: BLE001
         known = None
-    if isinstance(known, dict):
-        return known
+    if isinstance(known, tuple) and len(known) == 2 and known[0] == stamp:
+        return known[1]
     names = [n for n in queries.QUEUES if n != "all" or queries.is_supervisor(user)]
     counts = queries.open_counts(user, names)
     with contextlib.suppress(Exception):  # the cache is down: nothing lost but a shortcut
-        cache.set(key, counts, timeout=COUNTS_SECONDS)
+        cache.set(key, (stamp, counts), timeout=COUNTS_SECONDS)
     return counts
+
+
+def _question(request: HttpRequest) -> str:
+    """The queue page's own query (what it shows), without what the poll adds."""
+    params = sorted(
+        (k, v) for k, values in request.GET.lists() if k not in ("s", "n") for v in values
+    )
+    text = "&".join(f"{k}={v}" for k, v in params)
+    return hashlib.blake2s(text.encode(), digest_size=12).hexdigest()
 
 
 @require_GET
@@ -222,12 +241,20 @@ def tab_counts(user: Any, stamp: str) -> dict[str, int]:
 def queue_poll(request: HttpRequest) -> HttpResponse:
     """The queue page's own query string (queue, filters, sort, page), plus s=<stamp it has>
     and n=<notifications it shows>. Answers the tab counts and the rows of the page it shows
-    ([id, updated]), for the page to tell what is new or changed."""
+    ([id, updated]), for the page to tell what is new or changed. The answer is kept per user,
+    question and stamp: the user's pages asking the same between two changes cost one query."""
     user = request.user
     stamp = live.queue_stamp(user)
     notifications = live_extras.unread_count(user)
     if _same(request, "s", stamp) and _same(request, "n", notifications):
         return HttpResponse(status=204)
+    key = f"live:queue:{user.pk}:{_question(request)}"
+    try:
+        known = cache.get(key)
+    except Exception:  # noqa: BLE001
+        known = None
+    if isinstance(known, tuple) and len(known) == 2 and known[0] == stamp:
+        return _answer(dict(known[1]), notifications)
     view = queue_view(request, labels.labels())
     page = keyset_page(
         view.tickets.only("pk", "updated_at", "created_at", "sla_due_at"),
@@ -242,7 +269,9 @@ def queue_poll(request: HttpRequest) -> HttpResponse:
         "cap": COUNT_CAP,
         "rows": [[t.pk, row_version(t)] for t in page.rows],
     }
-    return _answer(body, notifications)
+    with contextlib.suppress(Exception):  # the cache is down: the next page asks again
+        cache.set(key, (stamp, body), timeout=COUNTS_SECONDS)
+    return _answer(dict(body), notifications)
 
 
 def row_version(ticket: Any) -> str:

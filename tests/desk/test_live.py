@@ -215,6 +215,19 @@ def test_losing_sight_of_a_ticket_ends_the_answers_within_a_minute(
     assert poll(client, ticket, **stamps).status_code == 404
 
 
+def test_a_lapsed_grant_is_checked_again_without_rendering_the_ticket(
+    ticket, l1_agent, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    client = client_for(l1_agent.user)
+    stamps = settle(client, ticket)
+    cache.delete(f"live:grant:{l1_agent.user.pk}:{ticket.pk}")  # as its minute runs out
+    with django_assert_max_num_queries(AUTH_QUERIES + 2):  # the agent's teams, the ticket
+        assert poll(client, ticket, **stamps).status_code == 204
+    assert live.granted(l1_agent.user.pk, ticket.pk, stamps["s"])
+
+
 def test_hostile_parameters_are_just_different_stamps(ticket, l1_agent):
     client = client_for(l1_agent.user)
     response = poll(client, ticket, s="x" * 5000, p="<script>", n="'; DROP", kind="\x00evil")
@@ -350,6 +363,25 @@ def test_the_queue_poll_answers_tab_counts_and_rows_then_204(
     assert [row[0] for row in data["rows"]] == [ticket.pk]
     with django_assert_max_num_queries(AUTH_QUERIES):
         assert queue_poll(client, queue="unassigned", s=data["stamp"]).status_code == 204
+
+
+def test_the_same_question_between_two_changes_is_answered_once(
+    ticket, l1_agent, commit, employee, categories, django_assert_max_num_queries
+):
+    # Two pages of one agent: the second asks what the first did, with a stamp it lacks.
+    first, second = client_for(l1_agent.user), client_for(l1_agent.user)
+    data = queue_poll(first, queue="unassigned").json()
+    with django_assert_max_num_queries(AUTH_QUERIES):
+        again = queue_poll(second, queue="unassigned", s="older").json()
+    assert again == data
+    # Another question is its own answer; a change makes both look again.
+    assert queue_poll(second, queue="mine", s="older").json()["rows"] == []
+    with commit():
+        fresh = open_ticket(employee, category=categories["erp"], subject="Nuevo")
+    after = queue_poll(second, queue="unassigned", s=data["stamp"]).json()
+    assert after["stamp"] != data["stamp"]
+    assert [row[0] for row in after["rows"]] == [fresh.pk, ticket.pk]
+    assert after["counts"]["unassigned"] == data["counts"]["unassigned"] + 1
 
 
 def test_a_new_ticket_raises_the_count_of_the_queues_it_lands_in(

@@ -9,8 +9,17 @@
   var HIDDEN_EVERY = 15000;  // a background tab keeps its presence, and costs little
   var TYPING_FOR = 4000;
 
+  // A live page's poll brings the bell's count, and escala.js asks the bell again when it
+  // differs: the bell's own poll every 12 s would be a whole request per page for nothing.
+  var polling = 0;
+  document.addEventListener("htmx:confirm", function (event) {
+    var asked = event.detail && event.detail.triggeringEvent;  // none: its timer
+    if (polling > 0 && event.target && event.target.id === "bell-count" && !asked) event.preventDefault();
+  });
+
   function poller(options) {
     var timer = null, failures = 0, stopped = false, busy = false;
+    polling += 1;
     function schedule(ms) {
       clearTimeout(timer);
       if (!stopped) timer = setTimeout(run, ms);
@@ -23,10 +32,12 @@
       if (stopped) return;
       if (busy || options.paused()) { schedule(500); return; }
       busy = true;
+      var token = options.token ? options.token() : 0;
       fetch(options.url(), { credentials: "same-origin", headers: { "Accept": "application/json" }, redirect: "manual", cache: "no-store" })
         .then(function (response) {
           if (response.status === 204) { failures = 0; return null; }
           if (response.status === 403 || response.status === 404 || response.type === "opaqueredirect") {
+            if (!stopped) polling -= 1;  // the bell polls for itself again
             stopped = true;
             options.gone(response.status);
             return null;
@@ -37,7 +48,7 @@
         })
         .then(function (data) {
           if (data) {
-            options.apply(data);
+            options.apply(data, token);
             document.dispatchEvent(new CustomEvent("escala:live", { detail: data }));
           }
         })
@@ -49,7 +60,9 @@
     return { now: function () { schedule(0); }, stop: function () { stopped = true; clearTimeout(timer); } };
   }
 
-  var notifications = "";
+  // The count the bell was rendered with: the first poll need not bring it again.
+  var bellCount = document.getElementById("bell-count");
+  var notifications = (bellCount && bellCount.getAttribute("data-count")) || "";
   document.addEventListener("escala:live", function (event) {
     var n = event.detail && event.detail.notifications;
     notifications = n === null || n === undefined ? "" : String(n);
@@ -71,6 +84,11 @@
     var typedAt = 0;
     var inFlight = 0;
     var pending = null;  // the latest fragment, kept while the agent is writing
+    // Bumped when the agent's own action swaps the ticket: a poll answered before it shows an
+    // older ticket than the page now does, and is not applied.
+    var generation = 0;
+    var pressed = false;  // a pointer is down on the ticket (a click under way)
+    var later = null;  // an update that came in the middle of a click
 
     function ticket() { return document.getElementById("ticket"); }
     function composer() { return document.querySelector("[data-live-composer]"); }
@@ -83,14 +101,61 @@
       var files = document.querySelector("#ticket .composer input[type=file]");
       return !!((box && box.value.trim()) || (files && files.files && files.files.length));
     }
+    function changedField(el) {
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      if (el.tagName === "SELECT") {
+        // Without an option marked selected, a plain select starts on its first.
+        var marked = Array.prototype.some.call(el.options, function (o) { return o.defaultSelected; });
+        return Array.prototype.some.call(el.options, function (o, i) {
+          return o.selected !== (marked ? o.defaultSelected : i === 0 && !el.multiple);
+        });
+      }
+      if (el.type === "file") return !!(el.files && el.files.length);
+      return el.type !== "hidden" && el.value !== el.defaultValue;
+    }
+    // The agent is at work in a region with forms: an action open, the focus in it, or
+    // something chosen or written in it (even in an action closed again).
     function editing(region) {
-      if (region.getAttribute("data-live") === "composer") return hasDraft() || region.contains(document.activeElement);
-      return !!region.querySelector("details[open]");
+      if (region.getAttribute("data-live") === "composer" && hasDraft()) return true;
+      if (region.contains(document.activeElement) || region.querySelector("details[open]")) return true;
+      return Array.prototype.some.call(region.querySelectorAll("input, select, textarea"), function (el) {
+        return el.name && el.name !== "csrfmiddlewaretoken" && changedField(el);
+      });
+    }
+    // Where a <details> is, to find its twin in a region's new version: the nearest element
+    // with an id (a message, an action) and its place among that element's <details>.
+    function detailsKey(details, region) {
+      var anchor = details.parentElement && details.parentElement.closest("[id]");
+      if (!anchor || !region.contains(anchor)) anchor = region;
+      var key = details.id || String(Array.prototype.indexOf.call(anchor.querySelectorAll("details"), details));
+      return (anchor === region ? "" : anchor.id) + "/" + key;
+    }
+    // What the agent loaded into a region (an explanation, a panel: an htmx target in it) is
+    // carried into its new version, where that place is still empty.
+    function keepLoaded(fromRegion, toRegion) {
+      fromRegion.querySelectorAll("[hx-target^='#']").forEach(function (el) {
+        var id = el.getAttribute("hx-target").slice(1);
+        var from = document.getElementById(id);
+        var to = toRegion.querySelector("[id='" + id + "']");
+        if (!from || !to || !fromRegion.contains(from) || !from.childNodes.length || to.childNodes.length) return;
+        while (from.firstChild) to.appendChild(from.firstChild);
+      });
+    }
+    function keepOpen(fromRegion, toRegion) {
+      var open = {};
+      fromRegion.querySelectorAll("details").forEach(function (d) { open[detailsKey(d, fromRegion)] = d.open; });
+      toRegion.querySelectorAll("details").forEach(function (d) {
+        var key = detailsKey(d, toRegion);
+        if (open[key] !== undefined) d.open = open[key];
+      });
     }
     // htmx swaps #ticket after the agent's own action: a poll answer meanwhile is not applied
     // (the stamp is kept, so the next poll looks again).
     document.addEventListener("htmx:beforeRequest", function () { inFlight += 1; });
-    document.addEventListener("htmx:afterRequest", function () { inFlight = Math.max(0, inFlight - 1); });
+    document.addEventListener("htmx:afterRequest", function () {
+      inFlight = Math.max(0, inFlight - 1);
+      if (!inFlight) applyLater();  // an update kept meanwhile, once it has settled
+    });
     document.addEventListener("htmx:afterSwap", function (event) {
       var fresh = ticket();
       if (!fresh) return;
@@ -99,6 +164,8 @@
       var target = event.detail && event.detail.target;
       if (target && target !== fresh && target.id !== "ticket") return;
       pending = null;
+      later = null;
+      generation += 1;
       // A merge shows the ticket it went into: follow it.
       if (fresh.getAttribute("data-live-url") && fresh.getAttribute("data-live-url") !== base) {
         base = fresh.getAttribute("data-live-url");
@@ -146,7 +213,36 @@
       });
     }
 
+    // A region is never swapped between the press and the release of a click (the click would
+    // land on the old one and be lost): the update waits for the click to end.
+    document.addEventListener("pointerdown", function (event) {
+      var page = ticket();
+      pressed = !!(page && page.contains(event.target));
+    }, true);
+    function released() {
+      pressed = false;
+      applyLater();
+    }
+    function applyLater() {
+      if (!later) return;
+      setTimeout(function () {  // after the click itself
+        if (!later || pressed || inFlight > 0) return;
+        var update = later;
+        later = null;
+        swapRegions(update.html, update.force);
+      }, 0);
+    }
+    document.addEventListener("pointerup", released, true);
+    document.addEventListener("pointercancel", released, true);
+
     function swapRegions(html, force) {
+      // Nor while a request of the page's own is under way: its answer may be for a place in
+      // the region (an explanation loading) and would land in the old one.
+      if (pressed || inFlight > 0) {
+        if (!later) setTimeout(released, 3000);  // a release this page never heard of
+        later = { html: html, force: force };
+        return;
+      }
       var holder = document.createElement("template");
       holder.innerHTML = html.trim();
       var fresh = holder.content.querySelector("#ticket");
@@ -158,11 +254,16 @@
       fresh.querySelectorAll("[data-live]").forEach(function (region) {
         var current = page.querySelector("[data-live='" + region.getAttribute("data-live") + "']");
         if (!current) return;
-        if (region.hasAttribute("data-live-form") && editing(current)) {
-          if (!changedVersion) return;  // nothing new for the forms: leave what is being written
-          if (!force) { kept = true; return; }
-          carryOver(current, region);
+        if (region.hasAttribute("data-live-form")) {
+          // The same version: the same forms as shown, nothing to refresh.
+          if (!changedVersion && !force) return;
+          if (editing(current)) {
+            if (!force) { kept = true; return; }
+            carryOver(current, region);
+          }
         }
+        keepOpen(current, region);
+        keepLoaded(current, region);
         current.replaceWith(region);
         if (window.htmx) window.htmx.process(region);
         // Other scripts (the reply box) enhance what they find on the page: tell them.
@@ -198,16 +299,20 @@
       every: TICKET_EVERY,
       first: TICKET_EVERY,
       paused: function () { return inFlight > 0; },
+      token: function () { return generation; },
       url: function () {
         var typing = Date.now() - typedAt < TYPING_FOR;
         return base + "?" + query({ s: stamp, p: seen, n: notifications, typing: typing ? 1 : 0, draft: hasDraft() ? 1 : 0, kind: kind() });
       },
-      apply: function (data) {
+      apply: function (data, token) {
         if (data.presence) {
           seen = data.presence.stamp;
           var box = document.getElementById("presence");
           if (box) box.innerHTML = data.presence.html;
         }
+        // Asked before the agent's own action swapped the ticket: older than what is shown
+        // (the stamp is not taken, so the next poll looks again).
+        if (token !== generation) return;
         if (data.html !== undefined) swapRegions(data.html, false);
         stamp = data.stamp;
       },
