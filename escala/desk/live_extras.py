@@ -14,3 +14,10 @@ def unread_count(user: Any) -> int | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return notifications_unread(user)
+
+
+def kept_unread_count(user_id: int) -> int | None:
+    """The same count from the cache only, for the shortcut that has no user row (None: ask)."""
+    from escala.notifications.state import kept_unread_count as kept
+
+    return kept(user_id)

@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -73,12 +73,28 @@ def _who_key(session_key: str) -> str:
     return f"live:who:{digest}"
 
 
+class _Who(NamedTuple):
+    """Who a session cookie belongs to, as the shortcut needs it: never the User row itself
+    (the cache would hold password hashes)."""
+
+    pk: int
+    name: str
+    is_authenticated: bool = True
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_username(self) -> str:
+        return self.name
+
+
 def _remember(request: HttpRequest) -> None:
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     user = getattr(request.user, "_wrapped", request.user)
     if session_key and getattr(user, "pk", None):
+        who = (user.pk, user.get_full_name() or user.get_username())
         with contextlib.suppress(Exception):  # the cache is down: every poll takes the full path
-            cache.set(_who_key(session_key), user, timeout=live.GRANT_SECONDS)
+            cache.set(_who_key(session_key), who, timeout=live.GRANT_SECONDS)
 
 
 def forget_session(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
@@ -93,9 +109,12 @@ def _remembered(request: HttpRequest) -> Any:
     if not session_key or len(session_key) > 64:
         return None
     try:
-        return cache.get(_who_key(session_key))
+        known = cache.get(_who_key(session_key))
     except Exception:  # noqa: BLE001
         return None
+    if not (isinstance(known, tuple) and len(known) == 2):
+        return None
+    return _Who(*known)
 
 
 TICKET_POLL = re.compile(r"^/desk/live/tickets/(\d{1,18})/$")
@@ -111,7 +130,10 @@ def shortcut(request: HttpRequest) -> HttpResponse | None:
         stamp = live.ticket_stamp(pk)
         if not _same(request, "s", stamp) or not live.granted(user.pk, pk, stamp):
             return None
-        _others, seen, notifications = _presence(request, user, pk)
+        _others, seen, _unread = _presence(request, user, pk, kept_only=True)
+        notifications = live_extras.kept_unread_count(user.pk)
+        if notifications is None:
+            return None
         if _same(request, "p", seen) and _same(request, "n", notifications):
             return HttpResponse(status=204)
         return None
@@ -119,14 +141,19 @@ def shortcut(request: HttpRequest) -> HttpResponse | None:
         names = live.routes_of(user, known_only=True)
         if names is None:
             return None
+        notifications = live_extras.kept_unread_count(user.pk)
+        if notifications is None:
+            return None
         if _same(request, "s", live.queue_stamp(user, names)) and _same(
-            request, "n", live_extras.unread_count(user)
+            request, "n", notifications
         ):
             return HttpResponse(status=204)
     return None
 
 
-def _presence(request: HttpRequest, user: Any, pk: int) -> tuple[list, str, int | None]:
+def _presence(
+    request: HttpRequest, user: Any, pk: int, *, kept_only: bool = False
+) -> tuple[list, str, int | None]:
     """Mark the user on the ticket as the poll says; who else is there; the notifications."""
     marks = presence.marks_of(pk)
     presence.mark(
@@ -139,7 +166,8 @@ def _presence(request: HttpRequest, user: Any, pk: int) -> tuple[list, str, int 
         marks=marks,
     )
     others = presence.others(pk, user_id=user.pk, marks=marks)
-    return others, presence.signature(others), live_extras.unread_count(user)
+    unread = None if kept_only else live_extras.unread_count(user)
+    return others, presence.signature(others), unread
 
 
 def _said(request: HttpRequest, name: str, limit: int = 64) -> str:

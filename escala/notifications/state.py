@@ -62,6 +62,17 @@ def unread_count(user: Any) -> int:
     return _read(user)[0]
 
 
+def kept_unread_count(user_id: int) -> int | None:
+    """The unread count if the cache holds it, else None (no query: the caller has no user)."""
+    try:
+        known = cache.get(_key(user_id))
+    except Exception:  # noqa: BLE001
+        return None
+    if isinstance(known, tuple) and len(known) == 2:
+        return known[0]
+    return None
+
+
 def bell_state(user: Any) -> tuple[int, str]:
     """(unread count, stamp): the stamp changes whenever the user's notifications change."""
     return _read(user)

@@ -90,6 +90,20 @@ def test_without_the_remembered_session_an_unchanged_poll_reads_only_who_is_aski
         assert poll(client, ticket, **stamps).status_code == 204
 
 
+def test_the_cache_remembers_who_is_polling_without_their_user_row(ticket, l1_agent):
+    """A shared cache (files, Redis) must never hold a password hash: only the id and name."""
+    import pickle
+
+    from django.core.cache import cache
+
+    client = client_for(l1_agent.user)
+    settle(client, ticket)
+    keys = [key.split(":", 2)[2] for key in list(cache._cache) if ":live:who:" in key]
+    kept = [cache.get(key) for key in keys]
+    assert kept == [(l1_agent.user.pk, l1_agent.user.get_full_name())]
+    assert l1_agent.user.password not in str(pickle.dumps(kept))
+
+
 def test_signing_out_ends_the_shortcut_at_once(ticket, l1_agent):
     client = client_for(l1_agent.user)
     stamps = settle(client, ticket)
@@ -328,6 +342,7 @@ def test_every_answer_carries_the_notification_count_and_a_new_count_is_news(
     assert poll(client, ticket, **stamps).status_code == 204
 
     monkeypatch.setattr(live_extras, "unread_count", lambda user: 3)
+    monkeypatch.setattr(live_extras, "kept_unread_count", lambda user_id: 3)
     data = poll(client, ticket, **stamps).json()
     assert data["notifications"] == 3
     assert poll(client, ticket, **(stamps | {"n": "3"})).status_code == 204
