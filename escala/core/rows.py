@@ -3,7 +3,10 @@
 `update_rows` saves fields of many rows with one statement. `buffered()` holds back the inserts
 of rows that nothing reads before the commit (queued events, the outbox, mail thread ids, tier
 stays) so a batch of work (a hundred mails in one transaction) writes them with one INSERT per
-model at its end instead of one per row.
+model at its end instead of one per row. On PostgreSQL a few held rows of several models (one
+action: a new ticket, its message, stay, event and queue row) are written with one chained
+statement, a foreign key to a row held before it read from that row's RETURNING: one round trip
+where there were five.
 """
 
 from __future__ import annotations
@@ -83,6 +86,12 @@ class _Held:
 
 
 _held: ContextVar[list[_Held] | None] = ContextVar("escala_rows_held", default=None)
+# Channels to NOTIFY in the statement that writes the held rows (delivered at the commit).
+_notify: ContextVar[set[str] | None] = ContextVar("escala_rows_notify", default=None)
+
+# At most this many held rows are chained into one statement; a bigger batch (a hundred mails)
+# writes one multi-row INSERT per model, whose cost does not grow with a CTE per row.
+CHAIN_MAX = 8
 
 
 @contextlib.contextmanager
@@ -97,11 +106,13 @@ def buffered() -> Iterator[None]:
     if not connection.in_atomic_block:
         raise RuntimeError("rows.buffered() needs a transaction")
     token = _held.set([])
+    notify = _notify.set(set())
     try:
         yield
         flush()
     finally:
         _held.reset(token)
+        _notify.reset(notify)
 
 
 def insert_later(
@@ -130,6 +141,34 @@ def is_buffered() -> bool:
     return _held.get() is not None
 
 
+def reserve_ids(*targets: Model) -> bool:
+    """Give rows their primary keys before they are written, from their tables' sequences, with
+    one query for all (PostgreSQL): a row held after them may then carry their ids in plain
+    columns or JSON. False, and nothing reserved, on other databases (write them at once)."""
+    if connection.vendor != "postgresql":
+        return False
+    calls = ", ".join(
+        f"nextval(pg_get_serial_sequence('{row._meta.db_table}', '{row._meta.pk.column}'))"
+        for row in targets
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {calls}")  # noqa: S608  (names from the models)
+        for row, pk in zip(targets, cursor.fetchone(), strict=True):
+            row.pk = pk
+    return True
+
+
+def notify_with_flush(channel: str) -> bool:
+    """NOTIFY `channel` in the statement that writes the held rows (PostgreSQL delivers it at
+    the commit, or never if the transaction rolls back): no round trip of its own. False when
+    there is no such statement to come (not buffered, or another database): notify yourself."""
+    channels = _notify.get()
+    if channels is None or connection.vendor != "postgresql":
+        return False
+    channels.add(channel)
+    return True
+
+
 def mark() -> int:
     """Where the held rows end now; `forget_since(mark)` drops the rows held after it (a block
     that failed without a savepoint of its own)."""
@@ -155,16 +194,32 @@ def held(model: type[Model]) -> list[Model]:
 def flush() -> None:
     """Insert the held rows now (one statement per model and kind), keeping their order."""
     pending = _held.get()
-    if not pending:
+    waiting = _notify.get()
+    channels = sorted(waiting or ())
+    if waiting:
+        waiting.clear()
+    if not pending and not channels:
         return
-    rows, pending[:] = list(pending), []
+    rows, pending[:] = list(pending or ()), []
     if connection.needs_rollback:
         return  # the transaction can only roll back: nothing to write
     alive = _alive_markers()
+    live = [h for h in rows if id(h.marker) in alive]
+    if (
+        connection.vendor == "postgresql"
+        and live
+        and len(live) <= CHAIN_MAX
+        and (channels or len({type(h.row) for h in live}) > 1)
+    ):
+        _chain(live, channels)
+        return
+    if channels:
+        with connection.cursor() as cursor:
+            for channel in channels:
+                cursor.execute("SELECT pg_notify(%s, '')", [channel])
     groups: dict[tuple[type[Model], bool], list[_Held]] = {}
-    for h in rows:
-        if id(h.marker) in alive:
-            groups.setdefault((type(h.row), h.ignore_conflicts), []).append(h)
+    for h in live:
+        groups.setdefault((type(h.row), h.ignore_conflicts), []).append(h)
     # In the order each model was first held: a row's targets are written before it.
     for (model, ignore_conflicts), group in groups.items():
         for h in group:
@@ -177,3 +232,65 @@ def _alive_markers() -> set[int]:
     # Django keeps (savepoint ids, callback, robust) per on_commit callback and drops those of a
     # savepoint when it rolls back; tests/core/test_rows.py holds it to that.
     return {id(func) for _sids, func, _robust in connection.run_on_commit}
+
+
+def _chain(held: list[_Held], channels: list[str]) -> None:
+    """Write `held` with one statement: an INSERT ... RETURNING per row, chained as CTEs. A
+    foreign key (or an `ids` column) to a row held before it reads that row's new id from its
+    CTE; a row's own reserved or given id is written as it is. The channels are notified in it.
+    No `pre_save`/`post_save` signal, as with `bulk_create`."""
+    qn = connection.ops.quote_name
+    position = {id(h.row): i for i, h in enumerate(held)}
+    ctes: list[str] = []
+    params: list[object] = []
+    for i, h in enumerate(held):
+        row = h.row
+        meta = row._meta
+        linked = {column: target for column, target in (h.ids or {}).items()}
+        names, marks = [], []
+        for f in meta.concrete_fields:
+            if f.primary_key and row.pk is None and not f.is_relation:
+                continue  # the sequence's
+            target = linked.get(f.attname)
+            if target is None and f.is_relation and f.is_cached(row):
+                target = f.get_cached_value(row)
+            names.append(qn(f.column))
+            if target is not None and target.pk is None and id(target) in position:
+                j = position[id(target)]
+                marks.append(f"(SELECT {qn(target._meta.pk.column)} FROM r{j})")  # noqa: S608
+                continue
+            if target is not None and getattr(row, f.attname) is None:
+                setattr(row, f.attname, target.pk)  # as save() does for a saved related row
+            value = f.get_db_prep_save(f.pre_save(row, add=True), connection)
+            marks.append(
+                f.get_placeholder(value, None, connection)
+                if hasattr(f, "get_placeholder")
+                else "%s"
+            )
+            params.append(value)
+        conflict = " ON CONFLICT DO NOTHING" if h.ignore_conflicts else ""
+        table, columns, values = qn(meta.db_table), ", ".join(names), ", ".join(marks)
+        # Names from the models, values as parameters.
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({values}){conflict}"  # noqa: S608
+        ctes.append(f"r{i} AS ({insert} RETURNING {qn(meta.pk.column)})")
+    outputs = [f"(SELECT {qn(h.row._meta.pk.column)} FROM r{i})" for i, h in enumerate(held)]  # noqa: S608
+    for channel in channels:
+        outputs.append("pg_notify(%s, '')")
+        params.append(channel)
+    sql = f"WITH {', '.join(ctes)} SELECT {', '.join(outputs)}"  # noqa: S608  (names from models)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchone()
+    for h, pk in zip(held, ids, strict=False):
+        row = h.row
+        if pk is not None:
+            row.pk = pk
+            row._state.adding = False
+            row._state.db = connection.alias
+        for column, target in (h.ids or {}).items():
+            setattr(row, column, target.pk)
+        for f in row._meta.concrete_fields:
+            if f.is_relation and f.is_cached(row) and getattr(row, f.attname) is None:
+                target = f.get_cached_value(row)
+                if target is not None:
+                    setattr(row, f.attname, target.pk)
