@@ -131,7 +131,8 @@ def test_a_few_held_rows_of_several_models_are_one_statement_on_postgresql():
             rows.insert_later(ana)
         writes = [sql for sql in _statements(queries) if "INSERT" in sql]
     # Written, linked, and their ids known, on every database.
-    assert org.pk is not None and ana.pk is not None
+    assert org.pk is not None
+    assert ana.pk is not None
     assert Requester.objects.get(pk=ana.pk).organization_id == org.pk
     assert ana.organization_id == org.pk
     assert not ana._state.adding
@@ -180,6 +181,14 @@ def _listener():  # a second connection, LISTENing on the test's channel
     return listener
 
 
+def _write_notify_then_fail() -> None:
+    with transaction.atomic(), rows.buffered():
+        rows.insert_later(_org("Rolled back"))
+        rows.notify_with_flush("escala_test_rows")
+        rows.flush()
+        raise LookupError("the action fails after its rows were written")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_notify_in_the_held_rows_statement_is_heard_at_the_commit_and_not_after_a_rollback():
     if connection.vendor != "postgresql":
@@ -196,11 +205,8 @@ def test_a_notify_in_the_held_rows_statement_is_heard_at_the_commit_and_not_afte
         ]
         assert len(_statements(queries)) == 1  # the insert and the NOTIFY: one round trip
 
-        with pytest.raises(LookupError), transaction.atomic(), rows.buffered():
-            rows.insert_later(_org("Rolled back"))
-            rows.notify_with_flush("escala_test_rows")
-            rows.flush()
-            raise LookupError("the action fails after its rows were written")
+        with pytest.raises(LookupError):
+            _write_notify_then_fail()
         assert list(listener.notifies(timeout=0.5, stop_after=1)) == []
         assert not Organization.objects.filter(name="Rolled back").exists()
     finally:
@@ -209,3 +215,8 @@ def test_a_notify_in_the_held_rows_statement_is_heard_at_the_commit_and_not_afte
 
 def test_outside_a_buffered_block_nothing_is_notified_for_you():
     assert rows.notify_with_flush("escala_test_rows") is False
+
+
+def test_a_channel_name_that_is_not_an_identifier_is_refused():
+    with pytest.raises(ValueError, match="not a channel name"):
+        rows.notify_with_flush("x'); DROP TABLE tickets_ticket; --")
