@@ -3,17 +3,22 @@
 `update_rows` saves fields of many rows with one statement. `buffered()` holds back the inserts
 of rows that nothing reads before the commit (queued events, the outbox, mail thread ids, tier
 stays) so a batch of work (a hundred mails in one transaction) writes them with one INSERT per
-model at its end instead of one per row.
+model at its end instead of one per row. On PostgreSQL a few held rows of several models (one
+action: a new ticket, its message, stay, event and queue row) are written with one chained
+statement, a foreign key to a row held before it read from that row's RETURNING: one round trip
+where there were five.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Model
 
 
@@ -83,6 +88,14 @@ class _Held:
 
 
 _held: ContextVar[list[_Held] | None] = ContextVar("escala_rows_held", default=None)
+# Channels to NOTIFY in the statement that writes the held rows (delivered at the commit).
+_notify: ContextVar[set[str] | None] = ContextVar("escala_rows_notify", default=None)
+
+_CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # written into the statement as it is
+
+# At most this many held rows are chained into one statement; a bigger batch (a hundred mails)
+# writes one multi-row INSERT per model, whose cost does not grow with a CTE per row.
+CHAIN_MAX = 8
 
 
 @contextlib.contextmanager
@@ -97,11 +110,13 @@ def buffered() -> Iterator[None]:
     if not connection.in_atomic_block:
         raise RuntimeError("rows.buffered() needs a transaction")
     token = _held.set([])
+    notify = _notify.set(set())
     try:
         yield
         flush()
     finally:
         _held.reset(token)
+        _notify.reset(notify)
 
 
 def insert_later(
@@ -130,6 +145,36 @@ def is_buffered() -> bool:
     return _held.get() is not None
 
 
+def reserve_ids(*targets: Model) -> bool:
+    """Give rows their primary keys before they are written, from their tables' sequences, with
+    one query for all (PostgreSQL): a row held after them may then carry their ids in plain
+    columns or JSON. False, and nothing reserved, on other databases (write them at once)."""
+    if connection.vendor != "postgresql":
+        return False
+    calls = ", ".join(
+        f"nextval(pg_get_serial_sequence('{row._meta.db_table}', '{row._meta.pk.column}'))"
+        for row in targets
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {calls}")  # noqa: S608  (names from the models)
+        for row, pk in zip(targets, cursor.fetchone(), strict=True):
+            row.pk = pk
+    return True
+
+
+def notify_with_flush(channel: str) -> bool:
+    """NOTIFY `channel` in the statement that writes the held rows (PostgreSQL delivers it at
+    the commit, or never if the transaction rolls back): no round trip of its own. False when
+    there is no such statement to come (not buffered, or another database): notify yourself."""
+    if not _CHANNEL.fullmatch(channel):
+        raise ValueError(f"not a channel name: {channel!r}")
+    channels = _notify.get()
+    if channels is None or connection.vendor != "postgresql":
+        return False
+    channels.add(channel)
+    return True
+
+
 def mark() -> int:
     """Where the held rows end now; `forget_since(mark)` drops the rows held after it (a block
     that failed without a savepoint of its own)."""
@@ -155,16 +200,32 @@ def held(model: type[Model]) -> list[Model]:
 def flush() -> None:
     """Insert the held rows now (one statement per model and kind), keeping their order."""
     pending = _held.get()
-    if not pending:
+    waiting = _notify.get()
+    channels = sorted(waiting or ())
+    if waiting:
+        waiting.clear()
+    if not pending and not channels:
         return
-    rows, pending[:] = list(pending), []
+    rows, pending[:] = list(pending or ()), []
     if connection.needs_rollback:
         return  # the transaction can only roll back: nothing to write
     alive = _alive_markers()
+    live = [h for h in rows if id(h.marker) in alive]
+    if (
+        connection.vendor == "postgresql"
+        and live
+        and len(live) <= CHAIN_MAX
+        and (channels or len({type(h.row) for h in live}) > 1)
+    ):
+        _chain(live, channels)
+        return
+    if channels:
+        with connection.cursor() as cursor:
+            for channel in channels:
+                cursor.execute("SELECT pg_notify(%s, '')", [channel])
     groups: dict[tuple[type[Model], bool], list[_Held]] = {}
-    for h in rows:
-        if id(h.marker) in alive:
-            groups.setdefault((type(h.row), h.ignore_conflicts), []).append(h)
+    for h in live:
+        groups.setdefault((type(h.row), h.ignore_conflicts), []).append(h)
     # In the order each model was first held: a row's targets are written before it.
     for (model, ignore_conflicts), group in groups.items():
         for h in group:
@@ -177,3 +238,142 @@ def _alive_markers() -> set[int]:
     # Django keeps (savepoint ids, callback, robust) per on_commit callback and drops those of a
     # savepoint when it rolls back; tests/core/test_rows.py holds it to that.
     return {id(func) for _sids, func, _robust in connection.run_on_commit}
+
+
+# Fields whose database value is the Python value itself when it is None, a str or an int (as
+# their get_db_prep_save would make it): written without that call, the chain's main cost.
+_PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.EmailField,
+    models.SlugField,
+    models.BooleanField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.ForeignKey,
+    models.OneToOneField,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    field: models.Field
+    attname: str
+    quoted: str
+    relation: bool
+    auto_pk: bool  # generated by the table's sequence when the row has no id yet
+    pre_save: bool  # its pre_save() may fill the value in (auto_now_add, a file)
+    plain: bool
+    # NULL is the column's default: left out when None (psycopg caches the parsing of a
+    # statement of at most 50 parameters, which a new ticket's five rows then stay within).
+    null_default: bool
+
+
+@functools.cache
+def _columns(model: type[Model]) -> tuple[_Column, ...]:
+    qn = connection.ops.quote_name
+    return tuple(
+        _Column(
+            field=f,
+            attname=f.attname,
+            quoted=qn(f.column),
+            relation=f.is_relation,
+            auto_pk=f.primary_key and not f.is_relation,
+            pre_save=type(f).pre_save is not models.Field.pre_save,
+            plain=type(f) in _PLAIN and not hasattr(f, "get_placeholder"),
+            null_default=f.null
+            and f.db_default is models.NOT_PROVIDED
+            and not isinstance(f, models.JSONField),
+        )
+        for f in model._meta.concrete_fields
+    )
+
+
+PARAM, NULL = "param", "null"  # how a column is written, when it does not link to a held row
+
+
+@functools.lru_cache(maxsize=64)
+def _chain_sql(shape: tuple, channels: tuple[str, ...]) -> str:
+    """The statement for rows of this shape: per row its model, whether it conflicts quietly,
+    whether its id is the sequence's, and per column the held row it links to (a position),
+    PARAM or NULL (left out)."""
+    qn = connection.ops.quote_name
+    ctes = []
+    for i, (model, ignore_conflicts, auto_pk, links) in enumerate(shape):
+        names, marks = [], []
+        for column, link in zip(_columns(model), links, strict=True):
+            if (column.auto_pk and auto_pk) or link is NULL:
+                continue  # the sequence's, or the column's default
+            names.append(column.quoted)
+            if link is PARAM:
+                marks.append("%s")
+            else:
+                target_model = shape[link][0]
+                marks.append(f"(SELECT {qn(target_model._meta.pk.column)} FROM r{link})")  # noqa: S608
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        table, columns, values = qn(model._meta.db_table), ", ".join(names), ", ".join(marks)
+        # Names from the models, values as parameters.
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({values}){conflict}"  # noqa: S608
+        ctes.append(f"r{i} AS ({insert} RETURNING {qn(model._meta.pk.column)})")
+    outputs = [f"(SELECT {qn(shape[i][0]._meta.pk.column)} FROM r{i})" for i in range(len(shape))]  # noqa: S608
+    outputs += [f"pg_notify('{channel}', '')" for channel in channels]  # checked names
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(outputs)}"  # noqa: S608
+
+
+def _chain(held: list[_Held], channels: list[str]) -> None:
+    """Write `held` with one statement: an INSERT ... RETURNING per row, chained as CTEs. A
+    foreign key (or an `ids` column) to a row held before it reads that row's new id from its
+    CTE; a row's own reserved or given id is written as it is. The channels are notified in it.
+    No `pre_save`/`post_save` signal, as with `bulk_create`."""
+    position = {id(h.row): i for i, h in enumerate(held)}
+    shape = []
+    params: list[object] = []
+    for h in held:
+        row = h.row
+        auto_pk = row.pk is None
+        linked = h.ids or {}
+        links = []
+        for column in _columns(type(row)):
+            target = None
+            if column.relation:
+                target = linked.get(column.attname)
+                if target is None and column.field.is_cached(row):
+                    target = column.field.get_cached_value(row)
+                if target is not None and target.pk is None and id(target) in position:
+                    links.append(position[id(target)])  # its id comes from its CTE
+                    continue
+                if target is not None and getattr(row, column.attname) is None:
+                    setattr(row, column.attname, target.pk)  # as save() does for a saved one
+            if column.auto_pk and auto_pk:
+                links.append(PARAM)  # not written
+                continue
+            f = column.field
+            value = f.pre_save(row, add=True) if column.pre_save else getattr(row, column.attname)
+            if value is None and column.null_default:
+                links.append(NULL)
+                continue
+            if not (column.plain and (value is None or isinstance(value, (str, int)))):
+                value = f.get_db_prep_save(value, connection)
+            links.append(PARAM)
+            params.append(value)
+        shape.append((type(row), h.ignore_conflicts, auto_pk, tuple(links)))
+    with connection.cursor() as cursor:
+        cursor.execute(_chain_sql(tuple(shape), tuple(channels)), params)
+        ids = cursor.fetchone()
+    for h, pk in zip(held, ids, strict=False):
+        row = h.row
+        if pk is not None:
+            row.pk = pk
+            row._state.adding = False
+            row._state.db = connection.alias
+        for column, target in (h.ids or {}).items():
+            setattr(row, column, target.pk)
+        for column in _columns(type(row)):
+            unset = column.relation and getattr(row, column.attname) is None
+            if unset and column.field.is_cached(row):
+                target = column.field.get_cached_value(row)
+                if target is not None:
+                    setattr(row, column.attname, target.pk)

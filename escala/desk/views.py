@@ -5,6 +5,7 @@ shows a refusal (DomainError) next to the field it concerns. One view serves eac
 htmx, the named partial of it that changed.
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -631,11 +632,10 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
 def _take_the_call(request: HttpRequest, ticket: Ticket) -> None:
     """The agent who took the call keeps the ticket, when it is theirs to work (a call about a
     Level 2 matter goes to that level's queue instead)."""
-    try:
-        with transaction.atomic():
-            actions.claim_ticket(ticket=ticket.pk, by=request.user)
-    except DomainError:
-        pass
+    # The ticket this request has just created: not locked and read again (nor a savepoint:
+    # a refusal writes nothing).
+    with contextlib.suppress(DomainError):
+        actions.claim_new_ticket(ticket=ticket, by=request.user)
 
 
 def _file_for_caller(request: HttpRequest, form: f.NewTicketForm) -> Ticket | None:

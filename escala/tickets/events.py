@@ -118,6 +118,12 @@ def record(
         # Its id is known once written; one of a rolled-back transaction is never queued, so
         # the next request's relay finds nothing for it.
         _local.deferred.append(event)
+        # The worker is woken by the statement that writes the held rows (at the commit), or
+        # else after the response (`wake_worker`).
+        if not rows.notify_with_flush(WAKE_CHANNEL):
+            _local.wake_after = True
+        elif getattr(_local, "wake_after", None) is None:
+            _local.wake_after = False
     elif mine is not None:
         mine.append(event)  # its id is known at the commit
         transaction.on_commit(lambda: _relay_mine(mine), robust=True)
@@ -337,6 +343,16 @@ def relay_on_next_request() -> None:
     of the consequences, the page it redirects to does."""
     if getattr(_local, "now", None) is not None and getattr(_local, "deferred", None) is None:
         _local.deferred = []
+        _local.wake_after = None
+
+
+def records_later() -> bool:
+    """True when an event recorded now only writes its rows, its listeners all left to the
+    relay (the API, mail, a page that lets the next request relay): then nothing reads the
+    action's rows before its commit, and they may be written together (`rows.buffered`)."""
+    if not relays_in_worker() or getattr(_local, "relaying", False):
+        return False
+    return getattr(_local, "now", None) is None or getattr(_local, "deferred", None) is not None
 
 
 def take_deferred() -> list[int]:
@@ -358,8 +374,10 @@ def relay_for_author(event_ids: list[int]) -> None:
 def wake_worker() -> None:
     """Tell a waiting worker (PostgreSQL LISTEN) that events are queued: it relays them at once
     instead of at its next tick. Without PostgreSQL the worker's tick (a second) does."""
-    if connection.vendor != "postgresql":
-        return
+    woken_in_commit = getattr(_local, "wake_after", None) is False
+    _local.wake_after = None
+    if connection.vendor != "postgresql" or woken_in_commit:
+        return  # every event deferred since relay_on_next_request() notified in its commit
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_notify(%s, '')", [WAKE_CHANNEL])

@@ -116,3 +116,107 @@ def test_insert_unless_taken_still_raises_other_errors():
     org = Organization.objects.create(name="Cliente")
     with pytest.raises(IntegrityError), transaction.atomic():
         rows.insert_unless_taken(Requester(name=None, email="x@y.example", organization=org))
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_few_held_rows_of_several_models_are_one_statement_on_postgresql():
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        with rows.buffered():
+            org = _org("Held together")
+            rows.insert_later(org)
+            ana = Requester(name="Ana", email="ana@together.example", organization=org)
+            rows.insert_later(ana)
+        writes = [sql for sql in _statements(queries) if "INSERT" in sql]
+    # Written, linked, and their ids known, on every database.
+    assert org.pk is not None
+    assert ana.pk is not None
+    assert Requester.objects.get(pk=ana.pk).organization_id == org.pk
+    assert ana.organization_id == org.pk
+    assert not ana._state.adding
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1
+        assert writes[0].startswith("WITH ")  # the requester's foreign key read from its CTE
+    else:
+        assert len(writes) == 2
+
+
+def test_reserved_ids_are_the_ids_the_rows_are_written_with():
+    org = _org("Reserved")
+    with transaction.atomic(), rows.buffered():
+        reserved = rows.reserve_ids(org)
+        if reserved:
+            assert org.pk is not None  # known before the write: a later row can carry it
+            rows.insert_later(org)
+            rows.insert_later(Requester(name="Eva", email="eva@r.example", organization=org))
+        else:
+            org.save()
+    assert reserved is (connection.vendor == "postgresql")
+    assert Organization.objects.get(pk=org.pk).name == "Reserved"
+
+
+def test_a_held_row_that_conflicts_in_a_chain_is_skipped_and_keeps_no_id():
+    taken = Organization.objects.create(name="Taken", email_domain="taken.example")
+    Requester.objects.create(name="Ana", email="ana@taken.example", organization=taken)
+    with transaction.atomic(), rows.buffered():
+        rows.insert_later(_org("Also written"))
+        again = Requester(name="Ana 2", email="ANA@taken.example", organization=taken)
+        rows.insert_later(again, ignore_conflicts=True)
+    assert Organization.objects.filter(name="Also written").exists()
+    assert Requester.objects.filter(email__iexact="ana@taken.example").count() == 1
+    if connection.vendor == "postgresql":
+        assert again.pk is None
+
+
+def _listener():  # a second connection, LISTENing on the test's channel
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    listener = psycopg.connect(**params, autocommit=True)
+    listener.execute("LISTEN escala_test_rows")
+    return listener
+
+
+def _write_notify_then_fail() -> None:
+    with transaction.atomic(), rows.buffered():
+        rows.insert_later(_org("Rolled back"))
+        rows.notify_with_flush("escala_test_rows")
+        rows.flush()
+        raise LookupError("the action fails after its rows were written")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notify_in_the_held_rows_statement_is_heard_at_the_commit_and_not_after_a_rollback():
+    if connection.vendor != "postgresql":
+        pytest.skip("NOTIFY is PostgreSQL's; elsewhere notify_with_flush declines")
+    listener = _listener()
+    try:
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            with rows.buffered():
+                rows.insert_later(_org("Woken"))
+                assert rows.notify_with_flush("escala_test_rows")
+            assert list(listener.notifies(timeout=0.3, stop_after=1)) == []  # not before
+        assert [n.channel for n in listener.notifies(timeout=5, stop_after=1)] == [
+            "escala_test_rows"
+        ]
+        assert len(_statements(queries)) == 1  # the insert and the NOTIFY: one round trip
+
+        with pytest.raises(LookupError):
+            _write_notify_then_fail()
+        assert list(listener.notifies(timeout=0.5, stop_after=1)) == []
+        assert not Organization.objects.filter(name="Rolled back").exists()
+    finally:
+        listener.close()
+
+
+def test_outside_a_buffered_block_nothing_is_notified_for_you():
+    assert rows.notify_with_flush("escala_test_rows") is False
+
+
+def test_a_channel_name_that_is_not_an_identifier_is_refused():
+    with pytest.raises(ValueError, match="not a channel name"):
+        rows.notify_with_flush("x'); DROP TABLE tickets_ticket; --")

@@ -10,6 +10,7 @@ from .participants import add_participant, keep_informed
 from .workflow import (
     assign_ticket,
     change_status,
+    claim_new_ticket,
     claim_ticket,
     close_ticket,
     reopen_ticket,
@@ -24,6 +25,7 @@ __all__ = [
     "add_vendor_message",
     "assign_ticket",
     "change_status",
+    "claim_new_ticket",
     "claim_ticket",
     "close_ticket",
     "create_ticket",
