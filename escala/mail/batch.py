@@ -100,12 +100,13 @@ def process_batch(
     what it has just stored); those mails' raw bytes are then not read back.
 
     Raises only when the database fails; the caller then falls back to `process` mail by mail."""
-    # The memo outlives the transaction: the listeners run after the commit share it too. With
-    # the worker's relay, this process relays the batch's events itself, as one batch, at once.
+    # With the worker's relay, the batch's receipts are written in its transaction and the rest
+    # of its events' listeners (clocks, facts, triggers) are the worker's, woken at the commit:
+    # the next batch is parsed and filed while the worker relays this one (decision 0023).
     with (
         memo.batch(),
         events.batched(),
-        events.relayed_now(),
+        events.left_to_worker(),
         outbound.batched(),
         transaction.atomic(),
         rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock
 from escala.core.errors import DomainError, Forbidden, InvalidTransition
+from escala.tickets import events
 
 from . import batch, bounces, route, thread_match
 from .batch import BATCH_FIELDS, process_batch
@@ -79,7 +80,14 @@ def process(
 ) -> InboundMail:
     """Process one stored mail exactly once. `force` re-processes a quarantined one;
     `as_new_ticket` (an agent's decision, `by`) files it as a new ticket whatever it looked like;
-    `release` (see `release`): the agent vouches for the sender."""
+    `release` (see `release`): the agent vouches for the sender.
+    With the worker's relay, the receipt is written with the mail (by the mail's own rules) and
+    the other listeners are the worker's (`events.left_to_worker`); a page relays its own."""
+    with events.left_to_worker():
+        return _process(mail_id, force=force, as_new_ticket=as_new_ticket, release=release, by=by)
+
+
+def _process(mail_id: int, *, force: bool, as_new_ticket: bool, release: bool, by) -> InboundMail:  # noqa: ANN001
     wanted = {InboundStatus.RECEIVED} | ({InboundStatus.QUARANTINED} if force else set())
     # Parsed and checked (DNS) before the transaction: no lock waits on a name server.
     early = InboundMail.objects.select_related("mailbox").filter(pk=mail_id).first()
