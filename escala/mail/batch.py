@@ -106,7 +106,7 @@ def process_batch(
     with (
         memo.batch(),
         events.batched(),
-        events.left_to_worker(),
+        events.left_to_worker() as handed,
         outbound.batched(),
         transaction.atomic(),
         rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end
@@ -148,17 +148,19 @@ def process_batch(
                 memo.restore(saved)  # its savepoint was rolled back
             apply_result(mail, result)
             route.count_rate(mail.sender)
-        _route_new_tickets(mails)
+        if handed is None:  # else the worker routes them with the rest
+            _route_new_tickets(mails)
         rows.update_rows(mails, BATCH_FIELDS)
         bounces.clear([m.sender for m in mails if m.status == InboundStatus.PROCESSED])
     return mails
 
 
 def _route_new_tickets(mails: list[InboundMail]) -> None:
-    """Give the batch's new tickets to their agents before it commits, not in the relay right
-    after: each ticket's search row is then written once, at the commit, with its assignee,
-    instead of rewritten under its word indexes a moment later. The relay finds them assigned.
-    Routing is a convenience: a failure leaves the ticket in its team's queue."""
+    """Where the batch relays its own events (ESCALA_EVENT_RELAY=inline, or inside a page),
+    give its new tickets to their agents before it commits, not in the relay right after: each
+    ticket's search row is then written once, at the commit, with its assignee. The relay finds
+    them assigned. With the worker's relay the worker routes them, while this process files the
+    next batch. Routing is a convenience: a failure leaves the ticket in its team's queue."""
     for mail in mails:
         if mail.outcome != Outcome.NEW_TICKET or mail.ticket is None:
             continue

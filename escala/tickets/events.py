@@ -344,13 +344,14 @@ def left_to_worker() -> Iterator[list[TicketEvent]]:
     receipt of a new ticket answers the mail it is filed from, by the mail's own rules), and the
     committed ones (clocks, facts, triggers, notifications) are left to the worker, woken once
     when the block ends (after its commit): the ingest and the relay run side by side. Yields the
-    events recorded in it (a rolled-back savepoint's are still listed; they were never queued)."""
+    events recorded in it (a rolled-back savepoint's are still listed; they were never queued),
+    or None when they are not left to the worker (inline relay, or a page that relays its own)."""
     outer = getattr(_local, "handed", None)
-    if getattr(_local, "now", None) is not None:  # a page's action: the page relays it
-        yield []
+    if outer is not None:
+        yield outer
         return
-    if outer is not None or not relays_in_worker():
-        yield outer if outer is not None else []
+    if getattr(_local, "now", None) is not None or not relays_in_worker():
+        yield None
         return
     _local.handed = []
     try:
