@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from escala.core import clock
@@ -43,6 +43,7 @@ __all__ = [
     "pending",
     "process",
     "process_batch",
+    "process_batch_again",
     "release",
     "store",
     "store_and_parse",
@@ -58,6 +59,13 @@ def store_and_parse(
     """`store_many`, then parse the mails it stored (for `process_batch`). A mail that was
     already stored is left out: it is filed from the bytes stored first, read back."""
     ids, created = store_many_new(raws, **store_kwargs)
+    return ids, parse_new(ids, created, raws, **store_kwargs)
+
+
+def parse_new(
+    ids: list[int], created: set[int], raws: list[bytes], **store_kwargs
+) -> dict[int, ParsedMail | Exception | None]:
+    """The mails this call stored, parsed and their senders checked (for `process_batch`)."""
     parsed: dict[int, ParsedMail | Exception | None] = {}
     # The sender checks (DNS) run here, before the processing transaction locks anything.
     where = InboundMail(
@@ -67,7 +75,30 @@ def store_and_parse(
     for pk, raw in zip(ids, raws, strict=True):
         if pk in created and pk not in parsed:
             parsed[pk] = route.verified(where, route.parse_stored(raw, len(raw)), raw)
-    return ids, parsed
+    return parsed
+
+
+def process_batch_again(
+    ids: list[int], raws: list[bytes], parsed: dict, *, tries: int = 3, **store_kwargs
+) -> list[InboundMail]:
+    """`process_batch`, tried again as a batch when the database chose it to break a deadlock
+    (the worker's relay locks tickets too): the whole transaction rolled back, so each mail is
+    still `received` and is processed once. Parsed afresh each time (processing changes the
+    parsed mail). Other database errors, or the last try's, are raised to the caller."""
+    for attempt in range(tries):
+        try:
+            return process_batch(ids, parsed)
+        except OperationalError as exc:
+            if attempt == tries - 1 or not _deadlock(exc):
+                raise
+            log.warning("Mail batch %s..%s broke a deadlock; trying it again", ids[0], ids[-1])
+            parsed = parse_new(ids, set(parsed), raws, **store_kwargs)
+    raise AssertionError("unreachable")
+
+
+def _deadlock(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in ("40P01", "40001")  # deadlock, serialization
 
 
 def process(

@@ -303,6 +303,15 @@ def prefetch_threads(mails: list[ParsedMail]) -> None:
         int(found.group(1)) for mail in mails if (found := pattern.search(mail.subject))
     }
     if ticket_ids:
+        # Locked first, in id order, and then read: the worker's relay locks tickets too, while
+        # this batch files (decision 0023); taking them all at once, in one order, leaves no
+        # lock to take later, in another order, that could close a deadlock with it.
+        list(
+            Ticket.objects.select_for_update()
+            .filter(pk__in=ticket_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         for pk, ticket in _tickets().in_bulk(ticket_ids).items():
             memo.remember(("ticket", pk), ticket)
 

@@ -5,7 +5,7 @@ the ingest process used to right after its commit (docs/decisions/0023). The res
 same as relaying at once."""
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from escala.mail import ingest
 from escala.mail.choices import Outcome
@@ -118,3 +118,50 @@ def test_one_mail_at_a_time_keeps_the_acknowledgement_window_with_the_worker_rel
     # The receipt answers the mail it acknowledges.
     first = Outbox.objects.filter(to__iexact=customer.email).get()
     assert first.in_reply_to
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_batch_the_database_broke_a_deadlock_with_is_processed_again_once(customer, monkeypatch):
+    """The relay locks tickets while the pipe files a batch: if PostgreSQL picks the batch to
+    break a deadlock, its transaction rolled back and it is processed again, as a batch."""
+    raws = [compose(sender=customer.email, subject=f"Caso {i}") for i in range(3)]
+    ids, parsed = ingest.store_and_parse(raws)
+    real = ingest.process_batch
+    calls = []
+
+    def deadlocked_once(ids, parsed):  # noqa: ANN001, ANN202
+        calls.append(parsed)
+        if len(calls) == 1:
+            with transaction.atomic():
+                real(ids, parsed)  # its work...
+                try:
+                    raise _Deadlock("deadlock detected")
+                except _Deadlock as exc:
+                    raise OperationalError("deadlock detected") from exc  # ...rolled back
+
+        return real(ids, parsed)
+
+    monkeypatch.setattr(ingest, "process_batch", deadlocked_once)
+    mails = ingest.process_batch_again(ids, raws, parsed)
+    assert len(calls) == 2
+    assert calls[1] is not calls[0]  # parsed afresh
+    assert [m.outcome for m in mails] == [Outcome.NEW_TICKET] * 3
+    assert Ticket.objects.count() == 3  # once each
+
+
+def test_other_database_errors_are_not_tried_again(customer, monkeypatch):
+    raws = [compose(sender=customer.email, subject="Caso")]
+    ids, parsed = ingest.store_and_parse(raws)
+    calls = []
+
+    def broken(ids, parsed):  # noqa: ANN001, ANN202
+        calls.append(1)
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(ingest, "process_batch", broken)
+    with pytest.raises(OperationalError):
+        ingest.process_batch_again(ids, raws, parsed)
+    assert calls == [1]
