@@ -90,7 +90,10 @@ BATCH_FIELDS = [
 
 
 def process_batch(
-    ids: list[int], parsed: dict[int, ParsedMail | Exception | None] | None = None
+    ids: list[int],
+    parsed: dict[int, ParsedMail | Exception | None] | None = None,
+    *,
+    busy: list[int] | None = None,
 ) -> list[InboundMail]:
     """Process many stored mails in one transaction, each in its own savepoint: a mail that is
     refused or hits a bug is quarantined alone and the others go on. The batch commits at once
@@ -98,6 +101,10 @@ def process_batch(
     the listeners of its ticket events run once for the whole batch, after the commit.
     `parsed`: what `route.parse_stored` made of the mails' raw bytes already (the pipe parses
     what it has just stored); those mails' raw bytes are then not read back.
+
+    `busy`: a mail answering a ticket another transaction holds (the worker's relay) is not
+    waited for but left `received`, its id added to the list, for the caller's next batch
+    (thread_match.claim); the mails returned are those processed.
 
     Raises only when the database fails; the caller then falls back to `process` mail by mail."""
     # With the worker's relay, the batch's receipts are written in its transaction and the rest
@@ -112,6 +119,7 @@ def process_batch(
         rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end
     ):
         tune_transaction()
+        memo.remember(("defer_busy",), busy is not None)
         locked = InboundMail.objects.select_for_update()
         if parsed is not None:
             locked = locked.defer("raw_column")  # read only if a mail of the batch was not parsed
@@ -128,12 +136,16 @@ def process_batch(
         route.prefetch_rates(senders)
         new_ticket.prefetch_organizations(senders)
         limits.prefetch(senders)
+        done = []
         for mail in mails:
-            mail.attempts += 1
             saved = memo.snapshot()
             try:
                 with transaction.atomic():
-                    result = route.route(mail, parsed=parsed.pop(mail.pk))
+                    result = route.route(mail, parsed=parsed[mail.pk])
+            except thread_match.Busy:
+                memo.restore(saved)  # its savepoint was rolled back; nothing of it is kept
+                busy.append(mail.pk)  # type: ignore[union-attr]  (only raised with `busy`)
+                continue
             except route.Hold as hold:
                 result = route.Result(hold.status, hold.outcome, hold.reason)
             except DomainError as exc:
@@ -146,8 +158,11 @@ def process_batch(
                 result = route.Result(InboundStatus.QUARANTINED, Outcome.ERROR, reason)
             if result.status != InboundStatus.PROCESSED:
                 memo.restore(saved)  # its savepoint was rolled back
+            mail.attempts += 1
             apply_result(mail, result)
             route.count_rate(mail.sender)
+            done.append(mail)
+        mails = done
         if handed is None:  # else the worker routes them with the rest
             _route_new_tickets(mails)
         rows.update_rows(mails, BATCH_FIELDS)

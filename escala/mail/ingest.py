@@ -15,6 +15,7 @@ a filed mail) and `batch` (many mails in one transaction). This module is their 
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 
 from django.db import OperationalError, transaction
@@ -78,22 +79,41 @@ def parse_new(
     return parsed
 
 
+# A pipe's mails whose tickets the relay holds are tried again this many times, a moment apart;
+# the last time their batch waits for the locks (a deadlock is then broken and retried).
+BUSY_ROUNDS = 20
+
+
 def process_batch_again(
     ids: list[int], raws: list[bytes], parsed: dict, *, tries: int = 3, **store_kwargs
 ) -> list[InboundMail]:
-    """`process_batch`, tried again as a batch when the database chose it to break a deadlock
-    (the worker's relay locks tickets too): the whole transaction rolled back, so each mail is
-    still `received` and is processed once. Parsed afresh each time (processing changes the
-    parsed mail). Other database errors, or the last try's, are raised to the caller."""
-    for attempt in range(tries):
-        try:
-            return process_batch(ids, parsed)
-        except OperationalError as exc:
-            if attempt == tries - 1 or not _deadlock(exc):
-                raise
-            log.warning("Mail batch %s..%s broke a deadlock; trying it again", ids[0], ids[-1])
-            parsed = parse_new(ids, set(parsed), raws, **store_kwargs)
-    raise AssertionError("unreachable")
+    """`process_batch` for the pipe, which runs beside the worker's relay (decision 0023): a
+    mail answering a ticket the relay holds is not waited for but processed in a next round,
+    in order, once the relay has committed; and a batch the database chose to break a deadlock
+    (its whole transaction rolled back: each mail still `received`) is tried again as a batch,
+    parsed afresh (processing changes the parsed mail). Other database errors, or the last
+    try's, are raised to the caller. Returns the mails processed."""
+    raw_of = dict(zip(ids, raws, strict=True))
+    done: list[InboundMail] = []
+    todo = ids
+    for round_ in range(BUSY_ROUNDS):
+        busy: list[int] | None = [] if round_ < BUSY_ROUNDS - 1 else None
+        for attempt in range(tries):
+            try:
+                done += process_batch(todo, parsed, busy=busy)
+                break
+            except OperationalError as exc:
+                if attempt == tries - 1 or not _deadlock(exc):
+                    raise
+                log.warning("Mail batch %s..%s broke a deadlock; trying it again", ids[0], ids[-1])
+                parsed = parse_new(todo, set(parsed), [raw_of[pk] for pk in todo], **store_kwargs)
+                if busy:
+                    busy.clear()
+        if not busy:
+            return done
+        todo = busy
+        time.sleep(0.02 * (round_ + 1))  # the relay's batch commits within a second or so
+    return done
 
 
 def _deadlock(exc: BaseException) -> bool:

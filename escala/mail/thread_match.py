@@ -303,17 +303,30 @@ def prefetch_threads(mails: list[ParsedMail]) -> None:
         int(found.group(1)) for mail in mails if (found := pattern.search(mail.subject))
     }
     if ticket_ids:
-        # Locked first, in id order, and then read: the worker's relay locks tickets too, while
-        # this batch files (decision 0023); taking them all at once, in one order, leaves no
-        # lock to take later, in another order, that could close a deadlock with it.
-        list(
-            Ticket.objects.select_for_update()
-            .filter(pk__in=ticket_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
         for pk, ticket in _tickets().in_bulk(ticket_ids).items():
             memo.remember(("ticket", pk), ticket)
+
+
+class Busy(Exception):  # noqa: N818  (not an error: the mail waits for the next batch)
+    """The ticket a mail of a batch answers is locked by another transaction right now."""
+
+
+def claim(match: Match) -> None:
+    """In a pipe's batch (`memo.note_busy`), lock the ticket the mail answers without waiting:
+    the worker's relay locks tickets while the batch files (decision 0023), and a batch that
+    never waits for one of its locks can never close a deadlock with it. Busy: the mail is left
+    for the next batch. Re-read when it changed since the batch read it."""
+    if match.ticket is None or not memo.get(("defer_busy",)):
+        return
+    found = list(
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(pk=match.ticket.pk)
+        .values_list("version", flat=True)
+    )
+    if not found:
+        raise Busy(match.ticket.pk)
+    if found[0] != match.ticket.version:
+        match.ticket = _tickets().get(pk=match.ticket.pk)
 
 
 def identify(address: str) -> Sender:

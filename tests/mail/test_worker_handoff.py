@@ -4,12 +4,16 @@ answer) and the queued events; the worker's relay then routes, clocks and writes
 the ingest process used to right after its commit (docs/decisions/0023). The result is the
 same as relaying at once."""
 
+import threading
+import time
+
+import psycopg
 import pytest
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 
 from escala.mail import ingest
-from escala.mail.choices import Outcome
-from escala.mail.models import Outbox
+from escala.mail.choices import InboundStatus, Outcome
+from escala.mail.models import InboundMail, Outbox
 from escala.reports.models import TicketFact
 from escala.sla.models import TicketClock
 from escala.tickets import events
@@ -132,17 +136,17 @@ def test_a_batch_the_database_broke_a_deadlock_with_is_processed_again_once(cust
     real = ingest.process_batch
     calls = []
 
-    def deadlocked_once(ids, parsed):  # noqa: ANN001, ANN202
+    def deadlocked_once(ids, parsed, **kwargs):  # noqa: ANN001, ANN003, ANN202
         calls.append(parsed)
         if len(calls) == 1:
             with transaction.atomic():
-                real(ids, parsed)  # its work...
+                real(ids, parsed, **kwargs)  # its work...
                 try:
                     raise _Deadlock("deadlock detected")
                 except _Deadlock as exc:
                     raise OperationalError("deadlock detected") from exc  # ...rolled back
 
-        return real(ids, parsed)
+        return real(ids, parsed, **kwargs)
 
     monkeypatch.setattr(ingest, "process_batch", deadlocked_once)
     mails = ingest.process_batch_again(ids, raws, parsed)
@@ -157,7 +161,7 @@ def test_other_database_errors_are_not_tried_again(customer, monkeypatch):
     ids, parsed = ingest.store_and_parse(raws)
     calls = []
 
-    def broken(ids, parsed):  # noqa: ANN001, ANN202
+    def broken(ids, parsed, **kwargs):  # noqa: ANN001, ANN003, ANN202
         calls.append(1)
         raise OperationalError("server closed the connection")
 
@@ -165,3 +169,39 @@ def test_other_database_errors_are_not_tried_again(customer, monkeypatch):
     with pytest.raises(OperationalError):
         ingest.process_batch_again(ids, raws, parsed)
     assert calls == [1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks the whole database")
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_to_a_ticket_another_transaction_holds_is_processed_when_it_is_free(customer):
+    """The relay holds the ticket a reply answers: the pipe's batch does not wait for it (it
+    could close a deadlock), files the other mails and the reply a moment later, in order."""
+    first = ingest.ingest(compose(sender=customer.email, subject="Caso"))
+    raws = [
+        compose(sender=customer.email, subject=f"Re: [{first.ticket.reference}] Caso", body="1"),
+        compose(sender=customer.email, subject="Otro asunto"),
+        compose(sender=customer.email, subject=f"Re: [{first.ticket.reference}] Caso", body="2"),
+    ]
+    ids, parsed = ingest.store_and_parse(raws)
+    holder = psycopg.connect(**connection.get_connection_params(), autocommit=False)
+    holder.execute("SELECT 1 FROM tickets_ticket WHERE id = %s FOR UPDATE", [first.ticket_id])
+    try:
+        busy = []
+        mails = ingest.process_batch(ids, parsed, busy=busy)
+        assert [m.pk for m in mails] == [ids[1]]
+        assert busy == [ids[0], ids[2]]
+        assert InboundMail.objects.get(pk=ids[0]).status == InboundStatus.RECEIVED
+        assert InboundMail.objects.get(pk=ids[0]).attempts == 0
+        # Still held for a moment: the pipe's next rounds find it free.
+        threading.Timer(0.3, holder.rollback).start()
+        again = ingest.process_batch_again(busy, [raws[0], raws[2]], parsed)
+    finally:
+        time.sleep(0.4)
+        holder.close()
+    assert [m.outcome for m in again] == [Outcome.REPLY, Outcome.REPLY]
+    bodies = list(
+        Ticket.objects.get(pk=first.ticket_id)
+        .messages.order_by("pk")
+        .values_list("body", flat=True)
+    )
+    assert bodies[1:] == ["1", "2"]  # in the order they came
