@@ -35,3 +35,8 @@ def server_cpu_seconds(pid: int) -> float:
 def postgres_cpu_seconds() -> float:
     """User + system CPU of every PostgreSQL process on this machine (the server is local)."""
     return sum(_cpu_seconds(stat, "postgres") for stat in Path("/proc").glob("[0-9]*/stat"))
+
+
+def backend_cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU of the given PostgreSQL backends (by pid), those still alive."""
+    return {pid: _cpu_seconds(Path(f"/proc/{pid}/stat"), "postgres") for pid in pids}

@@ -29,8 +29,9 @@ def fresh_database(name: str):
     try:
         yield env
     finally:
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not os.environ.get("BENCH_KEEP_DB"):  # to look at what a run left; drop it yourself
+            with psycopg.connect(SERVER, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def query(env: dict, sql: str):

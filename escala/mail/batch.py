@@ -90,7 +90,10 @@ BATCH_FIELDS = [
 
 
 def process_batch(
-    ids: list[int], parsed: dict[int, ParsedMail | Exception | None] | None = None
+    ids: list[int],
+    parsed: dict[int, ParsedMail | Exception | None] | None = None,
+    *,
+    busy: list[int] | None = None,
 ) -> list[InboundMail]:
     """Process many stored mails in one transaction, each in its own savepoint: a mail that is
     refused or hits a bug is quarantined alone and the others go on. The batch commits at once
@@ -99,18 +102,24 @@ def process_batch(
     `parsed`: what `route.parse_stored` made of the mails' raw bytes already (the pipe parses
     what it has just stored); those mails' raw bytes are then not read back.
 
+    `busy`: a mail answering a ticket another transaction holds (the worker's relay) is not
+    waited for but left `received`, its id added to the list, for the caller's next batch
+    (thread_match.claim); the mails returned are those processed.
+
     Raises only when the database fails; the caller then falls back to `process` mail by mail."""
-    # The memo outlives the transaction: the listeners run after the commit share it too. With
-    # the worker's relay, this process relays the batch's events itself, as one batch, at once.
+    # With the worker's relay, the batch's receipts are written in its transaction and the rest
+    # of its events' listeners (clocks, facts, triggers) are the worker's, woken at the commit:
+    # the next batch is parsed and filed while the worker relays this one (decision 0023).
     with (
         memo.batch(),
         events.batched(),
-        events.relayed_now(),
+        events.left_to_worker() as handed,
         outbound.batched(),
         transaction.atomic(),
         rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end
     ):
         tune_transaction()
+        memo.remember(("defer_busy",), busy is not None)
         locked = InboundMail.objects.select_for_update()
         if parsed is not None:
             locked = locked.defer("raw_column")  # read only if a mail of the batch was not parsed
@@ -127,12 +136,16 @@ def process_batch(
         route.prefetch_rates(senders)
         new_ticket.prefetch_organizations(senders)
         limits.prefetch(senders)
+        done = []
         for mail in mails:
-            mail.attempts += 1
             saved = memo.snapshot()
             try:
                 with transaction.atomic():
-                    result = route.route(mail, parsed=parsed.pop(mail.pk))
+                    result = route.route(mail, parsed=parsed[mail.pk])
+            except thread_match.Busy:
+                memo.restore(saved)  # its savepoint was rolled back; nothing of it is kept
+                busy.append(mail.pk)  # type: ignore[union-attr]  (only raised with `busy`)
+                continue
             except route.Hold as hold:
                 result = route.Result(hold.status, hold.outcome, hold.reason)
             except DomainError as exc:
@@ -145,19 +158,24 @@ def process_batch(
                 result = route.Result(InboundStatus.QUARANTINED, Outcome.ERROR, reason)
             if result.status != InboundStatus.PROCESSED:
                 memo.restore(saved)  # its savepoint was rolled back
+            mail.attempts += 1
             apply_result(mail, result)
             route.count_rate(mail.sender)
-        _route_new_tickets(mails)
+            done.append(mail)
+        mails = done
+        if handed is None:  # else the worker routes them with the rest
+            _route_new_tickets(mails)
         rows.update_rows(mails, BATCH_FIELDS)
         bounces.clear([m.sender for m in mails if m.status == InboundStatus.PROCESSED])
     return mails
 
 
 def _route_new_tickets(mails: list[InboundMail]) -> None:
-    """Give the batch's new tickets to their agents before it commits, not in the relay right
-    after: each ticket's search row is then written once, at the commit, with its assignee,
-    instead of rewritten under its word indexes a moment later. The relay finds them assigned.
-    Routing is a convenience: a failure leaves the ticket in its team's queue."""
+    """Where the batch relays its own events (ESCALA_EVENT_RELAY=inline, or inside a page),
+    give its new tickets to their agents before it commits, not in the relay right after: each
+    ticket's search row is then written once, at the commit, with its assignee. The relay finds
+    them assigned. With the worker's relay the worker routes them, while this process files the
+    next batch. Routing is a convenience: a failure leaves the ticket in its team's queue."""
     for mail in mails:
         if mail.outcome != Outcome.NEW_TICKET or mail.ticket is None:
             continue

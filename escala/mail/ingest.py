@@ -15,13 +15,15 @@ a filed mail) and `batch` (many mails in one transaction). This module is their 
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from escala.core import clock
 from escala.core.errors import DomainError, Forbidden, InvalidTransition
+from escala.tickets import events
 
 from . import batch, bounces, route, thread_match
 from .batch import BATCH_FIELDS, process_batch
@@ -42,6 +44,7 @@ __all__ = [
     "pending",
     "process",
     "process_batch",
+    "process_batch_again",
     "release",
     "store",
     "store_and_parse",
@@ -57,6 +60,13 @@ def store_and_parse(
     """`store_many`, then parse the mails it stored (for `process_batch`). A mail that was
     already stored is left out: it is filed from the bytes stored first, read back."""
     ids, created = store_many_new(raws, **store_kwargs)
+    return ids, parse_new(ids, created, raws, **store_kwargs)
+
+
+def parse_new(
+    ids: list[int], created: set[int], raws: list[bytes], **store_kwargs
+) -> dict[int, ParsedMail | Exception | None]:
+    """The mails this call stored, parsed and their senders checked (for `process_batch`)."""
     parsed: dict[int, ParsedMail | Exception | None] = {}
     # The sender checks (DNS) run here, before the processing transaction locks anything.
     where = InboundMail(
@@ -66,7 +76,49 @@ def store_and_parse(
     for pk, raw in zip(ids, raws, strict=True):
         if pk in created and pk not in parsed:
             parsed[pk] = route.verified(where, route.parse_stored(raw, len(raw)), raw)
-    return ids, parsed
+    return parsed
+
+
+# A pipe's mails whose tickets the relay holds are tried again this many times, a moment apart;
+# the last time their batch waits for the locks (a deadlock is then broken and retried).
+BUSY_ROUNDS = 20
+
+
+def process_batch_again(
+    ids: list[int], raws: list[bytes], parsed: dict, *, tries: int = 3, **store_kwargs
+) -> list[InboundMail]:
+    """`process_batch` for the pipe, which runs beside the worker's relay (decision 0023): a
+    mail answering a ticket the relay holds is not waited for but processed in a next round,
+    in order, once the relay has committed; and a batch the database chose to break a deadlock
+    (its whole transaction rolled back: each mail still `received`) is tried again as a batch,
+    parsed afresh (processing changes the parsed mail). Other database errors, or the last
+    try's, are raised to the caller. Returns the mails processed."""
+    raw_of = dict(zip(ids, raws, strict=True))
+    done: list[InboundMail] = []
+    todo = ids
+    for round_ in range(BUSY_ROUNDS):
+        busy: list[int] | None = [] if round_ < BUSY_ROUNDS - 1 else None
+        for attempt in range(tries):
+            try:
+                done += process_batch(todo, parsed, busy=busy)
+                break
+            except OperationalError as exc:
+                if attempt == tries - 1 or not _deadlock(exc):
+                    raise
+                log.warning("Mail batch %s..%s broke a deadlock; trying it again", ids[0], ids[-1])
+                parsed = parse_new(todo, set(parsed), [raw_of[pk] for pk in todo], **store_kwargs)
+                if busy:
+                    busy.clear()
+        if not busy:
+            return done
+        todo = busy
+        time.sleep(0.02 * (round_ + 1))  # the relay's batch commits within a second or so
+    return done
+
+
+def _deadlock(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in ("40P01", "40001")  # deadlock, serialization
 
 
 def process(
@@ -79,7 +131,14 @@ def process(
 ) -> InboundMail:
     """Process one stored mail exactly once. `force` re-processes a quarantined one;
     `as_new_ticket` (an agent's decision, `by`) files it as a new ticket whatever it looked like;
-    `release` (see `release`): the agent vouches for the sender."""
+    `release` (see `release`): the agent vouches for the sender.
+    With the worker's relay, the receipt is written with the mail (by the mail's own rules) and
+    the other listeners are the worker's (`events.left_to_worker`); a page relays its own."""
+    with events.left_to_worker():
+        return _process(mail_id, force=force, as_new_ticket=as_new_ticket, release=release, by=by)
+
+
+def _process(mail_id: int, *, force: bool, as_new_ticket: bool, release: bool, by) -> InboundMail:  # noqa: ANN001
     wanted = {InboundStatus.RECEIVED} | ({InboundStatus.QUARANTINED} if force else set())
     # Parsed and checked (DNS) before the transaction: no lock waits on a name server.
     early = InboundMail.objects.select_related("mailbox").filter(pk=mail_id).first()

@@ -149,6 +149,7 @@ def route(  # noqa: C901, PLR0912  (one decision per kind of sender, in order)
         _check_rate(mail)
     envelope_to = [a for a in mail.envelope_to.split(",") if a]
     match = thread_match.find_ticket(parsed, envelope_to)
+    thread_match.claim(match)  # may leave the mail for the next batch (thread_match.Busy)
     sender_policy.note_token(auth, match)
     address = parsed.from_addr
     # Each check below holds the mail before anything is written or mailed; `release`: an

@@ -307,6 +307,28 @@ def prefetch_threads(mails: list[ParsedMail]) -> None:
             memo.remember(("ticket", pk), ticket)
 
 
+class Busy(Exception):  # noqa: N818  (not an error: the mail waits for the next batch)
+    """The ticket a mail of a batch answers is locked by another transaction right now."""
+
+
+def claim(match: Match) -> None:
+    """In a pipe's batch (`memo.note_busy`), lock the ticket the mail answers without waiting:
+    the worker's relay locks tickets while the batch files (decision 0023), and a batch that
+    never waits for one of its locks can never close a deadlock with it. Busy: the mail is left
+    for the next batch. Re-read when it changed since the batch read it."""
+    if match.ticket is None or not memo.get(("defer_busy",)):
+        return
+    found = list(
+        Ticket.objects.select_for_update(skip_locked=True)
+        .filter(pk=match.ticket.pk)
+        .values_list("version", flat=True)
+    )
+    if not found:
+        raise Busy(match.ticket.pk)
+    if found[0] != match.ticket.version:
+        match.ticket = _tickets().get(pk=match.ticket.pk)
+
+
 def identify(address: str) -> Sender:
     address = address.strip().lower()
     sender = Sender(address)

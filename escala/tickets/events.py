@@ -99,6 +99,14 @@ def record(
         return event
     mine = getattr(_local, "now", None)
     relaying = getattr(_local, "relaying", False)
+    handed = getattr(_local, "handed", None)
+    if handed is not None and not relaying:
+        # A mail batch (`left_to_worker`): the receipt is written now, in the transaction that
+        # files the mail (it answers that mail, within its limits); the rest is the worker's.
+        ticket_event_recorded.send(sender=TicketEvent, event=event)
+        rows.insert_later(QueuedEvent(event=event, recorded_later=False))
+        handed.append(event)
+        return event
     deferred = mine is not None and getattr(_local, "deferred", None) is not None
     extra = getattr(_local, "extra", None)
     if relaying and extra is not None and len(extra) < MAX_FOLLOW_UPS:
@@ -334,6 +342,30 @@ def relayed_now() -> Iterator[None]:
     finally:
         _local.now = None
         _local.deferred = None
+
+
+@contextlib.contextmanager
+def left_to_worker() -> Iterator[list[TicketEvent]]:
+    """Inside the block (a mail ingest), each event's in-transaction listeners run at once (the
+    receipt of a new ticket answers the mail it is filed from, by the mail's own rules), and the
+    committed ones (clocks, facts, triggers, notifications) are left to the worker, woken once
+    when the block ends (after its commit): the ingest and the relay run side by side. Yields the
+    events recorded in it (a rolled-back savepoint's are still listed; they were never queued),
+    or None when they are not left to the worker (inline relay, or a page that relays its own)."""
+    outer = getattr(_local, "handed", None)
+    if outer is not None:
+        yield outer
+        return
+    if getattr(_local, "now", None) is not None or not relays_in_worker():
+        yield None
+        return
+    _local.handed = []
+    try:
+        yield _local.handed
+    finally:
+        handed, _local.handed = _local.handed, None
+        if handed:  # at once, or at the commit of a caller's transaction
+            transaction.on_commit(lambda: wake_worker(), robust=True)
 
 
 def relay_on_next_request() -> None:

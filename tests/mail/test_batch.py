@@ -9,6 +9,7 @@ from escala.knowledge.search import search_tickets
 from escala.mail import filing, ingest
 from escala.mail.choices import InboundStatus, Outcome
 from escala.mail.models import Outbox, ThreadId
+from escala.tickets import events
 from escala.tickets.choices import EventKind
 from escala.tickets.models import QueuedEvent, Ticket, TicketEvent, TierStay
 
@@ -163,9 +164,30 @@ def test_a_batch_reads_the_tickets_its_replies_point_at_once(customer):
     assert len(with_requester) == 2, with_requester
 
 
-def test_the_batch_gives_its_new_tickets_to_agents_before_it_commits(
+def test_the_batch_leaves_routing_to_the_worker_which_routes_each_ticket_once(
     customer, l1_agent, l1_colleague, relay_in_worker, django_capture_on_commit_callbacks
 ):
+    raws = [compose(sender=customer.email, subject=f"Pedido {i}") for i in range(4)]
+    ids = ingest.store_many(raws)
+    with django_capture_on_commit_callbacks(execute=True):
+        mails = ingest.process_batch(ids)
+    assert {m.outcome for m in mails} == {Outcome.NEW_TICKET}
+    # Filed and queued: the worker's relay routes them (docs/decisions/0023).
+    assert not Ticket.objects.filter(assignee__isnull=False).exists()
+    assert QueuedEvent.objects.count() == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        events.relay_all()
+    assigned = list(Ticket.objects.order_by("pk").values_list("assignee_id", flat=True))
+    assert sorted(assigned) == sorted([l1_agent.pk, l1_colleague.pk] * 2)  # the load shared
+    assert TicketEvent.objects.filter(kind=EventKind.ASSIGNED).count() == 4
+    assert QueuedEvent.objects.count() == 0
+
+
+def test_relayed_at_once_the_batch_gives_its_new_tickets_to_agents_before_it_commits(
+    customer, l1_agent, l1_colleague, django_capture_on_commit_callbacks
+):
+    """ESCALA_EVENT_RELAY=inline: the batch's own process relays, and routes before its commit
+    (each ticket's search row is written once, with its assignee)."""
     raws = [compose(sender=customer.email, subject=f"Pedido {i}") for i in range(4)]
     ids = ingest.store_many(raws)
     with django_capture_on_commit_callbacks() as after_commit:
@@ -176,10 +198,9 @@ def test_the_batch_gives_its_new_tickets_to_agents_before_it_commits(
     assert sorted(assigned) == sorted([l1_agent.pk, l1_colleague.pk] * 2)
     assert {m.outcome for m in mails} == {Outcome.NEW_TICKET}
     assert TicketEvent.objects.filter(kind=EventKind.ASSIGNED).count() == 4
-    # The relay then runs the listeners once for the batch, and routes nothing twice.
+    # The listeners then run once for the batch, and route nothing twice.
     with django_capture_on_commit_callbacks(execute=True):
         for callback in after_commit:
             callback()
     assert TicketEvent.objects.filter(kind=EventKind.ASSIGNED).count() == 4
-    assert QueuedEvent.objects.count() == 0
     assert list(Ticket.objects.order_by("pk").values_list("assignee_id", flat=True)) == assigned

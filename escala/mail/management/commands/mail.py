@@ -119,15 +119,14 @@ class Command(BaseCommand):
                     self.stderr.write(str(exc))
             if not raws:
                 continue
+            where = {"mailbox": box, "envelope_from": sender or "", "envelope_to": recipient}
             try:
                 # Stored (and committed) before anything is parsed.
-                ids, parsed = ingest.store_and_parse(
-                    raws, mailbox=box, envelope_from=sender or "", envelope_to=recipient
-                )
+                ids, parsed = ingest.store_and_parse(raws, **where)
             except DatabaseError as exc:
                 self._tempfail(exc)
             try:
-                mails = ingest.process_batch(ids, parsed)
+                mails = ingest.process_batch_again(ids, raws, parsed, **where)
             except DatabaseError:
                 # Mail by mail instead: what still fails stays stored, and `escala mail retry`
                 # (or the next ingest) processes it later.
