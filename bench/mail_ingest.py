@@ -8,7 +8,7 @@ mail of each process.
 End to end: the time runs from the ingest's start until it has exited AND no ticket event is
 left queued, i.e. every mail stored, filed, its acknowledgement queued, and its ticket routed,
 clocked and its report facts written by the relay (which the ingest leaves to the worker, as
-the portal does: docs/decisions/0023). The acknowledgements' delivery tasks are left queued (the
+the portal does: docs/decisions/0024). The acknowledgements' delivery tasks are left queued (the
 relay workers take no tasks), as before: sending them is not measured.
 
 By default the database holds only what the migrations create (the four levels, no teams):

@@ -109,7 +109,7 @@ def process_batch(
     Raises only when the database fails; the caller then falls back to `process` mail by mail."""
     # With the worker's relay, the batch's receipts are written in its transaction and the rest
     # of its events' listeners (clocks, facts, triggers) are the worker's, woken at the commit:
-    # the next batch is parsed and filed while the worker relays this one (decision 0023).
+    # the next batch is parsed and filed while the worker relays this one (decision 0024).
     with (
         memo.batch(),
         events.batched(),

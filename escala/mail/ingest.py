@@ -87,7 +87,7 @@ BUSY_ROUNDS = 20
 def process_batch_again(
     ids: list[int], raws: list[bytes], parsed: dict, *, tries: int = 3, **store_kwargs
 ) -> list[InboundMail]:
-    """`process_batch` for the pipe, which runs beside the worker's relay (decision 0023): a
+    """`process_batch` for the pipe, which runs beside the worker's relay (decision 0024): a
     mail answering a ticket the relay holds is not waited for but processed in a next round,
     in order, once the relay has committed; and a batch the database chose to break a deadlock
     (its whole transaction rolled back: each mail still `received`) is tried again as a batch,

@@ -313,7 +313,7 @@ class Busy(Exception):  # noqa: N818  (not an error: the mail waits for the next
 
 def claim(match: Match) -> None:
     """In a pipe's batch (`memo.note_busy`), lock the ticket the mail answers without waiting:
-    the worker's relay locks tickets while the batch files (decision 0023), and a batch that
+    the worker's relay locks tickets while the batch files (decision 0024), and a batch that
     never waits for one of its locks can never close a deadlock with it. Busy: the mail is left
     for the next batch. Re-read when it changed since the batch read it."""
     if match.ticket is None or not memo.get(("defer_busy",)):
