@@ -175,3 +175,17 @@ def test_the_thread_escapes_text_and_renders_markdown_safely(frozen_clock):
     assert "&quot;&gt;&lt;img src=x&gt;.txt" in html
     assert '<div class="msg-body md"><p><strong>hecho</strong>' in html
     assert "5 minutes" in html
+
+
+def test_each_viewer_is_authorized_by_the_policy_though_the_sql_is_kept(
+    login, frozen_clock, l1_agent, l2_network_agent, supervisor, employee, categories
+):
+    """The ticket's SQL is compiled once per connection and viewer scope (core.kept_sql): one
+    viewer's kept query never answers for another's."""
+    ticket = open_ticket(employee, category=categories["erp"])  # at Level 1
+    url = reverse("desk:ticket", args=[ticket.pk])
+    for _ in range(2):
+        assert login(supervisor.user).get(url).status_code == 200
+        assert login(l1_agent.user).get(url).status_code == 200
+        assert login(l2_network_agent.user).get(url).status_code == 404
+    assert login(supervisor.user).get(reverse("desk:ticket", args=[2**70])).status_code == 404
