@@ -1,5 +1,7 @@
 """core.kept_sql: a queryset compiled once per connection gives what the queryset gives."""
 
+from datetime import timedelta
+
 import pytest
 
 from escala.core import kept_sql
@@ -52,3 +54,20 @@ def test_a_value_that_is_not_a_parameter_runs_the_queryset_as_built(
 
 def test_a_query_with_no_rows_possible_is_run_as_built(employee):
     assert kept_sql.rows("test.none", lambda pk: Ticket.objects.none().filter(pk=pk), 1) == []
+
+
+def test_a_time_and_a_text_are_values_filled_in_on_each_run(frozen_clock, employee, categories):
+    ticket = open_ticket(employee, category=categories["erp"])
+    now = frozen_clock.current
+
+    def since(pk, kind, moment):
+        return TicketEvent.objects.filter(ticket_id=pk, kind=kind, created_at__gte=moment)
+
+    kind = TicketEvent.objects.filter(ticket_id=ticket.pk).first().kind
+    early, late = now - timedelta(days=1), now + timedelta(days=1)
+    assert kept_sql.rows("test.since", since, ticket.pk, kind, early) == list(
+        since(ticket.pk, kind, early)
+    )
+    assert kept_sql.rows("test.since", since, ticket.pk, kind, early)
+    assert kept_sql.rows("test.since", since, ticket.pk, kind, late) == []
+    assert kept_sql.rows("test.since", since, ticket.pk, "no-such-kind", early) == []
