@@ -420,6 +420,8 @@ STORAGES = {
 
 # --- Security headers ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions, their read compiled once per connection (escala/core/sessions.py).
+SESSION_ENGINE = "escala.core.sessions"
 # === Production transport security (issue 16) ==================================================
 # With DEBUG off every default is the safe one (`escala check --deploy --fail-level WARNING`
 # passes); each can be turned down explicitly. Behind a TLS proxy, SECURE_PROXY_SSL_HEADER names

@@ -3,6 +3,7 @@ in a fixed number of queries whatever the page size or the length of the thread.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.db.models import (
@@ -19,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext as _
 
-from escala.core import clock
+from escala.core import clock, kept_sql
 from escala.core.errors import NotFound
 from escala.core.paging import Order
 from escala.knowledge import search
@@ -33,11 +34,17 @@ from escala.tickets.choices import OPEN_STATUSES, Channel, EventKind, MessageKin
 from escala.tickets.models import (
     Message,
     Ticket,
+    TicketEvent,
     TicketLink,
     TierStay,
     VendorCase,
 )
-from escala.tickets.permissions import access_ticket, tickets_visible_to
+from escala.tickets.permissions import (
+    TicketScope,
+    ticket_scope,
+    tickets_for_scope,
+    tickets_visible_to,
+)
 from escala.tickets.references import parse_reference
 from escala.tiers.choices import PRIORITY_RANK
 
@@ -269,11 +276,25 @@ MAIL_COLUMNS = (
 
 def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:
     """The ticket, authorized (NotFound when the user may not see it), with the related rows the
-    page shows joined in the same query."""
+    page shows joined in the same query. The policy is asked on every request (ticket_scope);
+    the SQL it makes for that scope is compiled once per connection (core.kept_sql)."""
+    scope = ticket_scope(user)
+    if not -(2**63) <= ticket_id < 2**63:  # no such bigint: the kept SQL would not take it
+        raise NotFound(_("Ticket not found."))
+    found = kept_sql.rows(("desk.ticket", scope), partial(_desk_ticket, scope), ticket_id)
+    if not found:
+        raise NotFound(_("Ticket not found."))
+    return found[0]
+
+
+def _desk_ticket(scope: TicketScope, ticket_id: int) -> QuerySet[Ticket]:
     # Whether mail to the requester bounces (the page marks the address), in the same query.
     bounces = BouncedAddress.objects.filter(address=Lower(Trim(OuterRef("requester__email"))))
-    return access_ticket(
-        user, ticket_id, related=TICKET_RELATED, annotations={"requester_bounces": Exists(bounces)}
+    return (
+        tickets_for_scope(scope)
+        .select_related(*TICKET_RELATED)
+        .annotate(requester_bounces=Exists(bounces))
+        .filter(pk=ticket_id)
     )
 
 
@@ -281,11 +302,7 @@ def thread(ticket: Ticket) -> list[ThreadMessage]:
     """The messages with their files and the mails they were filed from, in one query (LEFT
     JOINs: a row per message, file and mail), read as plain values."""
     messages: dict[int, ThreadMessage] = {}
-    rows = (
-        Message.objects.filter(ticket_id=ticket.pk)
-        .order_by("created_at", "id", "inbound_mails__id", "attachments__id")
-        .values_list(*MESSAGE_COLUMNS, *FILE_COLUMNS, *MAIL_COLUMNS)
-    )
+    rows = kept_sql.rows("desk.thread", _thread_rows, ticket.pk)
     n = len(MESSAGE_COLUMNS)
     for row in rows:
         message = messages.get(row[0])
@@ -307,10 +324,27 @@ def thread(ticket: Ticket) -> list[ThreadMessage]:
     return list(messages.values())
 
 
+def _thread_rows(ticket_id: int) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(ticket_id=ticket_id)
+        .order_by("created_at", "id", "inbound_mails__id", "attachments__id")
+        .values_list(*MESSAGE_COLUMNS, *FILE_COLUMNS, *MAIL_COLUMNS)
+    )
+
+
+def _events(ticket_id: int) -> QuerySet[TicketEvent]:
+    return TicketEvent.objects.filter(ticket_id=ticket_id)  # in the model's order
+
+
+def _stays(ticket_id: int) -> QuerySet[TierStay]:
+    return TierStay.objects.filter(ticket_id=ticket_id).select_related("tier", "team", "vendor")
+
+
 def ticket_page(ticket: Ticket) -> TicketPage:
+    """The page's reads, each compiled once per connection (core.kept_sql)."""
     messages = thread(ticket)
-    events = list(ticket.events.all())
-    stays = list(ticket.tier_stays.select_related("tier", "team", "vendor"))
+    events = kept_sql.rows("desk.events", _events, ticket.pk)
+    stays = kept_sql.rows("desk.stays", _stays, ticket.pk)
     # A vendor case opens a stay with the vendor, a link writes a LINKED event on both tickets:
     # a ticket that never had either skips their queries.
     cases = (

@@ -43,7 +43,7 @@ from escala.tickets.references import parse_reference
 
 from . import actions as desk_actions
 from . import forms as f
-from . import labels, live, presence, present, queries
+from . import fragments, labels, live, presence, present, queries
 from .models import SavedFilter
 
 # --- Access ------------------------------------------------------------------------------------
@@ -456,28 +456,6 @@ def _link(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> Any:
     )
 
 
-def _forms(ticket: Ticket, names: labels.Labels, bound: dict[str, Any]) -> dict[str, Any]:
-    built = {}
-    for name, action in ACTIONS.items():
-        if name in bound:
-            built[name] = bound[name]
-            continue
-        kwargs: dict[str, Any] = {"ticket": ticket, "prefix": name}
-        if issubclass(action.form, f.OffersLabels):
-            kwargs["labels"] = names
-        if name == "assign":
-            # Shown unbound: who may hold it, from the labels; a post is checked against
-            # queries.agents_for (ticket_action).
-            kwargs["holders"] = queries.holders_for(ticket, names)
-            kwargs["initial"] = {"assignee": ticket.assignee_id}
-        elif name == "fields":
-            kwargs["initial"] = {"priority": ticket.priority, "category": ticket.category_id}
-        elif name == "status":
-            kwargs["initial"] = {"status": ticket.status}
-        built[name] = action.form(**kwargs)
-    return built
-
-
 def _context(
     request: HttpRequest,
     ticket: Ticket,
@@ -498,7 +476,7 @@ def _context(
     return {
         "ticket": ticket,
         "page": page,
-        "forms": _forms(ticket, names, bound or {}),
+        "forms": fragments.ActionForms(ticket, names, bound or {}),
         "open_action": next(iter(bound), None) if bound else None,
         "is_mine": agent is not None and ticket.assignee_id == agent.pk,
         "can_claim": agent is not None and ticket.is_open and ticket.assignee_id is None,

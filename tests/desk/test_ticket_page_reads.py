@@ -175,3 +175,41 @@ def test_the_thread_escapes_text_and_renders_markdown_safely(frozen_clock):
     assert "&quot;&gt;&lt;img src=x&gt;.txt" in html
     assert '<div class="msg-body md"><p><strong>hecho</strong>' in html
     assert "5 minutes" in html
+
+
+def test_each_viewer_is_authorized_by_the_policy_though_the_sql_is_kept(
+    login, frozen_clock, l1_agent, l2_network_agent, supervisor, employee, categories
+):
+    """The ticket's SQL is compiled once per connection and viewer scope (core.kept_sql): one
+    viewer's kept query never answers for another's."""
+    ticket = open_ticket(employee, category=categories["erp"])  # at Level 1
+    url = reverse("desk:ticket", args=[ticket.pk])
+    for _ in range(2):
+        assert login(supervisor.user).get(url).status_code == 200
+        assert login(l1_agent.user).get(url).status_code == 200
+        assert login(l2_network_agent.user).get(url).status_code == 404
+    assert login(supervisor.user).get(reverse("desk:ticket", args=[2**70])).status_code == 404
+
+
+def test_a_session_ended_or_a_user_disabled_elsewhere_is_seen_on_the_next_request(
+    login, frozen_clock, l1_agent, employee, categories
+):
+    """The session and the user are read with SQL kept per connection (core.sessions,
+    people.backends): still read on every request, so a sign-out, an expiry or a disabled
+    account in another process counts at once."""
+    from django.contrib.sessions.models import Session
+
+    ticket = open_ticket(employee, category=categories["erp"])
+    url = reverse("desk:ticket", args=[ticket.pk])
+    client = login(l1_agent.user)
+    assert client.get(url).status_code == 200
+    Session.objects.update(expire_date=frozen_clock.current - timedelta(seconds=1))
+    assert client.get(url).status_code == 302  # to the sign-in page
+    client = login(l1_agent.user)
+    assert client.get(url).status_code == 200
+    Session.objects.all().delete()
+    assert client.get(url).status_code == 302
+    client = login(l1_agent.user)
+    assert client.get(url).status_code == 200
+    type(l1_agent.user).objects.filter(pk=l1_agent.user.pk).update(is_active=False)
+    assert client.get(url).status_code == 302

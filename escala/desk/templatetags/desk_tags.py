@@ -4,13 +4,13 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import filesizeformat, linebreaksbr
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import dateformat, formats
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from escala.knowledge.markdown import render as render_markdown
 from escala.tickets.choices import Channel, EventKind, Status
@@ -76,7 +76,19 @@ class _Texts:
     short_date: str
 
 
+_kept_texts: dict[tuple[str, str], _Texts] = {}
+
+
 def _texts() -> _Texts:
+    """The page's shared texts, built once per process, language and URL prefix (they are
+    constant: catalogues, URL patterns and formats load at startup)."""
+    key = (get_language() or "", get_script_prefix())
+    if (found := _kept_texts.get(key)) is None:
+        found = _kept_texts[key] = _build_texts()
+    return found
+
+
+def _build_texts() -> _Texts:
     labels = {
         "vendor_note": _("Vendor · internal"),
         "vendor_shared": _("Vendor · shared"),
@@ -196,3 +208,114 @@ def history(events: list) -> SafeString:
     history through the template language cost more than the rest of the page)."""
     t = _texts()
     return mark_safe("".join(_event_html(ev, t) for ev in events))  # noqa: S308 - escaped above
+
+
+# --- The forms, from desk.fragments ---------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def action_form(context: Any, name: str, title: str, button: str) -> str:
+    """One action of the ticket page (desk/_action.html), drawn by desk.fragments."""
+    values = {"name": name, "title": title, "button": button}
+    return context["forms"].drawn(context, "desk/_action.html", name, values)
+
+
+@register.simple_tag(takes_context=True)
+def reply_box(context: Any) -> str:
+    """The ticket page's reply box (desk/_composer.html), drawn by desk.fragments."""
+    return context["forms"].drawn(context, "desk/_composer.html", "compose", {})
+
+
+# --- The service-level clocks (desk/_clocks.html was this tag) ------------------------------
+
+
+def _clock_html(c: Any, pk: int, url: str) -> str:
+    e = conditional_escape
+    state = c.state
+    if state == "breached":
+        badge = _("Breached")
+    elif state == "stopped":
+        badge = _("Stopped in time") if c.target is not None else _("Stopped")
+    else:
+        badge = _("Paused") if state == "paused" else _("Running")
+    target = (
+        e(hours_minutes(c.target))
+        if c.target is not None
+        else f'<span class="muted">{e(_("none"))}</span>'
+    )
+    kind = e(c.kind)
+    parts = [
+        f'    <li class="clock clock-{e(state)}" id="clock-{kind}">\n'
+        f'      <div class="clock-head">\n        <strong>{e(c.label)}</strong>\n'
+        f'        <span class="badge clock-state-{e(state)}">{e(badge)}</span>\n      </div>\n'
+        f'      <dl class="clock-figures">\n'
+        f"        <dt>{e(_('Target'))}</dt><dd>{target}</dd>\n"
+    ]
+    if c.target is not None and not c.stopped_at:
+        if c.breached:
+            parts.append(
+                f"        <dt>{e(_('Overdue by'))}</dt>"
+                f'<dd class="clock-overdue">{e(hours_minutes(c.overdue))}</dd>\n'
+            )
+        else:
+            parts.append(
+                f"        <dt>{e(_('Time left'))}</dt>"
+                f'<dd class="clock-left">{e(hours_minutes(c.remaining))}</dd>\n'
+            )
+        due = (
+            _time_html(c.due_at)
+            if c.due_at
+            else f'<span class="muted">{e(_("when the clock resumes"))}</span>'
+        )
+        parts.append(f"        <dt>{e(_('Due'))}</dt><dd>{due}</dd>\n")
+    if c.stopped_at:
+        parts.append(f"        <dt>{e(_('Stopped'))}</dt><dd>{_time_html(c.stopped_at)}</dd>\n")
+        if c.breached:
+            parts.append(
+                f"        <dt>{e(_('Late by'))}</dt>"
+                f'<dd class="clock-overdue">{e(hours_minutes(c.overdue))}</dd>\n'
+            )
+    href = e(url.replace(_PLACEHOLDER, str(pk)).replace("clock-kind-placeholder", c.kind))
+    parts.append(
+        f"        <dt>{e(_('Counted'))}</dt><dd>{e(hours_minutes(c.elapsed))}</dd>\n"
+        f"      </dl>\n"
+        f'      <p class="small"><a href="{href}" hx-get="{href}" hx-target="#explain-{kind}" '
+        f'hx-swap="innerHTML">{e(_("Explain"))}</a></p>\n'
+        f'      <div id="explain-{kind}" class="clock-explain" aria-live="polite"></div>\n'
+        f"    </li>\n"
+    )
+    return "".join(parts)
+
+
+def _time_html(value: Any) -> str:
+    when = localtime(value)
+    short = formats.date_format(when, "SHORT_DATETIME_FORMAT")
+    return (
+        f'<time datetime="{conditional_escape(dateformat.format(when, "c"))}">'
+        f"{conditional_escape(short)}</time>"
+    )
+
+
+@register.simple_tag
+def clocks_panel(clocks: list, ticket_id: int) -> SafeString:
+    """The ticket's service-level clocks (sla.queries.ClockPanel), as a card: a ticket page
+    draws it on every request and every live update, through the template language it cost as
+    much as the rest of the side column."""
+    e = conditional_escape
+    parts = [
+        '<section class="card clocks" aria-labelledby="clocks-title">\n'
+        f'  <h2 id="clocks-title">{e(_("Service levels"))}</h2>\n'
+    ]
+    if clocks:
+        url = reverse("desk:clock_explain", args=[_PLACEHOLDER, "clock-kind-placeholder"])
+        parts.append('  <ul class="clock-list">\n')
+        parts.extend(_clock_html(c, ticket_id, url) for c in clocks)
+        parts.append(
+            "  </ul>\n"
+            f'  <p class="muted small">{e(_("Times are business time: only working hours count."))}'
+            "</p>\n"
+        )
+    else:
+        parts.append(f'  <p class="muted small">{e(_("No clock runs on this ticket."))}</p>\n')
+    parts.append("</section>\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

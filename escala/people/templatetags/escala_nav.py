@@ -6,8 +6,9 @@ adding a page to the menu is one `NavItem` here (and its check in access.py)."""
 from dataclasses import dataclass
 
 from django import template
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 
 from escala.people import access
@@ -98,23 +99,38 @@ def _current(path: str, items: list[tuple[str, str]]) -> str | None:
     return max(matching, key=lambda item: len(item[1]))[0] if matching else None
 
 
+_urls: dict[tuple[str, str, str], str | None] = {}
+
+
+def _url(name: str) -> str | None:
+    """reverse(name), once per process and URL prefix (None: an app left out of this
+    installation). Every page draws the menu; its dozen addresses never change while the
+    process runs."""
+    key = (name, get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
+    if key not in _urls:
+        try:
+            _urls[key] = reverse(name)
+        except NoReverseMatch:
+            _urls[key] = None
+    return _urls[key]
+
+
 def menu_for(request: HttpRequest) -> Menu:
     user = getattr(request, "user", None)
     console = access.may_use_console(user)
     rows = _console_items(user) if console else _portal_items(user)
-    resolved = []
-    for key, label, name in rows:
-        try:
-            resolved.append((key, label, reverse(name)))
-        except NoReverseMatch:  # an app left out of this installation
-            continue
+    resolved = [(key, label, url) for key, label, name in rows if (url := _url(name))]
     current = _current(request.path, [(key, url) for key, _label, url in resolved])
     items = tuple(NavItem(key, label, url, key == current) for key, label, url in resolved)
-    home = reverse("desk:queue") if console else reverse("portal:home")
-    own = [(k, label, reverse(name)) for k, label, name in _personal_items(user)] if console else []
+    home = _url("desk:queue") if console else _url("portal:home")
+    own = [
+        (key, label, url)
+        for key, label, name in (_personal_items(user) if console else [])
+        if (url := _url(name))
+    ]
     mine = _current(request.path, [(key, url) for key, _label, url in own])
     personal = tuple(NavItem(key, label, url, key == mine) for key, label, url in own)
-    find = reverse("desk:find") if console else ""
+    find = _url("desk:find") if console else ""
     return Menu(
         area="console" if console else "portal",
         home=home,
