@@ -26,6 +26,10 @@ def route_new_tickets(sender, events, **kwargs) -> None:  # noqa: ANN001
         routed |= routing.route_many(events)
     except Exception:
         log.exception("Could not route tickets %s", sorted({e.ticket_id for e in events}))
+    try:
+        triggers.preload(events)  # routed: the triggers see the tickets as they are now
+    except Exception:
+        log.exception("Could not read the tickets of events %s", [e.pk for e in events])
 
 
 @receiver(ticket_event_committed, dispatch_uid="automation.route_new_ticket")
@@ -34,6 +38,7 @@ def route_new_ticket(sender, event, **kwargs) -> None:  # noqa: ANN001
         return
     if event.pk in memo.get(("routed_together",), ()):
         return  # done by route_new_tickets
+    triggers.forget_preloaded(event.ticket_id)  # routing changes it
     try:
         routing.route_ticket(event.ticket_id, seen=event.ticket)
     except Exception:
