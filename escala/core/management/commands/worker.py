@@ -29,7 +29,7 @@ from escala.ops import heartbeat
 log = logging.getLogger("escala.worker")
 # Events relayed per transaction: big enough for the listeners' batch queries (SLA clocks, report
 # facts) to pay off, small enough to keep locks and memory short.
-RELAY_BATCH = 200
+RELAY_BATCH = 100
 
 
 def max_attempts() -> int:
