@@ -208,7 +208,7 @@ if _cache_kind == "memory":
 elif _cache_kind == "file":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "escala.core.filecache.FileCache",  # set_many culls once
             "LOCATION": str(VAR_DIR / "cache"),
             # The live console keeps a few entries per open page (stamps, presence, grants):
             # past Django's default of 300 entries each write would drop a third of them at

@@ -1,6 +1,9 @@
-"""Routing: who in the team gets a new ticket. The assignment itself is `assign_ticket`."""
+"""Routing: who in the team gets a new ticket. The assignment itself is `assign_ticket`; the
+relay's batch assigns its new tickets together (`route_many`, the same choice and checks)."""
 
 from __future__ import annotations
+
+import logging
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -9,13 +12,15 @@ from django.db.models.functions import Coalesce
 from escala.core import memo
 from escala.people.models import Agent
 from escala.tickets import events
-from escala.tickets.actions import assign_ticket
-from escala.tickets.choices import OPEN_STATUSES
-from escala.tickets.models import Ticket
+from escala.tickets.actions import assign_many, assign_ticket
+from escala.tickets.choices import OPEN_STATUSES, EventKind
+from escala.tickets.models import Ticket, TicketEvent
 from escala.tiers.models import Category
 
 from .choices import RoutingMode
 from .models import TeamRouting
+
+log = logging.getLogger(__name__)
 
 
 def candidates(ticket: Ticket) -> list[Agent]:
@@ -81,11 +86,7 @@ def route_ticket(ticket_id: int, *, seen: Ticket | None = None) -> Agent | None:
     if seen is not None and memo.active():
         # In a batch (the relay's, a mail batch's) the ticket was read at its start, in this
         # transaction: its team and category pick the pool, the assignment locks and re-checks.
-        if seen.category_id is not None:
-            seen.category = memo.cached(
-                ("category", seen.category_id),
-                lambda: Category.objects.get(pk=seen.category_id),
-            )
+        _with_category(seen)
         return route(seen)
     return route(Ticket.objects.select_related("category").get(pk=ticket_id))
 
@@ -101,20 +102,71 @@ def route(ticket: Ticket) -> Agent | None:
         if agent is None:
             return None
         assign_ticket(ticket=ticket.pk, by=None, assignee=agent)
-        agent.load += 1  # the batch's pool (memo) counts it
-        routing = _routing_of(ticket.team_id)
-        if routing is None:
-            routing = TeamRouting.objects.create(team_id=ticket.team_id, last_agent=agent)
-        elif events.in_relay() and memo.active():
-            # The relay's batch gives a team many tickets: its last agent is written once, when
-            # the batch's list listeners run (save_last_agents), in the same transaction.
-            routing.last_agent = agent
-            memo.cached(("routing_to_save",), dict)[routing.pk] = routing
-        else:
-            TeamRouting.objects.filter(pk=routing.pk).update(last_agent=agent)
-            routing.last_agent = agent
-        memo.remember(("team_routing", ticket.team_id), routing)
+        _given(ticket, agent)
     return agent
+
+
+def _with_category(ticket: Ticket) -> Ticket:
+    if ticket.category_id is not None:
+        ticket.category = memo.cached(
+            ("category", ticket.category_id), lambda: Category.objects.get(pk=ticket.category_id)
+        )
+    return ticket
+
+
+def _given(ticket: Ticket, agent: Agent) -> None:
+    """Count the assignment: the batch's pool (memo) and the team's round-robin pointer."""
+    agent.load += 1
+    routing = _routing_of(ticket.team_id)
+    if routing is None:
+        routing = TeamRouting.objects.create(team_id=ticket.team_id, last_agent=agent)
+    elif events.in_relay() and memo.active():
+        # The relay's batch gives a team many tickets: its last agent is written once, at the
+        # end of the batch (save_last_agents), in the same transaction.
+        routing.last_agent = agent
+        memo.cached(("routing_to_save",), dict)[routing.pk] = routing
+    else:
+        TeamRouting.objects.filter(pk=routing.pk).update(last_agent=agent)
+        routing.last_agent = agent
+    memo.remember(("team_routing", ticket.team_id), routing)
+
+
+def route_many(new: list[TicketEvent]) -> set[int]:
+    """Route the new tickets of a relayed batch (their CREATED events) together: each is given
+    to the agent `choose` picks, in event order, as `route_ticket` one by one would, but the
+    tickets are locked and read with one query each for all, and their events and updates
+    written with one statement each (`assign_many`). Returns the ids of the events handled:
+    those tickets are routed, or had nothing to route. On any error nothing is kept and an
+    empty set is returned, so `route_ticket` routes each event alone."""
+    todo = [e for e in new if e.kind == EventKind.CREATED and not nothing_to_route(e.ticket)]
+    if not todo:
+        return {e.pk for e in new if e.kind == EventKind.CREATED}
+    saved = memo.snapshot()
+    given: list[tuple[Agent, TeamRouting | None, int | None]] = []
+
+    def pick(ticket: Ticket) -> Agent | None:
+        if nothing_to_route(ticket):
+            return None
+        agent = choose(_with_category(ticket))
+        if agent is not None:
+            routing = _routing_of(ticket.team_id)
+            given.append((agent, routing, routing.last_agent_id if routing else None))
+            _given(ticket, agent)  # the next ticket's choice counts this one
+        return agent
+
+    try:
+        with transaction.atomic():  # one savepoint: a failure takes back the whole step
+            assign_many([e.ticket_id for e in todo], pick, by=None)
+    except Exception:
+        # The pool's counts and the pointers as they were: each ticket is routed again alone.
+        for agent, routing, last in reversed(given):
+            agent.load -= 1
+            if routing is not None:
+                routing.last_agent_id = last
+        memo.restore(saved)
+        log.exception("Could not route tickets %s together", [e.ticket_id for e in todo])
+        return set()
+    return {e.pk for e in new if e.kind == EventKind.CREATED}
 
 
 def save_last_agents() -> None:

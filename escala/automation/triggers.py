@@ -152,6 +152,36 @@ def _active_triggers(kind: str) -> list[Trigger]:
     return list(Trigger.objects.filter(is_active=True, event=kind))
 
 
+_PRELOADED = ("trigger_tickets",)
+
+
+def preload(events: list[TicketEvent]) -> None:
+    """The relay's batch: read with one query the tickets its events' triggers look at (after
+    routing, the set-wise step before them). Each is used once, by the first of its events to
+    fire (`_ticket`); anything a trigger's actions change is read again."""
+    memo.take(_PRELOADED)  # an earlier generation's leftovers (events caused by a trigger)
+    ids = {e.ticket_id for e in events if _active_triggers(e.kind)}
+    if ids:
+        tickets = Ticket.objects.select_related("tier", "category").filter(pk__in=ids)
+        memo.remember(_PRELOADED, {t.pk: t for t in tickets})
+
+
+def forget_preloaded(ticket_id: int | None = None) -> None:
+    """A ticket changed since `preload` read it (None: any may have)."""
+    found = memo.get(_PRELOADED)
+    if found:
+        if ticket_id is None:
+            found.clear()
+        else:
+            found.pop(ticket_id, None)
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    found = memo.get(_PRELOADED)
+    ticket = found.pop(ticket_id, None) if found else None
+    return ticket or Ticket.objects.select_related("tier", "category").get(pk=ticket_id)
+
+
 def _latest_event_id(ticket_id: int) -> int:
     latest = (
         TicketEvent.objects.filter(ticket_id=ticket_id)
@@ -181,12 +211,11 @@ def fire(event: TicketEvent) -> list[str]:
             ticket = None
             for trigger in triggers:
                 # Read again only after another trigger's actions may have changed it.
-                ticket = ticket or Ticket.objects.select_related("tier", "category").get(
-                    pk=event.ticket_id
-                )
+                ticket = ticket or _ticket(event.ticket_id)
                 if not matches(ticket, trigger.conditions):
                     continue
                 fired.append(trigger.name)
+                forget_preloaded()  # its actions may change any ticket
                 for action in trigger.actions:
                     try:
                         _run_action(ticket, action, trigger, cause=cause)

@@ -18,7 +18,7 @@ class MailConfig(AppConfig):
         from . import outbound  # connects the notification listener
 
         # The outbox's safety net: rows whose delivery task was lost, and retries that are due.
-        periodic("mail.outbox", every=timedelta(minutes=1))(outbound.drain)
+        periodic("mail.outbox", every=timedelta(minutes=1))(outbound.drain_in_worker)
         # Mail a killed pipe, poll or listener left `received`: processed without a person.
         from .leftovers import process_leftovers
 

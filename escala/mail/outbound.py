@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import timedelta
@@ -493,9 +494,31 @@ def deliver_outbox_many(outbox_ids: list[int]) -> list[str]:
 
 def drain(now=None) -> list[str]:
     """Send every due row: the safety net for rows whose task was never enqueued (a crash just
-    after the commit) and for retries whose back-off has passed. Run by the worker each minute
-    and by `escala mail retry`."""
+    after the commit) and for retries whose back-off has passed. Run by `escala mail retry`;
+    the worker runs `drain_in_worker`."""
     return [deliver(pk) for pk in due_outbox()]
+
+
+# The worker's minute drain sends inline for this long, and hands the rest to delivery tasks of
+# this size: a burst's thousands of pending receipts never hold its tick (and the relay of new
+# ticket events, run between tasks) for minutes.
+DRAIN_SECONDS = 5.0
+DRAIN_TASK_ROWS = 50
+
+
+def drain_in_worker(now=None) -> list[str]:
+    """`drain` for the worker's periodic job: the due rows it cannot send within DRAIN_SECONDS
+    are enqueued as delivery tasks (a row sent meanwhile by its own task is skipped)."""
+    due = due_outbox()
+    stop = time.monotonic() + DRAIN_SECONDS
+    done = []
+    for n, pk in enumerate(due):
+        if time.monotonic() >= stop:
+            for start in range(n, len(due), DRAIN_TASK_ROWS):
+                _enqueue_many(due[start : start + DRAIN_TASK_ROWS])
+            break
+        done.append(deliver(pk))
+    return done
 
 
 def deliver(outbox_id: int) -> str:

@@ -48,6 +48,13 @@ log = logging.getLogger(__name__)
 ticket_event_recorded = Signal()  # sender=TicketEvent, event=TicketEvent (in the transaction)
 ticket_event_committed = Signal()  # sender=TicketEvent, event=TicketEvent
 ticket_events_committed = Signal()  # sender=TicketEvent, events=list[TicketEvent]
+# The relay only (docs/decisions/0025): `ticket_events_relaying` before the per-event listeners
+# of each generation of a batch, so a listener can do its per-event work for all of them at once
+# (routing assigns a batch's new tickets together); `ticket_events_relayed` after every listener,
+# just before the commit, for writes to rows every worker writes (a team's round-robin pointer):
+# their locks are then held the shortest time.
+ticket_events_relaying = Signal()  # sender=TicketEvent, events=list[TicketEvent]
+ticket_events_relayed = Signal()  # sender=TicketEvent
 # sender=Ticket, routes={ticket_id: {("tier", id), ("team", id), ("agent", id), ...}}
 tickets_touched = Signal()
 
@@ -257,6 +264,7 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None, wait: bool = 
                 .order_by("pk")
             )
             later = [e for e in events if queued_rows[e.pk]]
+            remembered = memo.snapshot()
             try:
                 with transaction.atomic():  # one savepoint for the batch, if nothing breaks
                     # The receipts of a burst of new tickets are written together, as a mail
@@ -270,16 +278,21 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None, wait: bool = 
                         if event.kind != EventKind.CREATED:
                             ticket_event_recorded.send(sender=TicketEvent, event=event)
                     _send_batch(events, guarded=False)
+                    ticket_events_relayed.send_robust(sender=TicketEvent)
                     if connection.needs_rollback:  # an inner block failed: roll it all back
                         raise _BatchBroken
             except (DatabaseError, _BatchBroken):
                 # A listener left a database error (its own exception was caught and logged):
                 # again event by event, each in its own savepoint, so one spoils no other.
                 log.warning("Relaying events %s again one by one", list(queued_rows))
+                # What the batch remembered came from its rolled-back writes (routing's counts,
+                # the tickets it routed together): forgotten, read again.
+                memo.restore(remembered)
                 _local.extra = None
                 for event in later:
                     _guarded(ticket_event_recorded, event=event)
                 _send_batch(events, guarded=True)
+                _guarded(ticket_events_relayed)
         return len(queued_rows)
     finally:
         _local.relaying = outer
@@ -288,11 +301,15 @@ def relay(*, limit: int = 200, event_ids: list[int] | None = None, wait: bool = 
 
 def _send_batch(events: list[TicketEvent], *, guarded: bool) -> None:
     """The per-event listeners of the batch, then of the events they recorded (and so on), then
-    the list listeners once for all of them: a routed ticket's clocks and facts are built once."""
+    the list listeners once for all of them: a routed ticket's clocks and facts are built once.
+    Guarded (run again event by event after a failure), no set-wise step: each event alone."""
     everything = list(events)
     generation = events
     while generation:
         _local.extra = []
+        if not guarded:
+            # Set-wise work for the generation (routing): what it records joins the next one.
+            ticket_events_relaying.send_robust(sender=TicketEvent, events=generation)
         for event in generation:
             if guarded:
                 _guarded(ticket_event_committed, event=event)

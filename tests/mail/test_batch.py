@@ -172,7 +172,7 @@ def test_the_batch_leaves_routing_to_the_worker_which_routes_each_ticket_once(
     with django_capture_on_commit_callbacks(execute=True):
         mails = ingest.process_batch(ids)
     assert {m.outcome for m in mails} == {Outcome.NEW_TICKET}
-    # Filed and queued: the worker's relay routes them (docs/decisions/0023).
+    # Filed and queued: the worker's relay routes them (docs/decisions/0024).
     assert not Ticket.objects.filter(assignee__isnull=False).exists()
     assert QueuedEvent.objects.count() == 4
     with django_capture_on_commit_callbacks(execute=True):

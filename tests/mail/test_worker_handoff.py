@@ -1,7 +1,7 @@
 """With the worker's relay (the default outside tests), a mail's ingest writes the ticket, the
 mail's receipt (by the mail's own rules: acknowledgement window, domain flood, no automatic
 answer) and the queued events; the worker's relay then routes, clocks and writes the facts, as
-the ingest process used to right after its commit (docs/decisions/0023). The result is the
+the ingest process used to right after its commit (docs/decisions/0024). The result is the
 same as relaying at once."""
 
 import threading

@@ -215,3 +215,20 @@ def test_two_relays_at_once_hand_each_event_to_exactly_one(worker_mode, heard, e
     assert errors == []
     assert sorted(heard.one) == expected  # every event once: none twice, none missed
     assert not QueuedEvent.objects.exists()
+
+
+def test_events_recorded_while_the_worker_runs_tasks_are_relayed_between_them(
+    worker_mode, heard, employee, monkeypatch
+):
+    from escala.core.management.commands import worker
+
+    from . import relay_tasks
+
+    monkeypatch.setattr(worker, "RELAY_BETWEEN_TASKS", 0)  # relay before every task
+    relay_tasks.seen_queued.clear()
+    relay_tasks.open_a_ticket.enqueue(employee.pk)
+    relay_tasks.note_queued.enqueue()
+    make_worker().tick()  # one tick: the ticket's event is relayed before the second task runs
+    assert Ticket.objects.filter(subject="Opened by a task").exists()
+    assert relay_tasks.seen_queued == [0]
+    assert heard.one  # its listeners ran

@@ -8,6 +8,7 @@ from .escalation import de_escalate_ticket, escalate_ticket, refer_to_vendor, se
 from .links import link_tickets, merge_tickets, set_parent, unlink_tickets
 from .participants import add_participant, keep_informed
 from .workflow import (
+    assign_many,
     assign_ticket,
     change_status,
     claim_new_ticket,
@@ -23,6 +24,7 @@ __all__ = [
     "add_participant",
     "add_reply",
     "add_vendor_message",
+    "assign_many",
     "assign_ticket",
     "change_status",
     "claim_new_ticket",

@@ -1,6 +1,7 @@
 """Ownership and the status life cycle: claim, assign, status, fields, resolve, reopen, close."""
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +26,7 @@ from ._common import (
     close_open_vendor_case,
     close_stay,
     lock,
+    lock_many,
     open_stay,
     require_open,
     required_text,
@@ -111,6 +113,52 @@ def assign_ticket(
             start_work(locked, by=by)
         touch(locked)
     return locked
+
+
+def assign_many(
+    ticket_ids: list[int], pick: Callable[[Ticket], Agent | None], *, by: Any
+) -> list[Ticket]:
+    """`assign_ticket` for many tickets in one go (the relay routing a batch's new tickets):
+    the same checks, events and changes, but the tickets are locked and read together and the
+    events and ticket updates written with one statement each. `pick(ticket)` is called for
+    each open ticket in the order of `ticket_ids`, locked and read, and names its assignee
+    (None: left as it is). Raises as `assign_ticket` does, changing nothing (call it in a
+    savepoint). Returns the tickets changed."""
+    with transaction.atomic():
+        locked = lock_many(ticket_ids)
+        changed: list[Ticket] = []
+        with rows.buffered():  # the events: one INSERT at the end of the block
+            for pk in ticket_ids:
+                ticket = locked.get(pk)
+                if ticket is None or not ticket.is_open:
+                    continue  # merged, closed, gone since: left alone, as assign_ticket would
+                ensure_can_work(by, ticket)
+                assignee = pick(ticket)
+                if assignee is None or assignee.pk == ticket.assignee_id:
+                    continue
+                if not _may_hold(assignee, ticket):
+                    raise ValidationFailed(
+                        _("%(name)s is not in a team that works this ticket’s tier.")
+                        % {"name": assignee.display_name},
+                        field="assignee",
+                    )
+                old = ticket.assignee.display_name if ticket.assignee else ""
+                ticket.assignee = assignee
+                events.record(
+                    ticket,
+                    EventKind.ASSIGNED,
+                    by=by,
+                    field="assignee",
+                    old=old,
+                    new=assignee.display_name,
+                    data={"agent_id": assignee.pk},
+                )
+                start_work(ticket, by=by)
+                ticket.updated_at = clock.now()  # as touch(), written below for all
+                ticket.version += 1
+                changed.append(ticket)
+        rows.update_rows(changed, ["assignee", "status", "updated_at", "version"])
+    return changed
 
 
 def _may_hold(agent: Agent, ticket: Ticket) -> bool:

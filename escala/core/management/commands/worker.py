@@ -10,6 +10,7 @@ traceback, in the admin (Tasks › DB task results, filter by status).
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,7 +30,9 @@ from escala.ops import heartbeat
 log = logging.getLogger("escala.worker")
 # Events relayed per transaction: big enough for the listeners' batch queries (SLA clocks, report
 # facts) to pay off, small enough to keep locks and memory short.
-RELAY_BATCH = 200
+RELAY_BATCH = 100
+# Seconds of tasks (mail deliveries...) a tick runs before it relays newly queued events again.
+RELAY_BETWEEN_TASKS = 0.25
 
 
 def max_attempts() -> int:
@@ -76,7 +79,13 @@ class EscalaWorker(Worker):
         except OperationalError:
             log.exception("Periodic jobs could not be claimed; trying again next tick")
         ran = self.relay_events()
+        relayed_at = time.monotonic()
         while self.running:
+            if time.monotonic() - relayed_at >= RELAY_BETWEEN_TASKS:
+                # Events keep coming while tasks run (a burst's receipts to deliver): relayed
+                # between them, so a long queue of tasks never holds routing and clocks back.
+                ran += self.relay_events()
+                relayed_at = time.monotonic()
             fetched, task_result = self.next_task()
             if task_result is None:
                 if fetched:
