@@ -257,11 +257,14 @@ def _article_texts(problem: Problem) -> dict[str, tuple[str, str]]:
     texts = {}
     for lang, workaround in (("es", problem.workaround_es), ("en", problem.workaround_en)):
         with translation.override(lang):
+            # Marked outside the f-strings: xgettext does not look inside them.
             title = _("Known error: %(title)s") % {"title": problem.title}
-            parts = [f"**{_('Workaround')}**\n\n{workaround}"]
+            workaround_head, symptoms_head = _("Workaround"), _("Symptoms")
+            footer = _("Known error %(ref)s") % {"ref": problem.reference}
+            parts = [f"**{workaround_head}**\n\n{workaround}"]
             if problem.description:
-                parts.insert(0, f"**{_('Symptoms')}**\n\n{problem.description}")
-            parts.append(f"_{_('Known error %(ref)s') % {'ref': problem.reference}}_")
+                parts.insert(0, f"**{symptoms_head}**\n\n{problem.description}")
+            parts.append(f"_{footer}_")
         texts[lang] = (title[:200], "\n\n".join(parts))
     return texts
 

@@ -229,8 +229,31 @@ def reply_box(context: Any) -> str:
 # --- The service-level clocks (desk/_clocks.html was this tag) ------------------------------
 
 
+def _clock_texts() -> dict[str, str]:
+    """The clock card's words, escaped, in the active language (marked here, outside the
+    f-strings below: xgettext does not look inside f-strings)."""
+    return {
+        "none": conditional_escape(_("none")),
+        "target": conditional_escape(_("Target")),
+        "overdue_by": conditional_escape(_("Overdue by")),
+        "time_left": conditional_escape(_("Time left")),
+        "when_the_clock_resumes": conditional_escape(_("when the clock resumes")),
+        "due": conditional_escape(_("Due")),
+        "stopped": conditional_escape(_("Stopped")),
+        "late_by": conditional_escape(_("Late by")),
+        "counted": conditional_escape(_("Counted")),
+        "explain": conditional_escape(_("Explain")),
+        "service_levels": conditional_escape(_("Service levels")),
+        "business_time": conditional_escape(
+            _("Times are business time: only working hours count.")
+        ),
+        "no_clock": conditional_escape(_("No clock runs on this ticket.")),
+    }
+
+
 def _clock_html(c: Any, pk: int, url: str) -> str:
     e = conditional_escape
+    t = _clock_texts()
     state = c.state
     if state == "breached":
         badge = _("Breached")
@@ -241,7 +264,7 @@ def _clock_html(c: Any, pk: int, url: str) -> str:
     target = (
         e(hours_minutes(c.target))
         if c.target is not None
-        else f'<span class="muted">{e(_("none"))}</span>'
+        else f'<span class="muted">{t["none"]}</span>'
     )
     kind = e(c.kind)
     parts = [
@@ -249,38 +272,38 @@ def _clock_html(c: Any, pk: int, url: str) -> str:
         f'      <div class="clock-head">\n        <strong>{e(c.label)}</strong>\n'
         f'        <span class="badge clock-state-{e(state)}">{e(badge)}</span>\n      </div>\n'
         f'      <dl class="clock-figures">\n'
-        f"        <dt>{e(_('Target'))}</dt><dd>{target}</dd>\n"
+        f"        <dt>{t['target']}</dt><dd>{target}</dd>\n"
     ]
     if c.target is not None and not c.stopped_at:
         if c.breached:
             parts.append(
-                f"        <dt>{e(_('Overdue by'))}</dt>"
+                f"        <dt>{t['overdue_by']}</dt>"
                 f'<dd class="clock-overdue">{e(hours_minutes(c.overdue))}</dd>\n'
             )
         else:
             parts.append(
-                f"        <dt>{e(_('Time left'))}</dt>"
+                f"        <dt>{t['time_left']}</dt>"
                 f'<dd class="clock-left">{e(hours_minutes(c.remaining))}</dd>\n'
             )
         due = (
             _time_html(c.due_at)
             if c.due_at
-            else f'<span class="muted">{e(_("when the clock resumes"))}</span>'
+            else f'<span class="muted">{t["when_the_clock_resumes"]}</span>'
         )
-        parts.append(f"        <dt>{e(_('Due'))}</dt><dd>{due}</dd>\n")
+        parts.append(f"        <dt>{t['due']}</dt><dd>{due}</dd>\n")
     if c.stopped_at:
-        parts.append(f"        <dt>{e(_('Stopped'))}</dt><dd>{_time_html(c.stopped_at)}</dd>\n")
+        parts.append(f"        <dt>{t['stopped']}</dt><dd>{_time_html(c.stopped_at)}</dd>\n")
         if c.breached:
             parts.append(
-                f"        <dt>{e(_('Late by'))}</dt>"
+                f"        <dt>{t['late_by']}</dt>"
                 f'<dd class="clock-overdue">{e(hours_minutes(c.overdue))}</dd>\n'
             )
     href = e(url.replace(_PLACEHOLDER, str(pk)).replace("clock-kind-placeholder", c.kind))
     parts.append(
-        f"        <dt>{e(_('Counted'))}</dt><dd>{e(hours_minutes(c.elapsed))}</dd>\n"
+        f"        <dt>{t['counted']}</dt><dd>{e(hours_minutes(c.elapsed))}</dd>\n"
         f"      </dl>\n"
         f'      <p class="small"><a href="{href}" hx-get="{href}" hx-target="#explain-{kind}" '
-        f'hx-swap="innerHTML">{e(_("Explain"))}</a></p>\n'
+        f'hx-swap="innerHTML">{t["explain"]}</a></p>\n'
         f'      <div id="explain-{kind}" class="clock-explain" aria-live="polite"></div>\n'
         f"    </li>\n"
     )
@@ -301,21 +324,17 @@ def clocks_panel(clocks: list, ticket_id: int) -> SafeString:
     """The ticket's service-level clocks (sla.queries.ClockPanel), as a card: a ticket page
     draws it on every request and every live update, through the template language it cost as
     much as the rest of the side column."""
-    e = conditional_escape
+    t = _clock_texts()
     parts = [
         '<section class="card clocks" aria-labelledby="clocks-title">\n'
-        f'  <h2 id="clocks-title">{e(_("Service levels"))}</h2>\n'
+        f'  <h2 id="clocks-title">{t["service_levels"]}</h2>\n'
     ]
     if clocks:
         url = reverse("desk:clock_explain", args=[_PLACEHOLDER, "clock-kind-placeholder"])
         parts.append('  <ul class="clock-list">\n')
         parts.extend(_clock_html(c, ticket_id, url) for c in clocks)
-        parts.append(
-            "  </ul>\n"
-            f'  <p class="muted small">{e(_("Times are business time: only working hours count."))}'
-            "</p>\n"
-        )
+        parts.append(f'  </ul>\n  <p class="muted small">{t["business_time"]}</p>\n')
     else:
-        parts.append(f'  <p class="muted small">{e(_("No clock runs on this ticket."))}</p>\n')
+        parts.append(f'  <p class="muted small">{t["no_clock"]}</p>\n')
     parts.append("</section>\n")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
