@@ -90,29 +90,38 @@ def assign_ticket(
         locked = lock(ticket, expected_version=expected_version)
         ensure_can_work(by, locked)
         require_open(locked, _("Assigning"))
-        if assignee is not None and not _may_hold(assignee, locked):
-            raise ValidationFailed(
-                _("%(name)s is not in a team that works this ticket’s tier.")
-                % {"name": assignee.display_name},
-                field="assignee",
-            )
+        _check_holder(assignee, locked)
         if (assignee.pk if assignee else None) == locked.assignee_id:
             return locked
-        old = locked.assignee.display_name if locked.assignee else ""
-        locked.assignee = assignee
-        events.record(
-            locked,
-            EventKind.ASSIGNED,
-            by=by,
-            field="assignee",
-            old=old,
-            new=assignee.display_name if assignee else "",
-            data={"agent_id": assignee.pk if assignee else None},
-        )
-        if assignee is not None:
-            start_work(locked, by=by)
+        _hand_to(locked, assignee, by=by)
         touch(locked)
     return locked
+
+
+def _check_holder(assignee: Agent | None, ticket: Ticket) -> None:
+    if assignee is not None and not _may_hold(assignee, ticket):
+        raise ValidationFailed(
+            _("%(name)s is not in a team that works this ticket’s tier.")
+            % {"name": assignee.display_name},
+            field="assignee",
+        )
+
+
+def _hand_to(ticket: Ticket, assignee: Agent | None, *, by: Any) -> None:
+    """Set the assignee with its history; a new holder starts working the ticket."""
+    old = ticket.assignee.display_name if ticket.assignee else ""
+    ticket.assignee = assignee
+    events.record(
+        ticket,
+        EventKind.ASSIGNED,
+        by=by,
+        field="assignee",
+        old=old,
+        new=assignee.display_name if assignee else "",
+        data={"agent_id": assignee.pk if assignee else None},
+    )
+    if assignee is not None:
+        start_work(ticket, by=by)
 
 
 def assign_many(
@@ -136,24 +145,8 @@ def assign_many(
                 assignee = pick(ticket)
                 if assignee is None or assignee.pk == ticket.assignee_id:
                     continue
-                if not _may_hold(assignee, ticket):
-                    raise ValidationFailed(
-                        _("%(name)s is not in a team that works this ticket’s tier.")
-                        % {"name": assignee.display_name},
-                        field="assignee",
-                    )
-                old = ticket.assignee.display_name if ticket.assignee else ""
-                ticket.assignee = assignee
-                events.record(
-                    ticket,
-                    EventKind.ASSIGNED,
-                    by=by,
-                    field="assignee",
-                    old=old,
-                    new=assignee.display_name,
-                    data={"agent_id": assignee.pk},
-                )
-                start_work(ticket, by=by)
+                _check_holder(assignee, ticket)
+                _hand_to(ticket, assignee, by=by)
                 ticket.updated_at = clock.now()  # as touch(), written below for all
                 ticket.version += 1
                 changed.append(ticket)
