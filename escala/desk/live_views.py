@@ -238,16 +238,23 @@ def ticket_leave(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The queue page ---------------------------------------------------------------------------
 
 
+def _kept(key: str, stamp: str) -> Any:
+    """What the cache keeps under key as (stamp, value), if kept for this stamp; else None."""
+    try:
+        known = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache is down: computed again
+        return None
+    if isinstance(known, tuple) and len(known) == 2 and known[0] == stamp:
+        return known[1]
+    return None
+
+
 def tab_counts(user: Any, stamp: str) -> dict[str, int]:
     """Open tickets in each of the user's queues, counted once per change of those queues (one
     entry per user, overwritten: an entry per stamp would pile up in the file cache)."""
     key = f"live:counts:{user.pk}"
-    try:
-        known = cache.get(key)
-    except Exception:  # noqa: BLE001
-        known = None
-    if isinstance(known, tuple) and len(known) == 2 and known[0] == stamp:
-        return known[1]
+    if (known := _kept(key, stamp)) is not None:
+        return known
     names = [n for n in queries.QUEUES if n != "all" or queries.is_supervisor(user)]
     counts = queries.open_counts(user, names)
     with contextlib.suppress(Exception):  # the cache is down: nothing lost but a shortcut
@@ -277,12 +284,8 @@ def queue_poll(request: HttpRequest) -> HttpResponse:
     if _same(request, "s", stamp) and _same(request, "n", notifications):
         return HttpResponse(status=204)
     key = f"live:queue:{user.pk}:{_question(request)}"
-    try:
-        known = cache.get(key)
-    except Exception:  # noqa: BLE001
-        known = None
-    if isinstance(known, tuple) and len(known) == 2 and known[0] == stamp:
-        return _answer(dict(known[1]), notifications)
+    if (known := _kept(key, stamp)) is not None:
+        return _answer(dict(known), notifications)
     view = queue_view(request, labels.labels())
     page = keyset_page(
         view.tickets.only("pk", "updated_at", "created_at", "sla_due_at"),
