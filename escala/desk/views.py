@@ -150,7 +150,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             if key != "all" or queries.is_supervisor(request.user)
         ],
         "page": page,
-        "rows": present.queue_rows(page.rows, names, due=queue_due(page.rows)),
+        "rows": present.queue_rows(page.rows, names, due=queue_due(page.rows, ctx=names.sla)),
         "sort": sort,
         "due_sort_url": "?" + by_due.urlencode(),
         "requester_filter": _requester_filter(request.user, data.get("requester")),

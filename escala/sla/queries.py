@@ -232,10 +232,16 @@ class Due:
     state: str  # BREACHED, WARNED, ON_TIME or PAUSED
 
 
-def queue_due(tickets: Sequence[Ticket], *, now: datetime | None = None) -> dict[int, Due]:
-    """The "Due" cell of each ticket of a queue page, from the stored clocks (two queries
-    whatever the page size: the clocks and the calendars). The time left is business time,
-    on the calendar the ticket's clocks count on (`clocks.Context.calendar_for`)."""
+def queue_due(
+    tickets: Sequence[Ticket],
+    *,
+    now: datetime | None = None,
+    ctx: clocks.Context | None = None,
+) -> dict[int, Due]:
+    """The "Due" cell of each ticket of a queue page, from the stored clocks (one query
+    whatever the page size, and one more for the calendars unless `ctx` holds them: the
+    console keeps a current copy in desk.labels). The time left is business time, on the
+    calendar the ticket's clocks count on (`clocks.Context.calendar_for`)."""
     if not tickets:
         return {}
     now = now or core_clock.now()
@@ -244,10 +250,13 @@ def queue_due(tickets: Sequence[Ticket], *, now: datetime | None = None) -> dict
         TicketClock.objects.filter(ticket_id__in=[t.pk for t in tickets], stopped_at__isnull=True)
         .select_related("policy")
         .only(*_DUE_COLUMNS)
+        # Not the model's order (by ticket, which joins the ticket table for its own order):
+        # rows are grouped by ticket here, and only their order by kind within one counts.
+        .order_by("ticket_id", "kind")
     ):
         by_ticket.setdefault(row.ticket_id, []).append(row)
     # Read even when no row of the page has a clock: the page's cost never depends on its rows.
-    ctx = clocks.Context.calendars_only()
+    ctx = ctx or clocks.Context.calendars_only()
     out = {}
     for ticket in tickets:
         rows = by_ticket.get(ticket.pk)
