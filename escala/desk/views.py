@@ -64,12 +64,19 @@ def agent_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _load(request: HttpRequest, pk: int, names: labels.Labels | None = None) -> Ticket:
-    """The ticket, through the one policy. `names`: the labels already read, whose copy of each
-    agent's teams saves the policy its own query (the stamp covers team memberships)."""
+def _teams_from_labels(request: HttpRequest, names: labels.Labels) -> None:
+    """The labels' copy of the agent's teams saves the policy its own query (the stamp covers
+    team memberships)."""
     agent = agent_of(request.user)
-    if names is not None and agent is not None and (teams := names.agent_teams.get(agent.pk)):
+    if agent is not None and (teams := names.agent_teams.get(agent.pk)):
         agent._team_and_tier_ids = teams  # type: ignore[attr-defined] - people.queries' memo
+
+
+def _load(request: HttpRequest, pk: int, names: labels.Labels | None = None) -> Ticket:
+    """The ticket, through the one policy. `names`: the labels already read (their copy of the
+    agent's teams)."""
+    if names is not None:
+        _teams_from_labels(request, names)
     try:
         return queries.ticket_for_desk(request.user, pk)
     except NotFound:
@@ -98,6 +105,7 @@ class QueueView:
 
 
 def queue_view(request: HttpRequest, names: labels.Labels) -> QueueView:
+    _teams_from_labels(request, names)  # the policy's and the queues' teams
     default_queue = "mine" if agent_of(request.user) is not None else "all"
     form = f.QueueFilterForm(request.GET or None, labels=names)
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -120,7 +128,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form, name, sort = view.form, view.name, view.sort
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     page = keyset_page(
-        view.tickets.only(*queries.QUEUE_COLUMNS).prefetch_related(*queries.QUEUE_PREFETCHED),
+        view.tickets.only(*queries.QUEUE_COLUMNS).select_related(*queries.QUEUE_RELATED),
         order=view.order,
         cursor=request.GET.get("after"),
         size=view.size,
