@@ -8,6 +8,7 @@ formatted once, and every text is escaped once. The markup is the one queue.html
 template keeps the table around it.
 """
 
+import functools
 import threading
 from collections import OrderedDict
 from html import escape
@@ -37,48 +38,67 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def business_time(left: Any) -> str:
+class _Words:
+    """The texts the rows repeat, translated (and the fixed ones escaped) once per page: a
+    catalogue lookup for each of them on every row cost more than the rest of the row."""
+
+    def __init__(self) -> None:
+        self.minutes = _("%(m)d min")
+        self.hours = _("%(h)d h")
+        self.hours_minutes = _("%(h)d h %(m)d min")
+        nothing = _("No SLA clock running")
+        self.nothing = f'<span class="muted" title="{_e(nothing)}">—</span>'
+        self.paused = f'<span class="due due-paused">{_e(_("Paused"))}</span>'
+        self.breached = pgettext("one ticket", "Breached")
+        self.overdue_by = _("overdue by %(time)s")
+        self.at_risk = _("At risk")
+        self.left = _("%(time)s left")
+        self.due_at = _("Due %(when)s")
+
+
+def business_time(left: Any, words: _Words | None = None) -> str:
     """A span of business time, short: "45 min", "2 h 15 min", "31 h" (hours, not days: a
     business day is not 24 hours, and agents plan their shift in hours)."""
+    words = words or _Words()
     minutes = int(abs(left.total_seconds()) // 60)
     if minutes < 60:
-        return _("%(m)d min") % {"m": minutes}
+        return words.minutes % {"m": minutes}
     hours, rest = divmod(minutes, 60)
     if hours >= 10 or not rest:
-        return _("%(h)d h") % {"h": hours}
-    return _("%(h)d h %(m)d min") % {"h": hours, "m": rest}
+        return words.hours % {"h": hours}
+    return words.hours_minutes % {"h": hours, "m": rest}
 
 
-def due_cell(due: Due | None, short_datetime: str) -> str:
+def due_cell(due: Due | None, short_datetime: str, words: _Words | None = None) -> str:
     """The "Due" cell: the time left (or overdue by) in words, the state also as a word (not
     colour alone), the clock's name and, on hover, the due instant."""
+    words = words or _Words()
     if due is None:
-        nothing = _("No SLA clock running")
-        return f'<span class="muted" title="{_e(nothing)}">—</span>'
+        return words.nothing
     if due.state == PAUSED:
-        paused = _("Paused")
-        text = f'<span class="due due-paused">{_e(paused)}</span>'
+        text = words.paused
     else:
-        span = business_time(due.left)
+        span = business_time(due.left, words)
         if due.state == BREACHED:
-            flag, words = (
-                pgettext("one ticket", "Breached"),
-                _("overdue by %(time)s") % {"time": span},
-            )
+            flag, said = words.breached, words.overdue_by % {"time": span}
         elif due.state == WARNED:
-            flag, words = _("At risk"), _("%(time)s left") % {"time": span}
+            flag, said = words.at_risk, words.left % {"time": span}
         else:
-            flag, words = "", _("%(time)s left") % {"time": span}
+            flag, said = "", words.left % {"time": span}
         when = ""
         if due.due_at is not None:
             local = timezone.localtime(due.due_at)
-            when = _("Due %(when)s") % {"when": dateformat.format(local, short_datetime)}
+            when = words.due_at % {"when": dateformat.format(local, short_datetime)}
         text = (
             f'<span class="due due-{_e(due.state)}" title="{_e(when)}">'
             + (f'<span class="due-flag">{_e(flag)}</span> ' if flag else "")
-            + f"{_e(words)}</span>"
+            + f"{_e(said)}</span>"
         )
     return text + f'<div class="muted small">{_e(due.label)}</div>'
+
+
+# A person's avatar depends on their name only; the same agents and requesters fill every page.
+_avatar = functools.lru_cache(maxsize=4096)(avatar_html)
 
 
 def queue_rows(
@@ -87,6 +107,7 @@ def queue_rows(
     """The <tr> of each ticket of a queue page. Tickets come with their requester; every other
     name is a label. `due`: each ticket's next SLA deadline (sla.queries.queue_due)."""
     due = due or {}
+    words = _Words()
     statuses = {value: _e(label) for value, label in Status.choices}
     priorities = {value: _e(label) for value, label in Priority.choices}
     short_datetime = get_format("SHORT_DATETIME_FORMAT")
@@ -101,6 +122,7 @@ def queue_rows(
         category = labels.categories.get(t.category_id)
         team = labels.teams.get(t.team_id)
         assignee = labels.agents.get(t.assignee_id)
+        requester = t.requester.name
         created = timezone.localtime(t.created_at)
         rows.append(
             # The live poll compares data-id and data-v (when it changed) with the queue's rows.
@@ -115,16 +137,16 @@ def queue_rows(
             f"{statuses.get(t.status) or _e(t.status)}</span></td>\n"
             f'<td><span class="badge prio-{_e(t.priority)}">'
             f"{priorities.get(t.priority) or _e(t.priority)}</span></td>\n"
-            f'<td class="due-cell">{due_cell(due.get(t.pk), short_datetime)}</td>\n'
+            f'<td class="due-cell">{due_cell(due.get(t.pk), short_datetime, words)}</td>\n'
             f'<td><span class="tier-chip" title="{_e(tier.name if tier else "")}">'
             f"{_e(tier.short if tier else '')}</span>"
             + (f' <span class="muted small">{_e(team)}</span>' if team else "")
             + "</td>\n"
-            f'<td class="hide-narrow person">{avatar_html(t.requester.name)}{_e(t.requester.name)}'
+            f'<td class="hide-narrow person">{_avatar(requester)}{_e(requester)}'
             f'<div class="muted small">{_e(labels.organizations.get(t.organization_id, ""))}'
             "</div></td>\n"
             f'<td class="hide-narrow person">'
-            f"{avatar_html(assignee) + _e(assignee) if assignee else unassigned}</td>\n"
+            f"{_avatar(assignee) + _e(assignee) if assignee else unassigned}</td>\n"
             f'<td class="hide-narrow"><time datetime="{_e(created.isoformat())}">'
             f"{_e(dateformat.format(created, short_datetime))}</time></td>\n"
             "</tr>\n"

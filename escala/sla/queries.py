@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import QuerySet
 from django.utils.formats import date_format
@@ -17,7 +18,7 @@ from escala.tickets.models import Ticket, TicketEvent
 
 from . import clock, clocks, timeline
 from .choices import ClockKind
-from .models import TicketClock
+from .models import SlaPolicy, TicketClock
 
 RUNNING = "running"
 PAUSED = "paused"
@@ -245,51 +246,62 @@ def queue_due(
     if not tickets:
         return {}
     now = now or core_clock.now()
-    by_ticket: dict[int, list[TicketClock]] = {}
+    by_ticket: dict[int, list[_Clock]] = {}
     for row in (
         TicketClock.objects.filter(ticket_id__in=[t.pk for t in tickets], stopped_at__isnull=True)
-        .select_related("policy")
-        .only(*_DUE_COLUMNS)
         # Not the model's order (by ticket, which joins the ticket table for its own order):
         # rows are grouped by ticket here, and only their order by kind within one counts.
         .order_by("ticket_id", "kind")
+        .values_list(*_Clock._fields)  # plain values: a page has a hundred clocks
     ):
-        by_ticket.setdefault(row.ticket_id, []).append(row)
+        by_ticket.setdefault(row[0], []).append(_Clock(*row))
     # Read even when no row of the page has a clock: the page's cost never depends on its rows.
     ctx = ctx or clocks.Context.calendars_only()
+    labels: dict[str, str] = {}  # each kind's name, translated once
     out = {}
     for ticket in tickets:
         rows = by_ticket.get(ticket.pk)
-        if rows and (cell := _due_cell(ticket, rows, ctx, now)) is not None:
+        if rows and (cell := _due_cell(ticket, rows, ctx, now, labels)) is not None:
             out[ticket.pk] = cell
     return out
 
 
-_DUE_COLUMNS = (
-    "ticket_id",
-    "kind",
-    "due_at",
-    "warn_at",
-    "warned",
-    "breached",
-    "paused",
-    "target",
-    "policy__calendar",
-)
+class _Clock(NamedTuple):
+    """What a Due cell reads of a running clock."""
+
+    ticket_id: int
+    kind: str
+    due_at: datetime | None
+    warn_at: datetime | None
+    warned: bool
+    paused: bool
+    target: timedelta | None
+    policy_id: int | None
+    policy__calendar_id: int | None
 
 
 def _due_cell(
-    ticket: Ticket, rows: list[TicketClock], ctx: clocks.Context, now: datetime
+    ticket: Ticket, rows: list[_Clock], ctx: clocks.Context, now: datetime, labels: dict[str, str]
 ) -> Due | None:
+    def label(kind: str) -> str:
+        if kind not in labels:
+            labels[kind] = str(ClockKind(kind).label)
+        return labels[kind]
+
     running = [r for r in rows if r.due_at is not None]
     if not running:
         paused = next((r for r in rows if r.paused and r.target is not None), None)
         if paused is None:
             return None
-        return Due(paused.kind, str(ClockKind(paused.kind).label), None, None, PAUSED)
+        return Due(paused.kind, label(paused.kind), None, None, PAUSED)
     lead = min(running, key=lambda r: (r.due_at, r.kind))
     # The contract policy (stored on the customer clocks) chooses the calendar of them all.
-    policy = next((r.policy for r in rows if r.policy_id is not None), None)
+    with_policy = next((r for r in rows if r.policy_id is not None), None)
+    policy = (
+        SlaPolicy(id=with_policy.policy_id, calendar_id=with_policy.policy__calendar_id)
+        if with_policy is not None
+        else None
+    )
     cal = ctx.calendar_for(ticket, policy)
     assert lead.due_at is not None  # noqa: S101 - filtered above
     if lead.due_at <= now:
@@ -297,7 +309,7 @@ def _due_cell(
     else:
         warned = lead.warned or (lead.warn_at is not None and lead.warn_at <= now)
         state, left = (WARNED if warned else ON_TIME), clock.elapsed(cal, now, lead.due_at)
-    return Due(lead.kind, str(ClockKind(lead.kind).label), lead.due_at, left, state)
+    return Due(lead.kind, label(lead.kind), lead.due_at, left, state)
 
 
 def overdue_clocks(now: datetime | None = None) -> QuerySet[TicketClock]:
