@@ -18,7 +18,7 @@ from escala.tickets.models import Ticket, TicketEvent
 
 from . import clock, clocks, timeline
 from .choices import ClockKind
-from .models import SlaPolicy, TicketClock
+from .models import TicketClock
 
 RUNNING = "running"
 PAUSED = "paused"
@@ -295,14 +295,12 @@ def _due_cell(
             return None
         return Due(paused.kind, label(paused.kind), None, None, PAUSED)
     lead = min(running, key=lambda r: (r.due_at, r.kind))
-    # The contract policy (stored on the customer clocks) chooses the calendar of them all.
+    # The contract policy (stored on the customer clocks) chooses the calendar of them all
+    # (`clocks.Context.calendar_for`, asked for the ticket's own when it names none).
     with_policy = next((r for r in rows if r.policy_id is not None), None)
-    policy = (
-        SlaPolicy(id=with_policy.policy_id, calendar_id=with_policy.policy__calendar_id)
-        if with_policy is not None
-        else None
-    )
-    cal = ctx.calendar_for(ticket, policy)
+    cal = ctx.calendars.get(with_policy.policy__calendar_id) if with_policy else None
+    if cal is None:
+        cal = ctx.calendar_for(ticket, None)
     assert lead.due_at is not None  # noqa: S101 - filtered above
     if lead.due_at <= now:
         state, left = BREACHED, -clock.elapsed(cal, lead.due_at, now)
