@@ -104,8 +104,9 @@ _avatar = functools.lru_cache(maxsize=4096)(avatar_html)
 def queue_rows(
     tickets: list[Ticket], labels: Labels, *, due: dict[int, Due] | None = None
 ) -> SafeString:
-    """The <tr> of each ticket of a queue page. Tickets come with their requester; every other
-    name is a label. `due`: each ticket's next SLA deadline (sla.queries.queue_due)."""
+    """The <tr> of each ticket of a queue page. Tickets come with their requester's name
+    (desk.queries.queue_page_rows); every other name is a label. `due`: each ticket's next
+    SLA deadline (sla.queries.queue_due)."""
     due = due or {}
     words = _Words()
     statuses = {value: _e(label) for value, label in Status.choices}
@@ -122,7 +123,7 @@ def queue_rows(
         category = labels.categories.get(t.category_id)
         team = labels.teams.get(t.team_id)
         assignee = labels.agents.get(t.assignee_id)
-        requester = t.requester.name
+        requester = t.requester_name  # desk.queries.queue_page_rows
         created = timezone.localtime(t.created_at)
         rows.append(
             # The live poll compares data-id and data-v (when it changed) with the queue's rows.

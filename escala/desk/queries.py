@@ -14,6 +14,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -64,13 +65,8 @@ NULLS_LAST = {"due": ("sla_due_at",)}
 
 DUE_SOON = timedelta(hours=1)
 
-# A queue row names its tier, team, category, organization and assignee from desk.labels (in
-# memory); only the requester, from a big table, is read with the page: its name, joined (one
-# primary-key probe per row of the page; a query of its own cost more to compile and send).
-QUEUE_RELATED = ("requester",)
 # The columns a row shows or pages by; the rest of a ticket is not read.
 QUEUE_COLUMNS = (
-    "requester__name",
     "subject",
     "status",
     "priority",
@@ -84,6 +80,16 @@ QUEUE_COLUMNS = (
     "updated_at",
     "sla_due_at",
 )
+
+
+def queue_page_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a queue row reads of each ticket. Its tier, team, category, organization and
+    assignee are named from desk.labels (in memory); only the requester, from a big table, is
+    read with the page: its name, as a subquery of the select list, which PostgreSQL runs for
+    the rows kept after the sort and limit (a join was made before the sort, for every ticket
+    of the queue; a query of its own cost more to compile and send than the page's probes)."""
+    name = Requester.objects.filter(pk=OuterRef("requester_id")).order_by().values("name")
+    return tickets.only(*QUEUE_COLUMNS).annotate(requester_name=Subquery(name))
 
 
 def labelled(ticket: Ticket, names: Labels) -> bool:

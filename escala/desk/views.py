@@ -128,7 +128,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form, name, sort = view.form, view.name, view.sort
     data: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     page = keyset_page(
-        view.tickets.only(*queries.QUEUE_COLUMNS).select_related(*queries.QUEUE_RELATED),
+        queries.queue_page_rows(view.tickets),
         order=view.order,
         cursor=request.GET.get("after"),
         size=view.size,
