@@ -165,7 +165,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "first_url": "?" + params.urlencode(),
         "next_url": next_url,
         "bulk_form": f.BulkForm(auto_id="bulk-%s", labels=names),
-        "saved_filters": list(SavedFilter.objects.filter(agent=agent)) if agent else [],
+        # Read when the template asks (once: a queryset keeps its rows), so the htmx results
+        # alone, which do not show them, skip the query.
+        "saved_filters": SavedFilter.objects.filter(agent=agent) if agent else [],
         "current_query": params.urlencode(),
         "status_choices": f.DIRECT_STATUS_CHOICES,
         "agent": agent,
