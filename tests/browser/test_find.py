@@ -82,6 +82,7 @@ def test_find_from_anywhere_the_due_column_and_the_requester_at_a_glance(
     page = new_page()
     sign_in(page, "lucia")
     expect(page.locator("h1")).to_have_text(w["queues"])
+    page.wait_for_load_state()  # find.js binds Ctrl-K once the page has loaded
 
     # Ctrl-K from the queue, a word from a message body, arrow down, Enter: the ticket.
     box = page.locator("#find-q")
