@@ -14,6 +14,7 @@ from escala.people.models import Agent, Requester
 from escala.problems.models import MajorIncident, Problem
 from escala.tickets.choices import AuthorKind, Channel, MessageKind
 from escala.tickets.models import Message, Ticket
+from tests.browser.pages import sign_in
 from tests.conftest import make_requester
 from tests.tickets.factories import open_ticket
 
@@ -70,13 +71,6 @@ WORDS = {
 
 VPN_SUBJECT = "VPN: no puedo conectar desde casa"
 VPN_BODY = "La VPN corporativa da error de autenticación al conectar desde casa."
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

@@ -13,6 +13,7 @@ from escala.desk import actions as desk_actions
 from escala.people.models import Agent, Requester
 from escala.tickets.choices import BodyFormat, MessageKind, Status
 from escala.tickets.models import Ticket
+from tests.browser.pages import sign_in
 from tests.tickets.factories import open_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,13 +78,6 @@ DROP = """([selector, name, text]) => {
     target.dispatchEvent(new DragEvent(type, init));
   }
 }"""
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
