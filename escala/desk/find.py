@@ -107,6 +107,7 @@ def _their_tickets(
         .filter(requester_id__in=[r.pk for r in requesters])
         .exclude(pk__in=listed)
         .select_related("requester")
+        .only("subject", "status", "created_at", "requester__name")
         .order_by("-created_at", "-id")[:limit]
     )
 
