@@ -83,7 +83,7 @@ def test_an_escalation_rings_the_receiving_teams_bell_without_a_reload(
     expect(item).to_contain_text(w["text"])
     expect(item).to_contain_text("El ERP no cierra el mes")
     shoot(iker, f"notifications-{lang}-02-bell-panel")
-    item.locator("a").click()
+    item.locator(".notification-open").click()
     iker.wait_for_url(f"**/desk/tickets/{ticket.pk}/")
     expect(iker.locator("#bell-count")).to_have_attribute("data-count", "0")
     shoot(iker, f"notifications-{lang}-03-ticket-opened")
