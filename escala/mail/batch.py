@@ -5,6 +5,7 @@ mail's processing (`ingest.process`) shares: the transaction's tuning, a result 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import traceback
 
@@ -51,6 +52,37 @@ def tune_transaction() -> None:
     if settings.ESCALA_MAIL_ASYNC_COMMIT:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+# The class of Escala's advisory locks on sender domains (pg_advisory_xact_lock(class, key)).
+_DOMAIN_LOCKS = 0x6D61696C  # "mail"
+
+
+def lock_domains(senders: list[str]) -> None:
+    """On PostgreSQL, hold until the commit one lock per sender domain of the mails about to
+    be filed. What a mail decides depends on the sender's and domain's mails before it (the
+    acknowledgement window, the rate and flood limits, a reply to the ticket the sender just
+    opened), read at the start and written at the commit: another consumer filing the same
+    domain at once (an SMTP session's thread, a pipe the MTA started, IMAP) waits for this
+    commit instead of counting without it. `escala mail ingest --jobs` gives each domain to
+    one process, so its processes never wait for each other here. Taken in key order (two
+    batches never wait for each other's); SQLite writes one transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({_domain_key(limits.domain_of(s)) for s in senders})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        # A volatile function in the select list runs after the ORDER BY: in key order.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
+            [_DOMAIN_LOCKS, keys],
+        )
+
+
+def _domain_key(domain: str) -> int:
+    digest = hashlib.blake2b(domain.encode("utf-8", "replace"), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def apply_result(mail: InboundMail, result: route.Result) -> None:
@@ -131,6 +163,7 @@ def process_batch(
         }
         readable = [p for p in parsed.values() if isinstance(p, ParsedMail)]
         senders = [p.from_addr for p in readable]
+        lock_domains(senders)  # before anything about them is read
         thread_match.prefetch_senders(senders)
         thread_match.prefetch_threads(readable)
         route.prefetch_rates(senders)

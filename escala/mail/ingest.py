@@ -154,6 +154,8 @@ def _process(mail_id: int, *, force: bool, as_new_ticket: bool, release: bool, b
             mail = locked.get(pk=mail_id)
             if mail.status not in wanted:
                 return mail
+            if isinstance(parsed, ParsedMail):
+                batch.lock_domains([parsed.from_addr])  # see there: another consumer's batch
             mail.attempts += 1
             try:
                 with transaction.atomic():

@@ -3,11 +3,13 @@ mails): each sender domain in one process, so a sender's acknowledgement window,
 replies to the ticket it just opened are decided as by one process; a mail delivered to both
 processes is stored and filed once."""
 
+import time
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from escala.mail import parallel
+from escala.mail import limits, parallel
 from escala.mail.choices import InboundStatus, NotificationKind, Outcome
 from escala.mail.models import InboundMail, Outbox
 from escala.tickets.models import Ticket
@@ -133,3 +135,31 @@ def test_a_mail_given_to_two_pipes_at_once_is_stored_and_filed_once(tmp_path):
     assert InboundMail.objects.count() == 40
     assert set(InboundMail.objects.values_list("duplicate_count", flat=True)) == {1}
     assert Ticket.objects.count() == 40
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_consumers_filing_one_sender_at_once_send_one_receipt(tmp_path, settings, monkeypatch):
+    """Two pipes (or SMTP sessions) file mails of one sender at the same moment: the second
+    waits for the first one's commit (its domain's lock) and counts its receipt."""
+    settings.ESCALA_MAIL_ACK_WINDOW = 600
+    read_counts = limits.prefetch
+
+    def slowly(senders):  # noqa: ANN001, ANN202
+        read_counts(senders)
+        time.sleep(0.5)  # each would have read "no receipt yet" before the other commits
+
+    monkeypatch.setattr(limits, "prefetch", slowly)
+    raws = [compose(sender="ana@sur.example", subject=s) for s in ("Uno", "Dos")]
+    names = _write(tmp_path, raws)
+    from escala.mail.management.commands.mail import Command
+
+    command = Command()
+    where = {"mailbox": None, "envelope_from": "", "envelope_to": []}
+    counts, status = parallel.run_forked(
+        [[names[0]], [names[1]]], lambda part: command._ingest_guarded(part, where)
+    )
+    assert (status, counts) == (0, {InboundStatus.PROCESSED: 2})
+    assert Ticket.objects.count() == 2
+    receipts = Outbox.objects.filter(kind=NotificationKind.RECEIVED, to="ana@sur.example")
+    assert receipts.count() == 1
