@@ -1,9 +1,9 @@
-"""Ingest N mails through the pipe path (`escala mail ingest FILE...`, one ingest process) into
-PostgreSQL while `escala worker` relays their events; print mails/s end to end and the CPU per
-mail of each process.
+"""Ingest N mails through the pipe path (`escala mail ingest --jobs 2 FILE...`: two ingest
+processes, each sender domain's mails in one of them) into PostgreSQL while `escala worker`
+relays their events; print mails/s end to end and the CPU per mail of each process.
 
     BENCH_DB_TAG=<you> .venv/bin/python bench/mail_ingest.py [--mails 10000] [--demo] [--auth]
-        [--relay-workers 1]
+        [--relay-workers 1] [--ingest-jobs 2]
 
 End to end: the time runs from the ingest's start until it has exited AND no ticket event is
 left queued, i.e. every mail stored, filed, its acknowledgement queued, and its ticket routed,
@@ -28,7 +28,12 @@ per-domain flood limit (20 new tickets per domain in 10 minutes by default, for 
 is raised for the run: otherwise all but the first 400 acknowledgements would be held back and
 each mail would open an admin alert instead, a flood's path, not the normal one measured here.
 
-The ingest's resident memory is sampled while it runs, to show it stays flat. The CPU time per
+Each reply of the corpus answers the mail that opened its ticket (In-Reply-To): the run counts
+the replies filed on exactly that ticket, matched by Message-ID (the tickets' numbers depend on
+how the ingest processes interleave).
+
+The ingest's resident memory (its largest process) is sampled while it runs, to show it stays
+flat. The CPU time per
 mail of the ingest, of the relay workers and of the PostgreSQL backends of the bench database
 (others' databases left out) is printed too: on a shared machine it varies far less than the
 wall-clock rate. The database is made afresh for the run, named after BENCH_DB_TAG.
@@ -45,7 +50,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _cpu import _cpu_seconds, backend_cpu_seconds  # noqa: E402
 from _dns import TxtServer  # noqa: E402
-from _mailgen import write_corpus  # noqa: E402
+from _mailgen import expected_replies, write_corpus  # noqa: E402
 from _pgdb import ESCALA, SERVER, fresh_database, query  # noqa: E402
 
 
@@ -80,7 +85,22 @@ def _proc_cpu(pid: int) -> float:
     return _cpu_seconds(Path(f"/proc/{pid}/stat"))
 
 
-def run_worker(env: dict, files: list[Path], relay_workers: int, query_env) -> dict:
+def _rss_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process, in KiB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def run_worker(env: dict, files: list[Path], relay_workers: int, query_env, jobs: int = 2) -> dict:
     """Run the pipe over all files while `relay_workers` `escala worker` processes relay the
     events it queues; sample the pipe's RSS as the stored count grows. The end is when the pipe
     has exited AND no event is left queued (every ticket routed, clocked, its facts written)."""
@@ -97,7 +117,9 @@ def run_worker(env: dict, files: list[Path], relay_workers: int, query_env) -> d
     time.sleep(4 if relays else 0)  # their start-up is not the ingest's
     relay_cpu = [_proc_cpu(r.pid) for r in relays]
     started = time.perf_counter()
-    proc = subprocess.Popen([ESCALA, "mail", "ingest", *map(str, files)], env=env)
+    proc = subprocess.Popen(
+        [ESCALA, "mail", "ingest", "--jobs", str(jobs), *map(str, files)], env=env
+    )
     samples = []
     peak_kib = 0
     # The server processes end with their clients: their CPU is read while they live (every
@@ -114,12 +136,9 @@ def run_worker(env: dict, files: list[Path], relay_workers: int, query_env) -> d
         if ticks % 4:
             continue
         try:
-            fields = dict(
-                line.split(":", 1)
-                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-            )
-            rss_kib = int(fields["VmRSS"].split()[0])
-            peak_kib = int(fields["VmHWM"].split()[0])  # the kernel's own peak RSS
+            # The largest of the ingest's processes (with --jobs, its children file the mail).
+            rss_kib, hwm_kib = max(_rss_kib(p) for p in [proc.pid, *_children(proc.pid)])
+            peak_kib = max(peak_kib, hwm_kib)  # the kernel's own peak RSS
         except (OSError, KeyError, ValueError):
             continue
         done = query_env("SELECT count(*) FROM mail_inboundmail WHERE status <> 'received'")[0][0]
@@ -128,7 +147,7 @@ def run_worker(env: dict, files: list[Path], relay_workers: int, query_env) -> d
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"ingest failed with status {proc.returncode}")
-    cpu = usage.ru_utime + usage.ru_stime  # the pipe process alone
+    cpu = usage.ru_utime + usage.ru_stime  # the pipe process and its children (--jobs)
     left = 0
     if relays:
         waited = time.perf_counter()
@@ -170,6 +189,12 @@ def main() -> None:
         default=1,
         help="`escala worker` processes relaying the ingest's events meanwhile (0: none).",
     )
+    parser.add_argument(
+        "--ingest-jobs",
+        type=int,
+        default=2,
+        help="Ingest processes (`escala mail ingest --jobs`), each sender domain in one.",
+    )
     args = parser.parse_args()
     signer = None
     if args.auth:
@@ -196,7 +221,9 @@ def main() -> None:
             if args.demo:
                 subprocess.run([ESCALA, "demo", "--tickets", "0", "-v0"], env=env, check=True)
             load_before = os.getloadavg()
-            run = run_worker(env, files, args.relay_workers, lambda sql: query(env, sql))
+            run = run_worker(
+                env, files, args.relay_workers, lambda sql: query(env, sql), args.ingest_jobs
+            )
             load_after = os.getloadavg()
             rows = dict(query(env, "SELECT status, count(*) FROM mail_inboundmail GROUP BY 1"))
             outcomes = dict(
@@ -216,10 +243,23 @@ def main() -> None:
                 query(env, "SELECT auth_result, count(*) FROM mail_inboundmail GROUP BY 1")
             )
             questions = dns.questions
+            filed = {
+                mid: (ticket, outcome)
+                for mid, ticket, outcome in query(
+                    env, "SELECT message_id, ticket_id, outcome FROM mail_inboundmail"
+                )
+            }
+        replies = expected_replies(files)
+        threaded = sum(
+            1
+            for reply, opener in replies.items()
+            if filed[reply][1] == "reply" and filed[reply][0] == filed[opener][0] is not None
+        )
     n = args.mails
     print(
         f"mails: {n} stored and relayed in {run['elapsed']:.1f} s = {n / run['elapsed']:.0f}"
-        f" mails/s end to end (1 ingest process, {args.relay_workers} relay worker(s)); "
+        f" mails/s end to end ({args.ingest_jobs} ingest process(es), {args.relay_workers} relay"
+        " worker(s)); "
         f"the ingest alone took {run['ingested']:.1f} s = {n / run['ingested']:.0f} mails/s"
     )
     cpu, relay_cpu, pg_cpu = run["cpu"], run["relay_cpu"], run["pg_cpu"]
@@ -239,6 +279,10 @@ def main() -> None:
     print(
         f"listeners: {queued} events left queued ({run['left']} when the wait ended); "
         f"{clocks} SLA clocks, {facts} report facts"
+    )
+    print(
+        f"replies filed on the ticket of the mail they answer (by Message-ID): "
+        f"{threaded} of {len(replies)}"
     )
     print(
         f"sender checks: {'DKIM verified, strict' if args.auth else 'off (lenient)'}; "

@@ -1,7 +1,10 @@
 """Fault test: SIGKILL the pipe worker in the middle of a batch, start it again, and show every
 mail was processed exactly once (no mail lost, no ticket or message twice).
 
-    .venv/bin/python bench/mail_kill.py [--mails 2000] [--kill-after 400]
+    .venv/bin/python bench/mail_kill.py [--mails 2000] [--kill-after 400] [--jobs 1]
+
+With --jobs N the pipe runs as `escala mail ingest --jobs N` (N processes, each sender domain in
+one) and all of them are killed at once (the process group), then delivered again the same way.
 
 The worker is killed once at least --kill-after mails are stored. Then, as an MTA would, the
 whole batch is delivered again (the mails the dead worker had already stored are recognised
@@ -26,21 +29,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--kill-after", type=int, default=400)
+    parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
+    jobs = ["--jobs", str(args.jobs)]
     with tempfile.TemporaryDirectory() as tmp, fresh_database("escala_bench_mail_kill") as env:
         files = [str(p) for p in write_corpus(Path(tmp), args.mails, seed=11)]
-        worker = subprocess.Popen([ESCALA, "mail", "ingest", *files], env=env)
+        worker = subprocess.Popen(
+            [ESCALA, "mail", "ingest", *jobs, *files], env=env, start_new_session=True
+        )
         while worker.poll() is None:
             stored = query(env, "SELECT count(*) FROM mail_inboundmail")[0][0]
             if stored >= args.kill_after:
                 break
             time.sleep(0.05)
-        os.kill(worker.pid, signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)  # with --jobs, its children too
         worker.wait()
         before = dict(query(env, "SELECT status, count(*) FROM mail_inboundmail GROUP BY 1"))
         print(f"killed with SIGKILL after {sum(before.values())} stored mails: {before}")
 
-        subprocess.run([ESCALA, "mail", "ingest", *files], env=env, check=True)
+        subprocess.run([ESCALA, "mail", "ingest", *jobs, *files], env=env, check=True)
         subprocess.run([ESCALA, "mail", "retry"], env=env, check=True)
         # Events the killed process committed but did not relay wait in the queue: the worker
         # relays them (each once: the queue row goes with the listeners' writes).

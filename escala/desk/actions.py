@@ -7,8 +7,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from escala.automation.models import Macro
@@ -143,13 +144,25 @@ def save_canned_reply(
                 raise NotFound(_("There is no such canned reply."))
         else:
             row = CannedReply()
-        twins = CannedReply.objects.filter(owner=owner, name__iexact=name).exclude(pk=row.pk)
-        if twins.exists():
+        if _name_taken(owner, name, but=row.pk):
             raise ValidationFailed(_("A canned reply of that name exists already."), field="name")
         row.owner, row.name, row.body_es, row.body_en = owner, name, body_es, body_en
         row.updated_at = clock.now()
-        row.save()
+        try:
+            with transaction.atomic():  # a savepoint: the unique index may still refuse it
+                row.save()
+        except IntegrityError:
+            # A twin written since the check (another tab, another agent sharing one).
+            raise ValidationFailed(
+                _("A canned reply of that name exists already."), field="name"
+            ) from None
     return row
+
+
+def _name_taken(owner: Any, name: str, *, but: int | None) -> bool:
+    """As the unique indexes compare (models.CannedReply.Meta): the database's lower()."""
+    same = CannedReply.objects.filter(owner=owner).exclude(pk=but).annotate(key=Lower("name"))
+    return same.filter(key=Lower(Value(name))).exists()
 
 
 def delete_canned_reply(*, by: Any, canned: CannedReply | int) -> None:

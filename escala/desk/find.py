@@ -2,7 +2,8 @@
 
 Tickets come from the one search interface (`knowledge.search.search_tickets`: subject and
 messages, agents' notes too) and by number ("321", "#321", "ESC-000321": tickets.references);
-requesters and organizations by name, email or phone; articles from
+requesters and organizations by name, email or phone, with the latest tickets of the requesters
+found (typing a person's name finds their tickets, not only their card); articles from
 `knowledge.search.search_articles`.
 Every group is read within what the person may see (tickets.permissions,
 knowledge.permissions, people.access), each in a fixed number of queries whatever it finds.
@@ -41,13 +42,19 @@ class Found:
     number: Ticket | None = None  # the ticket the query names by its number, when visible
     tickets: list[TicketHit] = field(default_factory=list)
     requesters: list[Requester] = field(default_factory=list)
+    their_tickets: list[Ticket] = field(default_factory=list)  # the requesters found: latest
     organizations: list[Organization] = field(default_factory=list)
     articles: list[ArticleHit] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (
-            self.number or self.tickets or self.requesters or self.organizations or self.articles
+            self.number
+            or self.tickets
+            or self.requesters
+            or self.their_tickets
+            or self.organizations
+            or self.articles
         )
 
 
@@ -70,6 +77,10 @@ def find(user: Any, raw: str | None, *, limits: Limits = DROPDOWN) -> Found:
     ]
     if len(text) >= MIN_NAME:
         found.requesters = list(_requesters(user, text)[: limits.people])
+        listed = [h.ticket.pk for h in found.tickets] + ([found.number.pk] if found.number else [])
+        found.their_tickets = _their_tickets(
+            user, found.requesters, listed=listed, limit=limits.tickets
+        )
         found.organizations = list(_organizations(user, text)[: limits.people])
     found.articles = search_articles(user, text, limit=limits.articles)
     return found
@@ -81,6 +92,23 @@ def _requesters(user: Any, text: str) -> QuerySet[Requester]:
         .filter(Q(name__icontains=text) | Q(email__icontains=text) | Q(phone__icontains=text))
         .select_related("organization")
         .order_by("name", "pk")
+    )
+
+
+def _their_tickets(
+    user: Any, requesters: list[Requester], *, listed: list[int], limit: int
+) -> list[Ticket]:
+    """The latest tickets of `requesters` that `user` may see and the other groups do not list
+    already: one query (index ticket_requester), none when no requester was found."""
+    if not requesters:
+        return []
+    return list(
+        tickets_visible_to(user)
+        .filter(requester_id__in=[r.pk for r in requesters])
+        .exclude(pk__in=listed)
+        .select_related("requester")
+        .only("subject", "status", "created_at", "requester__name")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

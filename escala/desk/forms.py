@@ -11,6 +11,7 @@ from escala.core.forms import ModelChoiceField, MultipleFileField, VersionedForm
 from escala.people.choices import RequesterKind
 from escala.people.models import Agent, Organization, Requester
 from escala.tickets.choices import Channel, LinkKind, MessageKind, Status
+from escala.tickets.models import format_reference
 from escala.tiers.choices import Impact, Priority, Urgency
 from escala.tiers.models import Category, SupportTier, Team, Vendor
 
@@ -391,12 +392,15 @@ class CloseForm(VersionedForm):
 
 
 class MergeForm(VersionedForm):
-    target = forms.CharField(
-        label=_("Merge into ticket"),
-        help_text=_("Its reference, e.g. ESC-000123. Both must be of the same requester."),
-        max_length=20,
-    )
+    target = forms.CharField(label=_("Merge into ticket"), max_length=20)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        # The example carries the site's own prefix (ESCALA_TICKET_PREFIX), read per form.
+        self.fields["target"].help_text = _(
+            "Its reference, e.g. %(example)s. Both must be of the same requester."
+        ) % {"example": format_reference(123)}
 
 
 class LinkForm(VersionedForm):

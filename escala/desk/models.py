@@ -1,4 +1,6 @@
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from escala.core.i18n import Localized
@@ -59,9 +61,25 @@ class CannedReply(Localized, models.Model):
     updated_at = models.DateTimeField(_("updated"))
 
     class Meta:
-        # One name per owner (and once among the shared) is the action's check: a unique
-        # constraint over a nullable owner treats every shared row as distinct.
+        # A name once per owner, and once among the shared, whatever its case (the picker lists
+        # both by name). Two partial indexes: one over a nullable owner would let every shared
+        # row be distinct. The action checks first to answer at the field (desk/actions.py).
         ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                condition=Q(owner__isnull=False),
+                name="canned_reply_name_once_per_owner",
+                violation_error_message=_("A canned reply of that name exists already."),
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(owner__isnull=True),
+                name="canned_reply_name_once_shared",
+                violation_error_message=_("A canned reply of that name exists already."),
+            ),
+        ]
         verbose_name = _("canned reply")
         verbose_name_plural = _("canned replies")
 

@@ -37,7 +37,7 @@ from escala.people.queries import agent_of, is_admin
 from escala.sla.queries import clocks_for, explain_clock, queue_due
 from escala.tickets import actions, events
 from escala.tickets.choices import Channel, Status
-from escala.tickets.models import Ticket
+from escala.tickets.models import Ticket, format_reference
 from escala.tickets.permissions import access_ticket
 from escala.tickets.references import parse_reference
 
@@ -295,7 +295,10 @@ SENT = {
 def _target(data: dict[str, Any], request: HttpRequest) -> Ticket:
     pk = parse_reference(data["target"])
     if pk is None:
-        raise DomainError(_("Write a ticket reference such as ESC-000123."), field="target")
+        raise DomainError(
+            _("Write a ticket reference such as %(example)s.") % {"example": format_reference(123)},
+            field="target",
+        )
     try:
         return access_ticket(request.user, pk)
     except NotFound:

@@ -5,8 +5,10 @@ mail's processing (`ingest.process`) shares: the transaction's tuning, a result 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import traceback
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import (
@@ -40,17 +42,46 @@ from .parse import (
 log = logging.getLogger(__name__)
 
 
-def tune_transaction() -> None:
-    """On PostgreSQL, processing commits without waiting for the disk: the raw mail was already
-    stored with a full commit, so if the server crashed and lost this transaction the mail would
-    simply be `received` again and `escala mail retry` would process it, once. The tickets the
-    transaction files are indexed for search together, at its commit."""
+def tune_transaction(senders: Sequence[str] = ()) -> None:
+    """On PostgreSQL, in one statement, before the transaction writes anything:
+    - the tickets it files are indexed for search together, at its commit;
+    - it commits without waiting for the disk (ESCALA_MAIL_ASYNC_COMMIT): the raw mail was
+      already stored with a full commit, so if the server crashed and lost this transaction
+      the mail would simply be `received` again and `escala mail retry` would process it, once;
+    - it holds, until its commit, one advisory lock per sender domain of `senders` (the mails
+      it files; taken after their rows are locked). What a mail decides depends on the
+      sender's and domain's mails before it (the acknowledgement window, the rate and flood
+      limits, a reply to the ticket the sender just opened), read at the start and written at
+      the commit: another consumer filing the same domain at once (an SMTP session's thread,
+      a pipe the MTA started, IMAP) waits for this commit instead of counting without it.
+      `escala mail ingest --jobs` gives each domain to one process: they never wait here.
+      Taken in key order, so two batches never wait for each other's. SQLite writes one
+      transaction at a time anyway."""
     if connection.vendor != "postgresql":
         return
-    search.index_at_commit()
+    keys = sorted({_domain_key(limits.domain_of(s)) for s in senders})
+    sql = f"SELECT set_config('{search.AT_COMMIT_SETTING}', 'on', true)"
     if settings.ESCALA_MAIL_ASYNC_COMMIT:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        sql += ", set_config('synchronous_commit', 'off', true)"
+    params: list = []
+    if keys:
+        # The aggregate reads the sorted subquery's rows in order: the locks in key order.
+        sql += (
+            ", (SELECT count(pg_advisory_xact_lock(%s, k))"
+            " FROM (SELECT k FROM unnest(%s::int[]) AS k ORDER BY k) AS keys)"
+        )
+        params = [_DOMAIN_LOCKS, keys]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# The class of Escala's advisory locks on sender domains (pg_advisory_xact_lock(class, key)).
+_DOMAIN_LOCKS = 0x6D61696C  # "mail"
+
+
+def _domain_key(domain: str) -> int:
+    digest = hashlib.blake2b(domain.encode("utf-8", "replace"), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def apply_result(mail: InboundMail, result: route.Result) -> None:
@@ -118,7 +149,6 @@ def process_batch(
         transaction.atomic(),
         rows.buffered(),  # the batch's outbox, thread ids, stays and queued events: at its end
     ):
-        tune_transaction()
         memo.remember(("defer_busy",), busy is not None)
         locked = InboundMail.objects.select_for_update()
         if parsed is not None:
@@ -131,6 +161,7 @@ def process_batch(
         }
         readable = [p for p in parsed.values() if isinstance(p, ParsedMail)]
         senders = [p.from_addr for p in readable]
+        tune_transaction(senders)  # before anything about them is read or written
         thread_match.prefetch_senders(senders)
         thread_match.prefetch_threads(readable)
         route.prefetch_rates(senders)

@@ -147,13 +147,14 @@ def _process(mail_id: int, *, force: bool, as_new_ticket: bool, release: bool, b
         parsed = route.verified(early, route.parse_stored(early.raw, early.size), early.raw)
     try:
         with transaction.atomic():
-            batch.tune_transaction()
             locked = InboundMail.objects.select_for_update()
             if isinstance(parsed, ParsedMail):
                 locked = locked.defer("raw_column")  # parsed already
             mail = locked.get(pk=mail_id)
             if mail.status not in wanted:
                 return mail
+            # Its sender's domain locked (see there), before anything about it is read.
+            batch.tune_transaction([parsed.from_addr] if isinstance(parsed, ParsedMail) else [])
             mail.attempts += 1
             try:
                 with transaction.atomic():

@@ -1,6 +1,7 @@
 """The notification center under /desk/notifications/: the full list (and, as its htmx fragment,
-the bell's panel), the bell's conditional poll, "mark all read", opening one, and the
-preferences. Thin: reads through queries/state, changes through actions."""
+the bell's panel), the bell's conditional poll, "mark all read", opening one (its button
+posts: that reads it), and the preferences. Thin: reads through queries/state, changes
+through actions."""
 
 from __future__ import annotations
 
@@ -138,16 +139,22 @@ def read_all(request: HttpRequest) -> HttpResponse:
     return redirect(_back(request))
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
-    """Follow a notification: it is read now, and the ticket opens (a ticket the person may no
-    longer see answers 404 there, as for anyone)."""
+    """Follow a notification to its ticket (a ticket the person may no longer see answers 404
+    there, as for anyone). Only the POST of its button marks it read: a GET (a link scanner, a
+    prefetch, an old bookmark) just goes to the ticket and changes nothing."""
+    if request.method != "POST":
+        ticket_id = queries.mine(request.user).filter(pk=pk).values_list("ticket_id", flat=True)
+        if not (found := ticket_id.first()):
+            raise Http404(_("Notification not found."))
+        return redirect("desk:ticket", pk=found)
     try:
-        found = actions.mark_read(notification=pk, by=request.user)
+        read = actions.mark_read(notification=pk, by=request.user)
     except NotFound:
         raise Http404(_("Notification not found.")) from None
-    return redirect("desk:ticket", pk=found.ticket_id)
+    return redirect("desk:ticket", pk=read.ticket_id)
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,10 +3,12 @@
 import re
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from escala.core.forms import ModelChoiceField
 from escala.people.models import Agent
+from escala.tickets.models import format_reference
 from escala.tiers.models import SupportTier, Team
 
 from .choices import ProblemStatus
@@ -31,12 +33,20 @@ def ticket_ids(text: str) -> list[int]:
     return seen
 
 
+def _help() -> str:
+    # Read when shown: the site's own prefix (ESCALA_TICKET_PREFIX), in the reader's language.
+    return _("Ticket numbers separated by commas, e.g. %(example)s, 124.") % {
+        "example": format_reference(123)
+    }
+
+
+_example_help = lazy(_help, str)
+
+
 class TicketRefsField(forms.CharField):
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         kwargs.setdefault("label", _("Incidents"))
-        kwargs.setdefault(
-            "help_text", _("Ticket numbers separated by commas, e.g. ESC-000123, 124.")
-        )
+        kwargs.setdefault("help_text", _example_help())
         kwargs.setdefault("max_length", 4000)
         super().__init__(**kwargs)
 

@@ -7,6 +7,7 @@ import time
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from escala.core import memo
 
@@ -165,7 +166,7 @@ def test_a_requester_signs_in_with_a_link_by_mail_in_spanish(new_page, shoot, em
     page.fill("input[name=email]", employee.email)
     shoot(page, "account-link-ask-es")
     page.click("main form button[type=submit]")
-    assert "Revise su correo" in page.locator("main h1").inner_text()
+    expect(page.locator("main h1")).to_contain_text("Revise su correo")
     link = re.search(r"https?://\S+/accounts/link/\S+/", mailoutbox[0].body).group(0)
     page.goto(link)
     shoot(page, "account-link-confirm-es")

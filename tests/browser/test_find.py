@@ -13,6 +13,7 @@ from escala.core import clock
 from escala.people.models import Agent
 from escala.sla.models import SlaPolicy
 from escala.tickets.actions import claim_ticket
+from tests.browser.pages import sign_in
 from tests.tickets.factories import open_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,13 +38,6 @@ WORDS = {
         "placeholder": "Search…",
     },
 }
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 @pytest.fixture
@@ -82,6 +76,7 @@ def test_find_from_anywhere_the_due_column_and_the_requester_at_a_glance(
     page = new_page()
     sign_in(page, "lucia")
     expect(page.locator("h1")).to_have_text(w["queues"])
+    page.wait_for_load_state()  # find.js binds Ctrl-K once the page has loaded
 
     # Ctrl-K from the queue, a word from a message body, arrow down, Enter: the ticket.
     box = page.locator("#find-q")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from escala.people.models import Agent, Requester
 from escala.tickets.choices import Status
 from escala.tickets.models import Ticket
+from tests.browser.pages import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,13 +44,6 @@ WORDS = {
         "internal": "Internal note",
     },
 }
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 def open_action(page, name: str) -> None:

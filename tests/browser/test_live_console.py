@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from escala.people.models import Agent
 from escala.tickets.actions import add_reply
+from tests.browser.pages import sign_in
 from tests.tickets.factories import open_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,13 +39,6 @@ WORDS = {
         "show": "Mostrar",
     },
 }
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 def leave(*pages) -> None:

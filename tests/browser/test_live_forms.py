@@ -9,18 +9,12 @@ from playwright.sync_api import expect
 
 from escala.people.models import Agent
 from escala.tickets.actions import add_note
+from tests.browser.pages import sign_in
 from tests.tickets.factories import open_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ESCALATED = {"en": "The ticket was escalated.", "es": "El ticket se ha escalado."}
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 def leave(page) -> None:

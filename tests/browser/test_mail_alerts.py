@@ -3,6 +3,7 @@ sender, a bouncing address), marks one handled, and clears a bouncing address fr
 page, where the bounce shows in the history. Drives Debian's chromium through Playwright."""
 
 import pytest
+from playwright.sync_api import expect
 
 from escala.mail import ingest
 from escala.mail.models import BouncedAddress, MailAlert, Outbox
@@ -67,13 +68,13 @@ def test_an_admin_reaches_the_mail_alerts_and_clears_a_bounce(
     assert page.locator("table.mail-bounces", has_text=customer.email).is_visible()
     shoot(page, f"mail-alerts-{language}")
     row.get_by_role("button", name=words["handled"]).click()
-    assert page.locator("table.mail-alerts tbody tr", has_text=customer.email).count() == 0
+    expect(page.locator("table.mail-alerts tbody tr", has_text=customer.email)).to_have_count(0)
     assert MailAlert.objects.get().resolved_by == user
 
     page.locator("table.mail-bounces").get_by_role("link", name=first.ticket.reference).click()
-    assert page.locator(".bounce-mark", has_text=words["bounces"]).is_visible()
-    assert page.locator(".timeline", has_text=words["event"]).is_visible()
+    expect(page.locator(".bounce-mark", has_text=words["bounces"])).to_be_visible()
+    expect(page.locator(".timeline", has_text=words["event"])).to_be_visible()
     shoot(page, f"mail-bounce-ticket-{language}")
     page.locator(".bounce-mark").get_by_role("button", name=words["works"]).click()
-    assert page.locator(".bounce-mark").count() == 0
+    expect(page.locator(".bounce-mark")).to_have_count(0)
     assert not BouncedAddress.objects.exists()

@@ -9,6 +9,7 @@ from escala.mail import authn, ingest
 from escala.mail.choices import Outcome
 from escala.people.models import Agent
 from escala.tickets.actions import create_ticket
+from tests.browser.pages import sign_in
 
 from ..mail.conftest import compose
 
@@ -28,13 +29,6 @@ WORDS = {
         "decision": "Released as the sender",
     },
 }
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

@@ -2,6 +2,7 @@
 mail (quoted history included), in English and in Spanish."""
 
 import pytest
+from playwright.sync_api import expect
 
 from escala.mail import ingest, thread_match
 from escala.mail.models import ThreadId
@@ -55,7 +56,7 @@ def test_the_agent_reaches_the_whole_mail_from_the_stripped_reply(
     assert message.locator(".msg-body").inner_text() == "Sigue sin imprimir."
     shoot(page, f"mail-whole-link-{language}")
     message.get_by_role("link", name=link).click()
-    assert "> ¿Puede reiniciarla?" in page.locator("pre.pre-wrap").inner_text()
+    expect(page.locator("pre.pre-wrap")).to_contain_text("> ¿Puede reiniciarla?")
     shoot(page, f"mail-whole-mail-{language}")
     page.get_by_role("link", name=ticket.reference).click()  # and back to the ticket
-    assert page.locator(f"#m{reply.filed_message.pk}").is_visible()
+    expect(page.locator(f"#m{reply.filed_message.pk}")).to_be_visible()

@@ -13,6 +13,7 @@ from escala.core import clock
 from escala.notifications import state
 from escala.notifications.models import Notification, NotificationPreference
 from escala.people.models import Agent
+from tests.browser.pages import sign_in
 from tests.tickets.factories import open_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,13 +40,6 @@ WORDS = {
         "mail": "By mail",
     },
 }
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
@@ -89,7 +83,7 @@ def test_an_escalation_rings_the_receiving_teams_bell_without_a_reload(
     expect(item).to_contain_text(w["text"])
     expect(item).to_contain_text("El ERP no cierra el mes")
     shoot(iker, f"notifications-{lang}-02-bell-panel")
-    item.locator("a").click()
+    item.locator(".notification-open").click()
     iker.wait_for_url(f"**/desk/tickets/{ticket.pk}/")
     expect(iker.locator("#bell-count")).to_have_attribute("data-count", "0")
     shoot(iker, f"notifications-{lang}-03-ticket-opened")

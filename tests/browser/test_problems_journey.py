@@ -7,6 +7,8 @@ problem, records the root cause and publishes the workaround; a new matching tic
 Level 1, who links and answers it in one step. Every page is reached through visible links.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -14,6 +16,7 @@ from escala.people.models import Agent, Requester
 from escala.problems.models import MajorIncident, Problem
 from escala.tickets.choices import AuthorKind, Channel, MessageKind
 from escala.tickets.models import Message, Ticket
+from tests.browser.pages import sign_in
 from tests.conftest import make_requester
 from tests.tickets.factories import open_ticket
 
@@ -39,6 +42,7 @@ WORDS = {
         "save_rc": "Guardar la causa raíz",
         "publish_wa": "Publicar una solución provisional",
         "publish": "Publicar",
+        "published": "Solución provisional publicada",
         "known_error": "Error conocido",
         "answer": "Vincular y enviar la solución provisional",
         "answered": "respondido con su solución provisional",
@@ -62,6 +66,7 @@ WORDS = {
         "save_rc": "Save the root cause",
         "publish_wa": "Publish a workaround",
         "publish": "Publish",
+        "published": "Workaround published",
         "known_error": "Known error",
         "answer": "Link and send the workaround",
         "answered": "answered with its workaround",
@@ -70,13 +75,6 @@ WORDS = {
 
 VPN_SUBJECT = "VPN: no puedo conectar desde casa"
 VPN_BODY = "La VPN corporativa da error de autenticación al conectar desde casa."
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
@@ -101,6 +99,7 @@ def test_vpn_outage_from_major_incident_to_known_error(
     lucia.fill("#id_title_es", "Acceso a la VPN desde casa")
     lucia.fill("#id_title_en", "VPN access from home")
     lucia.get_by_role("button", name=w["declare"], exact=True).click()
+    lucia.wait_for_url(re.compile(r"/desk/problems/major/\d+/$"))  # declared: read it after
     incident = MajorIncident.objects.get()
     expect(lucia.locator("h1")).to_contain_text(incident.title(lang))
 
@@ -141,6 +140,7 @@ def test_vpn_outage_from_major_incident_to_known_error(
     lucia.get_by_role("link", name=affected[1].reference, exact=True).click()
     lucia.get_by_role("link", name=w["open_problem"]).click()
     lucia.get_by_role("button", name=w["open_it"]).click()
+    lucia.wait_for_url(re.compile(r"/desk/problems/\d+/$"))  # opened: read it after
     problem = Problem.objects.get()
     elena = new_page()
     sign_in(elena, "elena")
@@ -153,6 +153,7 @@ def test_vpn_outage_from_major_incident_to_known_error(
     elena.fill("#id_workaround_es", "Conéctese con el perfil «VPN-respaldo» hasta nuevo aviso.")
     elena.fill("#id_workaround_en", "Connect with the “VPN-backup” profile until further notice.")
     elena.get_by_role("button", name=w["publish"], exact=True).click()
+    expect(elena.locator(".flash").first).to_contain_text(w["published"])  # then read it
     problem.refresh_from_db()
     assert problem.status == "known_error"
     shoot(elena, f"problems-known-error-{lang}")

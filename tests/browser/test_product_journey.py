@@ -19,6 +19,7 @@ from escala.people.models import Agent, Requester
 from escala.surveys.models import Survey
 from escala.tickets.choices import Status
 from escala.tickets.models import Ticket
+from tests.browser.pages import sign_in
 from tests.knowledge.conftest import published_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,14 +47,6 @@ WORDS = {
         "dashboard": "Tier dashboard",
     },
 }
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")  # the start page: the only address typed
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click(".login-card button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def menu(page, key: str) -> None:

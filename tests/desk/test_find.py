@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from escala.desk.find import clean_query
-from escala.people.models import Organization
+from escala.people.models import Organization, Requester
 from escala.tickets.actions import escalate_ticket
 from tests.conftest import make_requester
 from tests.knowledge.conftest import published_article
@@ -99,6 +99,47 @@ def test_requesters_and_organizations_are_found_by_name_and_email(
     html = dropdown(client, customer_org.name[:5]).text
     assert customer_org.name in html
     assert f"organization={customer_org.pk}" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "group", "all_theirs"),
+    [("en", "Their tickets", "All their tickets"), ("es", "Sus tickets", "Todos sus tickets")],
+)
+def test_a_requester_found_by_name_brings_their_tickets_the_agent_may_see(
+    login, settings, tiers, l1_agent, employee, customer, lang, group, all_theirs
+):
+    # Nothing in these tickets names Marta: only the requester's own name leads to them.
+    older = open_ticket(employee, subject="Sin correo")
+    seen = open_ticket(employee, subject="La impresora no imprime")
+    hidden = open_ticket(employee, subject="Servidor caído")
+    escalate_ticket(ticket=hidden, by=None, to_tier=tiers[3], reason="r", handover="h")
+    someone_else = open_ticket(customer, subject="Otra cosa")
+    client = login(l1_agent.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    for html in (
+        dropdown(client, "marta").text,
+        client.get(reverse("desk:find"), {"q": "marta"}).text,
+    ):
+        assert group in html
+        assert f'href="{reverse("desk:ticket", args=[seen.pk])}"' in html
+        assert f'href="{reverse("desk:ticket", args=[older.pk])}"' in html
+        assert html.index(seen.reference) < html.index(older.reference)  # the latest first
+        assert hidden.reference not in html  # within what the agent may see
+        assert someone_else.reference not in html
+    page = client.get(reverse("desk:find"), {"q": "Gómez"}).text
+    assert f"requester={employee.pk}" in page
+    assert all_theirs in page
+
+
+def test_a_requester_outside_sight_brings_no_tickets(login, l1_agent, employee, monkeypatch):
+    # The requesters found are the policy's; their tickets come only with them.
+    open_ticket(employee, subject="La impresora no imprime")
+    monkeypatch.setattr(
+        "escala.desk.find.requesters_visible_to", lambda user: Requester.objects.none()
+    )
+    html = dropdown(login(l1_agent.user), "marta").text
+    assert "Their tickets" not in html
+    assert "La impresora" not in html
 
 
 def test_articles_the_agent_may_read_are_found(login, l1_agent, l2_network_agent, categories):

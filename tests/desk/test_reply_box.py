@@ -1,16 +1,20 @@
 """The console's reply box: Markdown stored and shown safely, the preview, files, the send
 buttons through the state machine, the signature, and the toolbar's lists (issue #18, part 5)."""
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from escala.automation.models import Macro
+from escala.core import clock
 from escala.desk import actions as desk_actions
 from escala.desk.models import CannedReply, Signature
 from escala.knowledge.choices import Visibility
@@ -310,6 +314,63 @@ def test_a_canned_reply_is_refused_without_text_a_name_twice_or_an_unknown_place
     typo = agent_client.post(url, {"name": "Mal", "body_es": "Hola {{ nombre }}", "body_en": ""})
     assert "{{ nombre }}" in typo.context["form"].errors["body_es"][0]
     assert list(CannedReply.objects.values_list("name", flat=True)) == ["Saludo"]
+
+
+def _canned(owner, name):
+    return CannedReply.objects.create(owner=owner, name=name, body_es="x", updated_at=clock.now())
+
+
+def test_the_database_keeps_a_name_once_per_owner_and_once_among_the_shared(l1_agent, l1_colleague):
+    # Whatever writes the row (the admin, a bulk load, a race past the action's check).
+    _canned(l1_agent, "Saludo")
+    _canned(None, "Saludo")  # a shared one may share a name with someone's own
+    _canned(l1_colleague, "Saludo")  # and two agents may each have theirs
+    for owner, name in ((l1_agent, "saludo"), (None, "SALUDO")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            _canned(owner, name)
+    assert CannedReply.objects.count() == 3
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_twin_written_since_the_check_is_refused_at_the_name_field(
+    login, supervisor, monkeypatch, shared
+):
+    # Another tab saved the same name between the action's check and its insert.
+    owner = None if shared else supervisor
+    _canned(owner, "Cierre")
+    monkeypatch.setattr(desk_actions, "_name_taken", lambda *a, **k: False)
+    client = login(supervisor.user)
+    data = {"name": "cierre", "body_es": "Otra", "body_en": ""}
+    if shared:
+        data["shared"] = "on"
+    response = client.post(reverse("desk:canned_new"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [
+        "A canned reply of that name exists already."
+    ]
+    assert CannedReply.objects.count() == 1
+
+
+def test_the_migration_renames_twins_left_from_before_the_unique_names(l1_agent, l1_colleague):
+    # Drop the two indexes (rolled back with the test) to lay out what a live database may hold.
+    with connection.cursor() as cursor:
+        for index in ("canned_reply_name_once_per_owner", "canned_reply_name_once_shared"):
+            cursor.execute(f"DROP INDEX {index}")
+    shared = [_canned(None, n) for n in ("Saludo", "saludo", "Saludo (2)", "SALUDO")]
+    mine = [_canned(l1_agent, n) for n in ("Cierre", "Cierre", "X" * 100, "x" * 100)]
+    theirs = _canned(l1_colleague, "Cierre")
+    migration = importlib.import_module("escala.desk.migrations.0010_canned_reply_name_once")
+    migration.rename_twins(django_apps, None)
+
+    def names(rows):
+        return [CannedReply.objects.get(pk=r.pk).name for r in rows]
+
+    # The oldest keeps its name; a later twin takes the first suffix nobody uses.
+    assert names(shared) == ["Saludo", "saludo (3)", "Saludo (2)", "SALUDO (4)"]
+    assert names(mine) == ["Cierre", "Cierre (2)", "X" * 100, "x" * 96 + " (2)"]
+    assert names([theirs]) == ["Cierre"]
+    keys = CannedReply.objects.annotate(key=Lower("name")).values_list("owner_id", "key")
+    assert len(set(keys)) == len(keys)
 
 
 def test_another_agents_canned_replies_are_neither_listed_nor_editable(

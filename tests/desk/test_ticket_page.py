@@ -256,3 +256,20 @@ def test_the_escalate_form_offers_only_higher_levels_and_de_escalate_only_lower(
     up_teams = [v for v, _label in forms["escalate"].fields["to_team"].choices if v]
     assert up_teams
     assert all(Team.objects.get(pk=pk).tier.level == 3 for pk in up_teams)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "Write a ticket reference such as HD-000123."), ("es", "como HD-000123.")],
+)
+def test_a_bad_merge_target_is_explained_with_the_sites_own_prefix(
+    login, ticket, l1_agent, settings, lang, words
+):
+    settings.ESCALA_TICKET_PREFIX = "HD"
+    client = login(l1_agent.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    response = act(client, ticket, "merge", {"target": "el de ayer"})
+    form = response.context["forms"]["merge"]
+    assert any(words in error for error in form.errors["target"])
+    assert "HD-000123" in str(form["target"].help_text)
+    assert "ESC-" not in " ".join(form.errors["target"]) + str(form["target"].help_text)

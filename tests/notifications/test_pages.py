@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -85,7 +86,7 @@ def test_the_bell_poll_stops_for_anyone_but_an_agent(client, employee):
     assert client.get(reverse("notifications:bell"), **HX).status_code == 286
 
 
-def test_the_panel_lists_the_latest_with_links_that_mark_them_read(
+def test_the_panel_lists_the_latest_with_buttons_that_mark_them_read(
     agent_client, l1_colleague, ticket
 ):
     (first,) = _notify(l1_colleague.user, ticket)
@@ -95,17 +96,49 @@ def test_the_panel_lists_the_latest_with_links_that_mark_them_read(
     assert "El ERP no cierra el mes" in html
     assert "<html" not in html  # a fragment
     assert reverse("notifications:preferences") in html
-    opened = agent_client.get(reverse("notifications:open", args=[first.pk]))
+    opening = f'<form method="post" action="{reverse("notifications:open", args=[first.pk])}">'
+    assert opening in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    opened = agent_client.post(reverse("notifications:open", args=[first.pk]))
     assert opened.status_code == 302
     assert opened["Location"] == reverse("desk:ticket", kwargs={"pk": ticket.pk})
     first.refresh_from_db()
     assert first.read_at is not None
     assert unread_count(l1_colleague.user) == 0
+    # Read, it is a plain link to its ticket: nothing left to change, and it opens in a new tab.
+    html = agent_client.get(reverse("notifications:list"), {"panel": "1"}, **HX).text
+    assert f'href="{reverse("desk:ticket", args=[ticket.pk])}"' in html
+    assert opening not in html
+
+
+def test_a_get_of_a_notification_goes_to_its_ticket_and_reads_nothing(
+    agent_client, l1_colleague, ticket
+):
+    # A link scanner, a prefetch or an old bookmark: never a change of state on a GET.
+    (first,) = _notify(l1_colleague.user, ticket)
+    for method in (agent_client.get, agent_client.head):
+        response = method(reverse("notifications:open", args=[first.pk]))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("desk:ticket", kwargs={"pk": ticket.pk})
+    first.refresh_from_db()
+    assert first.read_at is None
+    assert unread_count(l1_colleague.user) == 1
+
+
+def test_opening_a_notification_needs_the_csrf_token(l1_colleague, ticket):
+    (first,) = _notify(l1_colleague.user, ticket)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(l1_colleague.user)
+    assert client.post(reverse("notifications:open", args=[first.pk])).status_code == 403
+    first.refresh_from_db()
+    assert first.read_at is None
 
 
 def test_another_persons_notification_cannot_be_opened(agent_client, l1_agent, ticket):
     (theirs,) = _notify(l1_agent.user, ticket)
-    assert agent_client.get(reverse("notifications:open", args=[theirs.pk])).status_code == 404
+    url = reverse("notifications:open", args=[theirs.pk])
+    assert agent_client.post(url).status_code == 404
+    assert agent_client.get(url).status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
 

@@ -21,6 +21,18 @@ def test_a_requester_is_sent_away(login, employee):
     assert login(employee.user).get(reverse("problems:list")).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "e.g. HD-000123, 124"), ("es", "p. ej. HD-000123, 124")]
+)
+def test_the_incidents_help_shows_the_sites_own_prefix(login, l1_agent, settings, lang, words):
+    settings.ESCALA_TICKET_PREFIX = "HD"
+    client = login(l1_agent.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    page = client.get(reverse("problems:new")).text
+    assert words in page
+    assert "ESC-000123" not in page
+
+
 def test_opening_a_problem_from_a_ticket(login, l1_agent, employee):
     ticket = open_ticket(employee, **VPN)
     client = login(l1_agent.user)

@@ -49,13 +49,18 @@ class ArticleHit:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# The transaction-local setting the PostgreSQL triggers read (migration 0007).
+AT_COMMIT_SETTING = "escala.search_at_commit"
+
+
 def index_at_commit() -> None:
     """In the current transaction, index the tickets whose messages it writes once, together,
     at its commit (migration 0007): one call for a batch's hundred tickets instead of one each.
-    Nothing reads the index inside the batch. SQLite's triggers always index at once."""
+    Nothing reads the index inside the batch. SQLite's triggers always index at once. (Mail
+    sets it with its other settings in one statement: `mail.batch.tune_transaction`.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL escala.search_at_commit TO on")
+            cursor.execute(f"SET LOCAL {AT_COMMIT_SETTING} TO on")
 
 
 def backend() -> ModuleType:

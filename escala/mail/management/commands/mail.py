@@ -43,6 +43,13 @@ class Command(BaseCommand):
         ingest.add_argument("--mailbox", help="Name of the mailbox the mail was delivered to.")
         ingest.add_argument("--sender", help="Envelope sender, as the MTA gives it.")
         ingest.add_argument("--recipient", action="append", default=[])
+        ingest.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Processes filing the files at once, each sender domain's mails in one "
+            "(escala/mail/parallel.py). Standard input is always one.",
+        )
         serve = sub.add_parser("serve", help="Listen for mail by SMTP (or LMTP).")
         serve.add_argument("--host", default=None)
         serve.add_argument("--port", type=int, default=None)
@@ -96,30 +103,57 @@ class Command(BaseCommand):
         except DatabaseError as exc:
             self._tempfail(exc)
 
-    def _ingest_all(self, files, mailbox, sender, recipient, **options) -> None:
-        from django.conf import settings
-
-        from escala.mail import ingest
+    def _ingest_all(self, files, mailbox, sender, recipient, jobs=1, **options) -> None:
+        from escala.mail import parallel
 
         try:
             box = self._mailbox(mailbox)
         except DatabaseError as exc:
             self._tempfail(exc)
-        limit = settings.ESCALA_MAIL_MAX_RAW_BYTES
+        where = {"mailbox": box, "envelope_from": sender or "", "envelope_to": recipient}
         sources = files or ["-"]
+        if jobs > 1 and len(files) > 1:
+            parts = parallel.partition(files, jobs)
+            counts, status = parallel.run_forked(
+                parts, lambda part: self._ingest_guarded(part, where)
+            )
+            if status:
+                sys.exit(status)
+        else:
+            counts = self._ingest_files(sources, where)
+        refused = counts.pop("refused", 0)
+        if options.get("verbosity", 1) > 1 or len(sources) > 1:
+            summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+            self.stdout.write(summary)
+        if refused:
+            sys.exit(EX_DATAERR)
+
+    def _ingest_guarded(self, sources: list[str], where: dict) -> dict[str, int]:
+        try:
+            return self._ingest_files(sources, where)
+        except DatabaseError as exc:
+            self._tempfail(exc)
+            raise  # never reached: _tempfail exits
+
+    def _ingest_files(self, sources: list[str], where: dict) -> dict[str, int]:
+        """Store and file `sources` in batches, in order; the mails' statuses counted (and
+        "refused": the files too large to store)."""
+        from django.conf import settings
+
+        from escala.mail import ingest
+
+        limit = settings.ESCALA_MAIL_MAX_RAW_BYTES
         counts: dict[str, int] = {}
-        refused = 0
         for start in range(0, len(sources), BATCH):
             raws = []
             for name in sources[start : start + BATCH]:
                 try:
                     raws.append(_read(name, limit))
                 except TooLarge as exc:
-                    refused += 1
+                    counts["refused"] = counts.get("refused", 0) + 1
                     self.stderr.write(str(exc))
             if not raws:
                 continue
-            where = {"mailbox": box, "envelope_from": sender or "", "envelope_to": recipient}
             try:
                 # Stored (and committed) before anything is parsed.
                 ids, parsed = ingest.store_and_parse(raws, **where)
@@ -138,11 +172,7 @@ class Command(BaseCommand):
                         continue
             for mail in mails:
                 counts[mail.status] = counts.get(mail.status, 0) + 1
-        if options.get("verbosity", 1) > 1 or len(sources) > 1:
-            summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-            self.stdout.write(summary)
-        if refused:
-            sys.exit(EX_DATAERR)
+        return counts
 
     def _tempfail(self, exc: Exception) -> None:
         from escala.mail.rawstore import Unavailable
