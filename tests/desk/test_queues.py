@@ -220,7 +220,7 @@ def test_an_agent_saves_a_filter_and_finds_it_again(login, l1_agent, l1_colleagu
     [
         ("all", "priority", "desk_open_by_priority"),
         ("all", "updated", "desk_open_by_updated"),
-        # The Due sort reads the open tickets' index (desk 0010) where it had the whole table's.
+        # The Due sort reads the open tickets' index (desk 0011) where it had the whole table's.
         ("all", "due", ("ticket_sla_due", "desk_open_by_due")),
         ("all", "newest", "desk_open_newest"),
         ("unassigned", "newest", ("desk_open_unassigned", "desk_open_newest")),
@@ -230,7 +230,7 @@ def test_the_open_queue_sorts_can_read_their_index_on_postgresql(
     login, l1_agent, employee, categories, queue, sort, index
 ):
     """The sort expressions must stay the ones the partial indexes were built on (migrations
-    desk 0004 and 0010), or a page reads and sorts every open ticket again."""
+    desk 0004 and 0011), or a page reads and sorts every open ticket again."""
     if connection.vendor != "postgresql":
         pytest.skip("the sort indexes are PostgreSQL's")
     open_ticket(employee, category=categories["password"])

@@ -46,6 +46,6 @@ def backwards(apps, schema_editor) -> None:  # noqa: ANN001
 
 
 class Migration(migrations.Migration):
-    dependencies = [("desk", "0009_remove_presence_for_cache"), ("tickets", "0008_ticket_sla_due")]
+    dependencies = [("desk", "0010_canned_reply_name_once"), ("tickets", "0008_ticket_sla_due")]
 
     operations = [migrations.RunPython(forwards, backwards)]
