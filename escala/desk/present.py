@@ -176,3 +176,26 @@ def filter_fields(form: Any, labels: Labels) -> SafeString:
             while len(_filters) > _FILTERS_KEPT:
                 _filters.popitem(last=False)
     return html
+
+
+_bulk_lock = threading.Lock()
+_bulk: dict[tuple, dict[str, SafeString]] = {}
+
+
+def bulk_widgets(labels: Labels) -> dict[str, SafeString]:
+    """The bulk bar's fields (agent, status, priority), rendered. They depend only on the
+    labels and the language: kept per process like the filter fields, instead of a form with
+    its deep-copied fields and three widgets' templates on every queue page."""
+    from .forms import BulkForm  # the forms import the labels, as this module does
+
+    key = (labels.stamp, get_language())
+    if labels.stamp is not None and (found := _bulk.get(key)) is not None:
+        return found
+    form = BulkForm(auto_id="bulk-%s", labels=labels)
+    widgets = {name: form[name].as_widget() for name in ("assignee", "status", "priority")}
+    if labels.stamp is not None:
+        with _bulk_lock:
+            if len(_bulk) >= _FILTERS_KEPT:
+                _bulk.clear()
+            _bulk[key] = widgets
+    return widgets

@@ -164,7 +164,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "requester_filter": _requester_filter(request.user, data.get("requester")),
         "first_url": "?" + params.urlencode(),
         "next_url": next_url,
-        "bulk_form": f.BulkForm(auto_id="bulk-%s", labels=names),
+        "bulk_widgets": present.bulk_widgets(names),
         # Read when the template asks (once: a queryset keeps its rows), so the htmx results
         # alone, which do not show them, skip the query.
         "saved_filters": SavedFilter.objects.filter(agent=agent) if agent else [],
