@@ -229,9 +229,20 @@ def reply_box(context: Any) -> str:
 # --- The service-level clocks (desk/_clocks.html was this tag) ------------------------------
 
 
+_kept_clock_texts: dict[str, dict[str, str]] = {}
+
+
 def _clock_texts() -> dict[str, str]:
     """The clock card's words, escaped, in the active language (marked here, outside the
-    f-strings below: xgettext does not look inside f-strings)."""
+    f-strings below: xgettext does not look inside f-strings); built once per process and
+    language, as the thread's (_texts): a card read them again for each of its clocks."""
+    language = get_language() or ""
+    if (found := _kept_clock_texts.get(language)) is None:
+        found = _kept_clock_texts[language] = _build_clock_texts()
+    return found
+
+
+def _build_clock_texts() -> dict[str, str]:
     return {
         "none": conditional_escape(_("none")),
         "target": conditional_escape(_("Target")),
