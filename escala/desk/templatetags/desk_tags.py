@@ -210,6 +210,22 @@ def history(events: list) -> SafeString:
     return mark_safe("".join(_event_html(ev, t) for ev in events))  # noqa: S308 - escaped above
 
 
+# --- Addresses -------------------------------------------------------------------------------
+
+_kept_id_urls: dict[tuple, str] = {}
+
+
+@register.simple_tag
+def id_url(name: str, pk: int, *rest: str) -> str:
+    """`{% url name pk ... %}`, reversed once per process and URL prefix with a stand-in for the
+    id: the ticket page links to some ten addresses of its ticket and requester on every
+    request, and reverse() cost more than the rest of those lines."""
+    key = (name, get_script_prefix(), rest)
+    if (pattern := _kept_id_urls.get(key)) is None:
+        pattern = _kept_id_urls[key] = reverse(name, args=[_PLACEHOLDER, *rest])
+    return pattern.replace(_PLACEHOLDER, str(int(pk)))
+
+
 # --- The forms, from desk.fragments ---------------------------------------------------------
 
 
