@@ -414,7 +414,7 @@ else:
 STORAGES = {
     "default": _default_storage,
     "rawmail": _rawmail_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "escala.core.staticfiles.KeptUrls"},
 }
 # === end object storage ==========================================================================
 

@@ -24,7 +24,9 @@ from django.db.models import QuerySet
 
 # Stand-ins for the values, by type: found nowhere else among a query's parameters.
 _STAND_INS: dict[type, Callable[[int], Any]] = {
-    int: lambda n: 9_007_199_254_740_000 + n,  # a bigint no id reaches
+    # Near the top of a 32-bit integer: an id no table reaches, yet a value an integer column
+    # takes (the ORM drops a lookup out of the column's range from the SQL: the user's id).
+    int: lambda n: 2_147_483_000 + n,
     str: lambda n: f"\x1fkept-sql-stand-in-{n}\x1f",
     datetime: lambda n: datetime(1901, 2, 3, 4, 5, n, tzinfo=UTC),
 }

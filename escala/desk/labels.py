@@ -60,6 +60,11 @@ class Labels:
     agent_teams: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
     # Who may hold a ticket (desk.queries.agents_for), in first-name order.
     holders: list["Holder"] = field(default_factory=list)
+    # The rows of the tables whose every column the stamp watches, by the name of the ticket's
+    # field that points at them (tier, team, category, vendor, organization) and id: the ticket
+    # page attaches them to its ticket as select_related would (desk.queries.ticket_for_page).
+    # Shared by the requests of this process: read, never changed.
+    rows: dict[str, dict[int, Any]] = field(default_factory=dict)
 
     @property
     def has_macros(self) -> bool:
@@ -94,16 +99,14 @@ def _read_stamp() -> int | None:
 
 
 def _load(stamp: int | None) -> Labels:
-    team_rows = list(
-        Team.objects.order_by("tier__level", "name")
-        .select_related("tier")
-        .only("name", "name_es", "is_active", "tier__level")
-    )
+    # Whole rows (a few dozen): the ticket page shows them from here (Labels.rows).
+    tier_rows = list(SupportTier.objects.all())
+    team_rows = list(Team.objects.order_by("tier__level", "name").select_related("tier"))
     teams = [(t.pk, t.label, t.is_active) for t in team_rows]
-    categories = [
-        (c.pk, c.name, c.is_active)
-        for c in Category.objects.only("name_en", "name_es", "is_active")
-    ]
+    category_rows = list(Category.objects.all())
+    categories = [(c.pk, c.name, c.is_active) for c in category_rows]
+    vendor_rows = list(Vendor.objects.all())
+    organization_rows = list(Organization.objects.all())
     from escala.automation.models import Macro  # the desk reads them; they import the desk
     from escala.sla.clocks import Context
 
@@ -120,16 +123,16 @@ def _load(stamp: int | None) -> Labels:
         stamp=stamp,
         tiers={
             t.pk: Tier(short=t.short, name=t.name, level=t.level, is_external=t.is_external)
-            for t in SupportTier.objects.all()
+            for t in tier_rows
         },
         teams={pk: name for pk, name, _active in teams},
         categories={pk: name for pk, name, _active in categories},
-        organizations=dict(Organization.objects.values_list("pk", "name")),
+        organizations={o.pk: o.name for o in organization_rows},
         agents={a.pk: a.display_name for a in agents},
         agents_by_first_name=[(a.pk, a.display_name) for a in by_first_name],
         active_teams=[(pk, name) for pk, name, active in teams if active],
         active_categories=[(pk, name) for pk, name, active in categories if active],
-        active_vendors=list(Vendor.objects.filter(is_active=True).values_list("pk", "name")),
+        active_vendors=[(v.pk, v.name) for v in vendor_rows if v.is_active],
         team_levels={t.pk: t.tier.level for t in team_rows},
         sla=Context.load(),
         active_macros=[(m.pk, str(m)) for m in Macro.objects.filter(is_active=True)],
@@ -147,6 +150,16 @@ def _load(stamp: int | None) -> Labels:
             )
             for a in by_first_name
         ],
+        rows={
+            name: {row.pk: row for row in found}
+            for name, found in (
+                ("tier", tier_rows),
+                ("team", team_rows),
+                ("category", category_rows),
+                ("vendor", vendor_rows),
+                ("organization", organization_rows),
+            )
+        },
     )
 
 

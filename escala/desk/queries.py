@@ -295,12 +295,53 @@ def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:
     return found[0]
 
 
-def _desk_ticket(scope: TicketScope, ticket_id: int) -> QuerySet[Ticket]:
+def ticket_for_page(user: Any, ticket_id: int, names: Labels) -> Ticket:
+    """ticket_for_desk for the page itself: only the requester is joined; the ticket's tier,
+    team, category, vendor and organization (and the requester's) are the rows `names` keeps
+    in memory, attached as select_related would. PostgreSQL spent more time planning the join
+    of ten tables than running it (issue #20). A ticket naming a row newer than `names` (made
+    since they were read) is read as ticket_for_desk reads it."""
+    scope = ticket_scope(user)
+    if not -(2**63) <= ticket_id < 2**63:
+        raise NotFound(_("Ticket not found."))
+    build = partial(_desk_ticket, scope, related=("requester",))
+    found = kept_sql.rows(("desk.ticket.page", scope), build, ticket_id)
+    if not found:
+        raise NotFound(_("Ticket not found."))
+    ticket = found[0]
+    requester = ticket.requester
+    if not (
+        attach_rows(ticket, names, KEPT_RELATED)
+        and attach_rows(requester, names, ("organization",))
+    ):
+        return ticket_for_desk(user, ticket_id)
+    return ticket
+
+
+# The ticket's few-row relations that desk.labels keeps whole (Labels.rows).
+KEPT_RELATED = ("tier", "team", "category", "vendor", "organization")
+
+
+def attach_rows(obj: Any, names: Labels, fields: tuple[str, ...]) -> bool:
+    """Set obj's relations `fields` to the rows `names` keeps, as select_related does; False
+    (nothing set) when one of them is not among those rows."""
+    ids = [(name, getattr(obj, f"{name}_id")) for name in fields]
+    if any(pk is not None and pk not in names.rows[name] for name, pk in ids):
+        return False
+    opts = obj._meta
+    for name, pk in ids:
+        opts.get_field(name).set_cached_value(obj, None if pk is None else names.rows[name][pk])
+    return True
+
+
+def _desk_ticket(
+    scope: TicketScope, ticket_id: int, related: tuple[str, ...] = TICKET_RELATED
+) -> QuerySet[Ticket]:
     # Whether mail to the requester bounces (the page marks the address), in the same query.
     bounces = BouncedAddress.objects.filter(address=Lower(Trim(OuterRef("requester__email"))))
     return (
         tickets_for_scope(scope)
-        .select_related(*TICKET_RELATED)
+        .select_related(*related)
         .annotate(requester_bounces=Exists(bounces))
         .filter(pk=ticket_id)
     )
@@ -345,14 +386,26 @@ def _events(ticket_id: int) -> QuerySet[TicketEvent]:
 
 
 def _stays(ticket_id: int) -> QuerySet[TierStay]:
-    return TierStay.objects.filter(ticket_id=ticket_id).select_related("tier", "team", "vendor")
+    return TierStay.objects.filter(ticket_id=ticket_id)
 
 
-def ticket_page(ticket: Ticket) -> TicketPage:
+STAY_RELATED = ("tier", "team", "vendor")
+
+
+def stays_of(ticket: Ticket, names: Labels | None) -> list[TierStay]:
+    """The ticket's tier stays with their tier, team and vendor: from `names` when they keep
+    them all (no join to plan), else joined."""
+    stays = kept_sql.rows("desk.stays", _stays, ticket.pk)
+    if names is not None and all(attach_rows(stay, names, STAY_RELATED) for stay in stays):
+        return stays
+    return list(_stays(ticket.pk).select_related(*STAY_RELATED))
+
+
+def ticket_page(ticket: Ticket, names: Labels | None = None) -> TicketPage:
     """The page's reads, each compiled once per connection (core.kept_sql)."""
     messages = thread(ticket)
     events = kept_sql.rows("desk.events", _events, ticket.pk)
-    stays = kept_sql.rows("desk.stays", _stays, ticket.pk)
+    stays = stays_of(ticket, names)
     # A vendor case opens a stay with the vendor, a link writes a LINKED event on both tickets:
     # a ticket that never had either skips their queries.
     cases = (

@@ -78,6 +78,8 @@ def _load(request: HttpRequest, pk: int, names: labels.Labels | None = None) -> 
     if names is not None:
         _teams_from_labels(request, names)
     try:
+        if names is not None:
+            return queries.ticket_for_page(request.user, pk, names)
         return queries.ticket_for_desk(request.user, pk)
     except NotFound:
         raise Http404(_("Ticket not found.")) from None
@@ -479,7 +481,7 @@ def _context(
     ticket) comes from desk.labels' copy in memory, so the page costs the same few queries
     whatever the thread, the forms or the clocks (tests/desk/test_ticket_page.py counts them)."""
     names = names or labels.labels()
-    page = queries.ticket_page(ticket)
+    page = queries.ticket_page(ticket, names)
     agent = agent_of(request.user)
     stays = page.stays
     current = next((s for s in stays if s.left_at is None), None)
@@ -492,6 +494,8 @@ def _context(
         "forms": fragments.ActionForms(ticket, names, bound or {}),
         "open_action": next(iter(bound), None) if bound else None,
         "is_mine": agent is not None and ticket.assignee_id == agent.pk,
+        # The assignee's name from the labels (the page's ticket does not join the agents).
+        "assignee_name": _assignee_name(ticket, names),
         "can_claim": agent is not None and ticket.is_open and ticket.assignee_id is None,
         "current_stay": current,
         "others": (others := presence.others(ticket.pk, user_id=request.user.pk, marks=marks)),
@@ -503,6 +507,14 @@ def _context(
         # The history is loaded already, the configuration is in memory: no query of their own.
         "clocks": clocks_for(ticket, events=page.events, with_timeline=False, ctx=names.sla),
     }
+
+
+def _assignee_name(ticket: Ticket, names: labels.Labels) -> str:
+    if ticket.assignee_id is None:
+        return ""
+    if (name := names.agents.get(ticket.assignee_id)) is not None:
+        return name
+    return ticket.assignee.display_name  # an agent added since the labels were read
 
 
 def _display(request: HttpRequest) -> str:

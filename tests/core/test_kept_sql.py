@@ -71,3 +71,19 @@ def test_a_time_and_a_text_are_values_filled_in_on_each_run(frozen_clock, employ
     assert kept_sql.rows("test.since", since, ticket.pk, kind, early)
     assert kept_sql.rows("test.since", since, ticket.pk, kind, late) == []
     assert kept_sql.rows("test.since", since, ticket.pk, "no-such-kind", early) == []
+
+
+def test_a_query_by_a_32_bit_id_is_kept_too(employee):
+    """The signed-in user's read (auth_user.id is a 32-bit integer): a stand-in beyond that
+    range was dropped from the SQL by the ORM, and the query compiled on every request."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    def users(pk):
+        return get_user_model().objects.filter(pk=pk)
+
+    user = employee.user
+    assert kept_sql.rows("test.user", users, user.pk) == [user]
+    assert connection._escala_kept_sql["test.user"] is not None  # compiled once, kept
+    assert kept_sql.rows("test.user", users, user.pk + 1000) == []
+    assert kept_sql.rows("test.user", users, user.pk) == [user]

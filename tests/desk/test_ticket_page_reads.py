@@ -10,10 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from escala.automation.models import Macro
+from escala.desk import labels, queries
 from escala.mail.models import BouncedAddress
 from escala.tickets.actions import add_note, add_reply, change_status, link_tickets
 from escala.tickets.choices import Channel, Status
-from escala.tickets.models import Message
+from escala.tickets.models import Message, Ticket
+from escala.tiers.models import Category, Team
 from tests.tickets.factories import open_ticket
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +215,34 @@ def test_a_session_ended_or_a_user_disabled_elsewhere_is_seen_on_the_next_reques
     assert client.get(url).status_code == 200
     type(l1_agent.user).objects.filter(pk=l1_agent.user.pk).update(is_active=False)
     assert client.get(url).status_code == 302
+
+
+def test_the_tier_team_category_and_vendor_shown_are_those_of_the_database_now(
+    login, frozen_clock, supervisor, employee, categories, teams
+):
+    """The page's ticket joins only its requester: the other names are desk.labels' rows,
+    renamed on the next page as a join would show them."""
+    ticket = open_ticket(employee, category=categories["erp"])
+    client = login(supervisor.user)
+    _page(client, ticket)
+    team = ticket.team if ticket.team_id else teams["Service Desk"]
+    Ticket.objects.filter(pk=ticket.pk).update(team=team)
+    Team.objects.filter(pk=team.pk).update(name="Renamed desk", name_es="Mesa renombrada")
+    Category.objects.filter(pk=ticket.category_id).update(name_en="Renamed category")
+    body = _page(client, ticket)[0].content.decode()
+    assert "Renamed desk" in body
+    assert "Renamed category" in body
+
+
+def test_a_ticket_naming_a_row_newer_than_the_labels_is_read_with_its_joins(
+    frozen_clock, supervisor, employee, categories, tiers
+):
+    ticket = open_ticket(employee, category=categories["erp"])
+    names = labels.labels()
+    newer = Team.objects.create(name="Night shift", tier=tiers[1])  # after the labels were read
+    Ticket.objects.filter(pk=ticket.pk).update(team=newer)
+    with CaptureQueriesContext(connection) as ctx:
+        found = queries.ticket_for_page(supervisor.user, ticket.pk, names)
+        assert found.team.name == "Night shift"
+        assert found.tier.level == ticket.tier.level
+    assert len(ctx.captured_queries) == 2  # the page's read, then the joined one

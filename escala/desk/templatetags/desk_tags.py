@@ -210,6 +210,22 @@ def history(events: list) -> SafeString:
     return mark_safe("".join(_event_html(ev, t) for ev in events))  # noqa: S308 - escaped above
 
 
+# --- Addresses -------------------------------------------------------------------------------
+
+_kept_id_urls: dict[tuple, str] = {}
+
+
+@register.simple_tag
+def id_url(name: str, pk: int, *rest: str) -> str:
+    """`{% url name pk ... %}`, reversed once per process and URL prefix with a stand-in for the
+    id: the ticket page links to some ten addresses of its ticket and requester on every
+    request, and reverse() cost more than the rest of those lines."""
+    key = (name, get_script_prefix(), rest)
+    if (pattern := _kept_id_urls.get(key)) is None:
+        pattern = _kept_id_urls[key] = reverse(name, args=[_PLACEHOLDER, *rest])
+    return pattern.replace(_PLACEHOLDER, str(int(pk)))
+
+
 # --- The forms, from desk.fragments ---------------------------------------------------------
 
 
@@ -229,9 +245,20 @@ def reply_box(context: Any) -> str:
 # --- The service-level clocks (desk/_clocks.html was this tag) ------------------------------
 
 
+_kept_clock_texts: dict[str, dict[str, str]] = {}
+
+
 def _clock_texts() -> dict[str, str]:
     """The clock card's words, escaped, in the active language (marked here, outside the
-    f-strings below: xgettext does not look inside f-strings)."""
+    f-strings below: xgettext does not look inside f-strings); built once per process and
+    language, as the thread's (_texts): a card read them again for each of its clocks."""
+    language = get_language() or ""
+    if (found := _kept_clock_texts.get(language)) is None:
+        found = _kept_clock_texts[language] = _build_clock_texts()
+    return found
+
+
+def _build_clock_texts() -> dict[str, str]:
     return {
         "none": conditional_escape(_("none")),
         "target": conditional_escape(_("Target")),

@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 
+from escala.core.templatetags.kept_tags import drawn
+from escala.mail.templatetags.mail_tags import mail_alert_count
 from escala.people import access
 
 register = template.Library()
@@ -144,3 +146,12 @@ def menu_for(request: HttpRequest) -> Menu:
 def main_nav(context) -> Menu | None:
     request = context.get("request")
     return menu_for(request) if request is not None else None
+
+
+@register.simple_tag(takes_context=True)
+def main_nav_html(context, menu: Menu | None) -> str:
+    """components/nav_main.html: it reads only the menu (its items, which one is current) and
+    the count of mail alerts, so it is drawn once per process for each (core kept_tags.drawn):
+    every page shows it."""
+    alerts = mail_alert_count(context) if menu and any(i.key == "mail" for i in menu.items) else 0
+    return drawn(context, "components/nav_main.html", {"menu": menu, "mail_alerts": alerts})

@@ -1,0 +1,54 @@
+"""Templates that read nothing of the page but a few plain values and the active language, drawn
+once per process for each combination and copied after that (issue #20: every translated line
+and address in them cost a catalogue look-up or a reverse() on every request).
+
+- `{% kept_include "name" %}`: an include that reads only the language (the console's keyboard
+  help: a dialog of some twenty translated lines).
+- `drawn(context, name, values)`: for a tag whose template reads only `values` (the bell).
+
+Each is drawn from a context of its own values alone, so nothing of one viewer can end up in a
+copy another is shown. With DEBUG on they are drawn every time, as templates reload while they
+are edited.
+"""
+
+import threading
+from collections.abc import Hashable
+
+from django import template
+from django.conf import settings
+from django.template import Context
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+register = template.Library()
+
+MAX_KEPT = 4096  # a few KB each; all dropped beyond
+_lock = threading.Lock()
+_kept: dict[tuple, SafeString] = {}
+
+
+def drawn(context: Context, name: str, values: dict[str, Hashable]) -> SafeString:
+    """Template `name` drawn with `values` (plain values: part of the copy's key)."""
+    key = (
+        name,
+        get_language() or "",
+        get_script_prefix(),  # the addresses in it
+        context.autoescape,
+        *sorted(values.items()),
+    )
+    if not settings.DEBUG and (html := _kept.get(key)) is not None:
+        return html
+    html = context.template.engine.get_template(name).render(
+        Context(values, autoescape=context.autoescape)
+    )
+    with _lock:
+        if len(_kept) >= MAX_KEPT:
+            _kept.clear()
+        _kept[key] = html
+    return html
+
+
+@register.simple_tag(takes_context=True)
+def kept_include(context: Context, name: str) -> SafeString:
+    return drawn(context, name, {})
