@@ -140,3 +140,16 @@ def test_make_runs_report_rebuild_counts_every_demo_ticket_of_the_period(demo_pa
     ).count()
     assert in_period > 0
     assert dashboard(filters).tickets == in_period
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_leaves_the_planner_statistics_on_postgresql(demo_password):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner's statistics are PostgreSQL's")
+    run_demo("--tickets", "50")
+    with connection.cursor() as cursor:
+        # A table never analyzed counts -1 tuples (PostgreSQL 14 and later).
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'tickets_ticket'")
+        assert cursor.fetchone()[0] >= 50
