@@ -29,7 +29,8 @@ from escala.people.queries import agent_of, is_admin
 from escala.tickets.permissions import access_ticket
 
 from . import labels, live, live_extras, presence, queries
-from .views import _context, _load, queue_view
+from .queue_views import queue_view
+from .views import _context, _load
 
 COUNT_CAP = 10_000  # a tab shows "9999+" beyond
 COUNTS_SECONDS = 600

@@ -1,15 +1,23 @@
 from django.urls import path
 
-from . import composer, find_views, live_views, reply_settings, requester_views, views
+from . import (
+    composer,
+    find_views,
+    live_views,
+    queue_views,
+    reply_settings,
+    requester_views,
+    views,
+)
 
 app_name = "desk"
 
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("bulk/", views.bulk, name="bulk"),
-    path("away/", views.away, name="away"),
-    path("filters/", views.save_filter, name="save_filter"),
-    path("filters/<int:pk>/delete/", views.delete_filter, name="delete_filter"),
+    path("", queue_views.queue, name="queue"),
+    path("bulk/", queue_views.bulk, name="bulk"),
+    path("away/", queue_views.away, name="away"),
+    path("filters/", queue_views.save_filter, name="save_filter"),
+    path("filters/<int:pk>/delete/", queue_views.delete_filter, name="delete_filter"),
     path("new/", views.new_ticket, name="new_ticket"),
     path("find/", find_views.find, name="find"),
     path("requesters/<int:pk>/", requester_views.requester, name="requester"),
