@@ -27,16 +27,11 @@ from . import (
     sender_policy,
     thread_match,
 )
+from .automatic import automatic_kind, wants_no_auto_reply
 from .choices import InboundStatus, Outcome
 from .hygiene import scrub_nul
 from .models import InboundMail
-from .parse import (
-    ParsedMail,
-    automatic_kind,
-    parse_mail,
-    reply_text,
-    wants_no_auto_reply,
-)
+from .parse import ParsedMail, parse_mail, reply_text
 
 
 def verified(mail: InboundMail, parsed, raw) -> ParsedMail | Exception | None:  # noqa: ANN001

@@ -2,8 +2,8 @@
 
 import pytest
 
+from escala.mail.automatic import automatic_kind
 from escala.mail.parse import (
-    automatic_kind,
     decode_bytes,
     decode_header_value,
     html_to_text,
