@@ -172,7 +172,8 @@ TEMPLATES = [
 # --- Database: embedded SQLite by default, PostgreSQL when DATABASE_URL says so -----------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'escala.sqlite3'}")
 try:
-    # Persistent connections (one per server thread), checked before reuse after an idle spell.
+    # Persistent connections (one per server thread), checked (a SELECT 1) at the first query of
+    # every request: a restarted database costs no request an error, for one round trip each.
     _db = dj_database_url.parse(
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 600), conn_health_checks=True
     )
