@@ -286,10 +286,15 @@ def ticket_for_desk(user: Any, ticket_id: int) -> Ticket:
     """The ticket, authorized (NotFound when the user may not see it), with the related rows the
     page shows joined in the same query. The policy is asked on every request (ticket_scope);
     the SQL it makes for that scope is compiled once per connection (core.kept_sql)."""
+    return _authorized_ticket(user, ticket_id, TICKET_RELATED)
+
+
+def _authorized_ticket(user: Any, ticket_id: int, related: tuple[str, ...]) -> Ticket:
     scope = ticket_scope(user)
     if not -(2**63) <= ticket_id < 2**63:  # no such bigint: the kept SQL would not take it
         raise NotFound(_("Ticket not found."))
-    found = kept_sql.rows(("desk.ticket", scope), partial(_desk_ticket, scope), ticket_id)
+    build = partial(_desk_ticket, scope, related=related)
+    found = kept_sql.rows(("desk.ticket", related, scope), build, ticket_id)
     if not found:
         raise NotFound(_("Ticket not found."))
     return found[0]
@@ -301,14 +306,7 @@ def ticket_for_page(user: Any, ticket_id: int, names: Labels) -> Ticket:
     in memory, attached as select_related would. PostgreSQL spent more time planning the join
     of ten tables than running it (issue #20). A ticket naming a row newer than `names` (made
     since they were read) is read as ticket_for_desk reads it."""
-    scope = ticket_scope(user)
-    if not -(2**63) <= ticket_id < 2**63:
-        raise NotFound(_("Ticket not found."))
-    build = partial(_desk_ticket, scope, related=("requester",))
-    found = kept_sql.rows(("desk.ticket.page", scope), build, ticket_id)
-    if not found:
-        raise NotFound(_("Ticket not found."))
-    ticket = found[0]
+    ticket = _authorized_ticket(user, ticket_id, ("requester",))
     requester = ticket.requester
     if not (
         attach_rows(ticket, names, KEPT_RELATED)
