@@ -2,8 +2,6 @@
 events and changes as routing them one by one, in a fixed number of queries, and nothing lost
 when it fails or when two workers share the backlog."""
 
-import threading
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +17,7 @@ from escala.tickets import events
 from escala.tickets.choices import Channel, EventKind, Status
 from escala.tickets.models import QueuedEvent, Ticket, TicketEvent
 from escala.tiers.models import Specialty
+from tests.tickets.concurrently import relay_in_two_threads
 from tests.tickets.factories import open_ticket
 
 
@@ -162,25 +161,7 @@ def test_two_workers_routing_one_backlog_route_each_ticket_exactly_once(
     worker_mode, employee, categories, agents
 ):
     tickets = queue_new_tickets(employee, categories, 30)
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
-
-    def work() -> None:
-        try:
-            start.wait(timeout=30)
-            while events.relay(limit=4):
-                pass
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert errors == []
+    assert relay_in_two_threads(limit=4) == []
     assert_routed_once_with_everything(tickets)
     assert TicketEvent.objects.filter(kind=EventKind.ASSIGNED).count() == 30
     # Both agents take a share (each batch counts the loads the other committed).

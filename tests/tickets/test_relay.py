@@ -17,6 +17,7 @@ from escala.tickets.choices import EventKind
 from escala.tickets.models import QueuedEvent, Ticket, TicketEvent
 from tests.api.conftest import Api
 from tests.sla.test_worker import make_worker as worker_for_tests
+from tests.tickets.concurrently import relay_in_two_threads
 
 from .factories import open_ticket
 
@@ -194,25 +195,7 @@ def test_two_relays_at_once_hand_each_event_to_exactly_one(worker_mode, heard, e
     for n in range(40):
         open_ticket(employee, subject=f"Outage report {n}")
     expected = sorted(TicketEvent.objects.values_list("pk", flat=True))
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
-
-    def work() -> None:
-        try:
-            start.wait(timeout=30)
-            while events.relay(limit=5):
-                pass
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert errors == []
+    assert relay_in_two_threads(limit=5) == []
     assert sorted(heard.one) == expected  # every event once: none twice, none missed
     assert not QueuedEvent.objects.exists()
 
