@@ -14,6 +14,7 @@ from escala.sla.models import TicketClock
 from escala.surveys.models import Survey
 from escala.tickets.choices import DONE_STATUSES, EventKind
 from escala.tickets.models import Message, Ticket, TicketEvent, TierStay
+from tests.demo.checks import assert_status_events_replay_to_each_status
 
 # Committed, as the command runs in real life (it vacuums after its own transaction).
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -92,16 +93,7 @@ def test_clones_have_a_history_as_consistent_as_the_demos(demo):
         assert ticket.messages_n >= 1 or ticket.merged_into_id  # the fixture's merge moved them
         assert ticket.first_event == ticket.created_at
         assert ticket.open_stays == (0 if ticket.status in DONE_STATUSES else 1)
-    chains: dict[int, str] = {}
-    for ticket_id, old, new in (
-        TicketEvent.objects.filter(field="status")
-        .order_by("ticket_id", "created_at", "id")
-        .values_list("ticket_id", "old_value", "new_value")
-    ):
-        assert chains.get(ticket_id, "new") == old, ticket_id
-        chains[ticket_id] = new
-    for ticket_id, status in Ticket.objects.values_list("pk", "status"):
-        assert chains.get(ticket_id, "new") == status, ticket_id
+    assert_status_events_replay_to_each_status()
     # A survey rates its own ticket's resolution; each has its own signing nonce.
     surveys = Survey.objects.select_related("resolution")
     assert surveys.count() > 0
