@@ -71,12 +71,11 @@ def _teams_from_labels(request: HttpRequest, names: labels.Labels) -> None:
 def _load(request: HttpRequest, pk: int, names: labels.Labels | None = None) -> Ticket:
     """The ticket, through the one policy. `names`: the labels already read (their copy of the
     agent's teams)."""
-    if names is not None:
-        _teams_from_labels(request, names)
     try:
-        if names is not None:
-            return queries.ticket_for_page(request.user, pk, names)
-        return queries.ticket_for_desk(request.user, pk)
+        if names is None:
+            return queries.ticket_for_desk(request.user, pk)
+        _teams_from_labels(request, names)
+        return queries.ticket_for_page(request.user, pk, names)
     except NotFound:
         raise Http404(_("Ticket not found.")) from None
 
