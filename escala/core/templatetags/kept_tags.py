@@ -5,6 +5,8 @@ and address in them cost a catalogue look-up or a reverse() on every request).
 - `{% kept_include "name" %}`: an include that reads only the language (the console's keyboard
   help: a dialog of some twenty translated lines).
 - `drawn(context, name, values)`: for a tag whose template reads only `values` (the bell).
+- `|kept_date:"SHORT_DATETIME_FORMAT"`: Django's `date` filter through `core.dates` (the format
+  split once per process, its month names and "a.m." read once per language).
 
 Each is drawn from a context of its own values alone, so nothing of one viewer can end up in a
 copy another is shown. With DEBUG on they are drawn every time, as templates reload while they
@@ -13,13 +15,17 @@ are edited.
 
 import threading
 from collections.abc import Hashable
+from datetime import datetime
 
 from django import template
 from django.conf import settings
 from django.template import Context
+from django.template.defaultfilters import date as date_filter
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+
+from escala.core import dates
 
 register = template.Library()
 
@@ -52,3 +58,14 @@ def drawn(context: Context, name: str, values: dict[str, Hashable]) -> SafeStrin
 @register.simple_tag(takes_context=True)
 def kept_include(context: Context, name: str) -> SafeString:
     return drawn(context, name, {})
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def kept_date(value: object, arg: str | None = None) -> str:
+    """Django's `date` filter, through core.dates (the format split once per process, its
+    words read once per language): the same text."""
+    if value in (None, ""):
+        return ""
+    if type(value) is not datetime:
+        return date_filter(value, arg)
+    return dates.date_format(value, arg or "DATE_FORMAT")

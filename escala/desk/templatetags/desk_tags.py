@@ -1,3 +1,4 @@
+import html
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -5,13 +6,14 @@ from typing import Any
 from django import template
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat, formats
+from django.utils import formats
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from escala.core import dates
 from escala.knowledge.markdown import render as render_markdown
 from escala.tickets.choices import Channel, EventKind, Status
 from escala.tickets.models import format_reference
@@ -49,9 +51,22 @@ def hours_minutes(value: timedelta | None) -> str:
         return "—"
     total = max(int(value.total_seconds() // 60), 0)
     hours, mins = divmod(total, 60)
+    spans = _span_formats()
     if not hours:
-        return _("%(m)d min") % {"m": mins}
-    return _("%(h)d h %(m)02d min") % {"h": hours, "m": mins}
+        return spans[0] % {"m": mins}
+    return spans[1] % {"h": hours, "m": mins}
+
+
+_kept_span_formats: dict[str, tuple[str, str]] = {}
+
+
+def _span_formats() -> tuple[str, str]:
+    """hours_minutes' two formats in the active language, read once per process and language
+    (the ticket page's clocks write some ten spans per request)."""
+    language = get_language() or ""
+    if (found := _kept_span_formats.get(language)) is None:
+        found = _kept_span_formats[language] = (_("%(m)d min"), _("%(h)d h %(m)02d min"))
+    return found
 
 
 # --- The thread, in Python ------------------------------------------------------------------
@@ -62,6 +77,14 @@ def hours_minutes(value: timedelta | None) -> str:
 
 
 _PLACEHOLDER = "987654321"
+
+
+def _e(text: Any) -> str:
+    """conditional_escape: a plain str straight through html.escape, as Django's escape() does
+    (without its lazy-argument wrapper: these builders escape some thirty texts a page)."""
+    if type(text) is str:
+        return html.escape(text)
+    return conditional_escape(text)
 
 
 @dataclass(frozen=True)
@@ -102,6 +125,7 @@ def _build_texts() -> _Texts:
     }
     labels.update({f"channel:{value}": str(label) for value, label in Channel.choices})
     labels.update({f"event:{value}": str(label) for value, label in EventKind.choices})
+    labels.update({f"status:{value}": str(label) for value, label in Status.choices})
     return _Texts(
         file_url=reverse("attachment", args=[_PLACEHOLDER]),
         mail_url=reverse("mail:detail", args=[_PLACEHOLDER]),
@@ -127,10 +151,10 @@ def _kind(m: Any, t: _Texts) -> tuple[str, str]:
 
 
 def _message_html(m: Any, t: _Texts) -> str:
-    e = conditional_escape
+    e = _e
     classes, label = _kind(m, t)
     when = localtime(m.created_at)
-    meta = [f'<time datetime="{when.isoformat()}">{e(dateformat.format(when, t.long_date))}</time>']
+    meta = [f'<time datetime="{when.isoformat()}">{e(dates.format(when, t.long_date))}</time>']
     if m.time_spent:
         n = minutes(m.time_spent)
         spent = ngettext("%(minutes)s minute", "%(minutes)s minutes", n) % {"minutes": n}
@@ -183,18 +207,25 @@ def thread(messages: list) -> SafeString:
     return mark_safe("".join(_message_html(m, t) for m in messages))  # noqa: S308 - escaped above
 
 
+def _event_value(value: str, field: str, t: _Texts) -> str:
+    """event_value, escaped: a status's label from the page's texts."""
+    if field == "status" and (label := t.labels.get(f"status:{value}")) is not None:
+        return label
+    return _e(value)
+
+
 def _event_html(ev: Any, t: _Texts) -> str:
-    e = conditional_escape
+    e = _e
     kind = t.labels.get(f"event:{ev.kind}") or e(ev.kind)
     parts = [f'<li class="ev-{e(ev.kind)}">\n  <strong>{kind}</strong>\n']
     if ev.old_value or ev.new_value:
-        old = f"{e(event_value(ev.old_value, ev.field))} → " if ev.old_value else ""
-        new = e(event_value(ev.new_value, ev.field))
+        old = f"{_event_value(ev.old_value, ev.field, t)} → " if ev.old_value else ""
+        new = _event_value(ev.new_value, ev.field, t)
         parts.append(f'  <span class="muted">{old}{new}</span>\n')
     when = localtime(ev.created_at)
     parts.append(
         f'  <div class="muted small">{e(ev.actor_name)} · <time datetime="{when.isoformat()}">'
-        f"{e(dateformat.format(when, t.short_date))}</time></div>\n"
+        f"{e(dates.format(when, t.short_date))}</time></div>\n"
     )
     if ev.reason:
         parts.append(f'  <div class="reason">“{e(ev.reason)}”</div>\n')
@@ -267,6 +298,10 @@ def _build_clock_texts() -> dict[str, str]:
         "when_the_clock_resumes": conditional_escape(_("when the clock resumes")),
         "due": conditional_escape(_("Due")),
         "stopped": conditional_escape(_("Stopped")),
+        "breached": conditional_escape(_("Breached")),
+        "stopped_in_time": conditional_escape(_("Stopped in time")),
+        "paused": conditional_escape(_("Paused")),
+        "running": conditional_escape(_("Running")),
         "late_by": conditional_escape(_("Late by")),
         "counted": conditional_escape(_("Counted")),
         "explain": conditional_escape(_("Explain")),
@@ -279,15 +314,15 @@ def _build_clock_texts() -> dict[str, str]:
 
 
 def _clock_html(c: Any, pk: int, url: str) -> str:
-    e = conditional_escape
+    e = _e
     t = _clock_texts()
     state = c.state
     if state == "breached":
-        badge = _("Breached")
+        badge = t["breached"]
     elif state == "stopped":
-        badge = _("Stopped in time") if c.target is not None else _("Stopped")
+        badge = t["stopped_in_time"] if c.target is not None else t["stopped"]
     else:
-        badge = _("Paused") if state == "paused" else _("Running")
+        badge = t["paused"] if state == "paused" else t["running"]
     target = (
         e(hours_minutes(c.target))
         if c.target is not None
@@ -297,7 +332,7 @@ def _clock_html(c: Any, pk: int, url: str) -> str:
     parts = [
         f'    <li class="clock clock-{e(state)}" id="clock-{kind}">\n'
         f'      <div class="clock-head">\n        <strong>{e(c.label)}</strong>\n'
-        f'        <span class="badge clock-state-{e(state)}">{e(badge)}</span>\n      </div>\n'
+        f'        <span class="badge clock-state-{e(state)}">{badge}</span>\n      </div>\n'
         f'      <dl class="clock-figures">\n'
         f"        <dt>{t['target']}</dt><dd>{target}</dd>\n"
     ]
@@ -339,10 +374,10 @@ def _clock_html(c: Any, pk: int, url: str) -> str:
 
 def _time_html(value: Any) -> str:
     when = localtime(value)
-    short = formats.date_format(when, "SHORT_DATETIME_FORMAT")
+    short = dates.date_format(when, "SHORT_DATETIME_FORMAT")
     return (
-        f'<time datetime="{conditional_escape(dateformat.format(when, "c"))}">'
-        f"{conditional_escape(short)}</time>"
+        f'<time datetime="{_e(when.isoformat())}">'  # format "c"
+        f"{_e(short)}</time>"
     )
 
 
@@ -357,7 +392,11 @@ def clocks_panel(clocks: list, ticket_id: int) -> SafeString:
         f'  <h2 id="clocks-title">{t["service_levels"]}</h2>\n'
     ]
     if clocks:
-        url = reverse("desk:clock_explain", args=[_PLACEHOLDER, "clock-kind-placeholder"])
+        key = ("desk:clock_explain", get_script_prefix(), ("clock-kind-placeholder",))
+        if (url := _kept_id_urls.get(key)) is None:
+            url = _kept_id_urls[key] = reverse(
+                "desk:clock_explain", args=[_PLACEHOLDER, "clock-kind-placeholder"]
+            )
         parts.append('  <ul class="clock-list">\n')
         parts.extend(_clock_html(c, ticket_id, url) for c in clocks)
         parts.append(f'  </ul>\n  <p class="muted small">{t["business_time"]}</p>\n')
