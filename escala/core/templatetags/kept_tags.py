@@ -5,6 +5,7 @@ and address in them cost a catalogue look-up or a reverse() on every request).
 - `{% kept_include "name" %}`: an include that reads only the language (the console's keyboard
   help: a dialog of some twenty translated lines).
 - `drawn(context, name, values)`: for a tag whose template reads only `values` (the bell).
+- `{% kept_url "name" %}`: `{% url %}` of an address without arguments, reversed once.
 - `|kept_date:"SHORT_DATETIME_FORMAT"`: Django's `date` filter through `core.dates` (the format
   split once per process, its month names and "a.m." read once per language).
 
@@ -21,7 +22,7 @@ from django import template
 from django.conf import settings
 from django.template import Context
 from django.template.defaultfilters import date as date_filter
-from django.urls import get_script_prefix
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -69,3 +70,18 @@ def kept_date(value: object, arg: str | None = None) -> str:
     if type(value) is not datetime:
         return date_filter(value, arg)
     return dates.date_format(value, arg or "DATE_FORMAT")
+
+
+_kept_urls: dict[tuple[str, str, str], str] = {}
+
+
+@register.simple_tag
+def kept_url(name: str) -> str:
+    """`{% url name %}` for an address without arguments, reversed once per process, URL prefix
+    and URLconf (every page links to the same few: sign out, the language form ...)."""
+    key = (name, get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
+    if (url := _kept_urls.get(key)) is None:
+        if len(_kept_urls) >= MAX_KEPT:
+            _kept_urls.clear()
+        url = _kept_urls[key] = reverse(name)
+    return url
