@@ -8,12 +8,11 @@ character is still Django's own method (`DateFormat`), so the text is the same. 
 not a datetime, and a format that needs the time zone's name or offset, are Django's as before.
 """
 
-from datetime import datetime
+from datetime import datetime, time
 
 from django.utils import dateformat, formats
 from django.utils.dates import MONTHS, MONTHS_AP
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 # The format characters whose methods read the DateFormat's time zone (set up in its __init__).
 _ZONED = frozenset("eIOTZrU")
@@ -27,7 +26,8 @@ def _words_now() -> dict[str, tuple[str, ...]]:
     language = get_language()
     if (found := _words.get(language)) is None:
         found = _words[language] = {
-            "ampm": (_("a.m."), _("p.m.")),
+            # Django's own words, through its own method (its catalogue, not ours).
+            "ampm": tuple(dateformat.TimeFormat(time(h)).a() for h in (0, 12)),
             "months": ("", *(str(MONTHS[m]) for m in range(1, 13))),
             "months_ap": ("", *(str(MONTHS_AP[m]) for m in range(1, 13))),
         }
