@@ -204,3 +204,28 @@ def test_relayed_at_once_the_batch_gives_its_new_tickets_to_agents_before_it_com
             callback()
     assert TicketEvent.objects.filter(kind=EventKind.ASSIGNED).count() == 4
     assert list(Ticket.objects.order_by("pk").values_list("assignee_id", flat=True)) == assigned
+
+
+def test_a_pipe_batch_locks_and_reads_the_ticket_a_reply_answers_once(customer):
+    """The pipe's batch locks the ticket a reply answers without waiting (thread_match.claim),
+    reading it as the reply's action would: the action takes it from there, not locking and
+    reading it again."""
+    opened = ingest.ingest(compose(sender=customer.email, subject="Caso"))
+    reply = compose(sender=customer.email, subject=f"Re: [{opened.ticket.reference}] Caso")
+    ids, parsed = ingest.store_and_parse([reply])
+    with CaptureQueriesContext(connection) as queries:
+        mails = ingest.process_batch(ids, parsed, busy=[])
+
+    assert [m.outcome for m in mails] == [Outcome.REPLY]
+    assert mails[0].ticket_id == opened.ticket_id
+    assert Ticket.objects.get(pk=opened.ticket_id).messages.count() == 2
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "tickets_ticket"' in q["sql"]
+    ]
+    # The batch's read of the tickets its mails point at, and the reply's lock and read.
+    assert len(reads) == 2, reads
+    if connection.vendor == "postgresql":
+        assert "SKIP LOCKED" in reads[1]
+        assert '"people_agent"' in reads[1]  # the assignee too, as the action reads it
