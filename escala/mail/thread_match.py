@@ -173,12 +173,14 @@ def _by_references(mail: ParsedMail) -> Match | None:
     if not ids:
         return None
     wanted = [i[:255] for i in ids]
-    # A mail filed earlier in this batch: its id is still held (the first one keeps it).
-    known = {}
-    for row in reversed(rows.held(ThreadId)):
-        if row.message_id in wanted:
-            known[row.message_id] = row.ticket_id
     read = memo.get(("thread_ids",), {})  # the batch's, read at its start
+    # A mail filed earlier in this batch: its id is still held (the first one keeps it). Looked
+    # for only where the batch's start found none (that one wins): the held rows are many.
+    known = {}
+    if unread := [i for i in wanted if not read.get(i)]:
+        for row in reversed(rows.held(ThreadId)):
+            if row.message_id in unread:
+                known[row.message_id] = row.ticket_id
     known |= {i: read[i] for i in wanted if read.get(i)}
     if missing := [i for i in wanted if i not in read]:
         known |= _thread_tickets(missing)
