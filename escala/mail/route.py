@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from escala.core import clock, memo
 from escala.tickets import actions
+from escala.tickets.actions._common import already_locked
 from escala.tickets.choices import Channel, VendorCaseStatus
 from escala.tickets.models import Message, Ticket, VendorCase
 
@@ -163,27 +164,29 @@ def route(  # noqa: C901, PLR0912  (one decision per kind of sender, in order)
         ticket = match.ticket
         if sender.agent is not None:
             gate(sender_policy.refuse_agent(auth, match, address))
-            message = actions.add_reply(
-                ticket=ticket,
-                by=sender.agent.user,
-                body=reply_body(parsed),
-                channel=Channel.EMAIL,
-                attachments=filing.files(parsed),
-            )
+            with already_locked(match.locked):
+                message = actions.add_reply(
+                    ticket=ticket,
+                    by=sender.agent.user,
+                    body=reply_body(parsed),
+                    channel=Channel.EMAIL,
+                    attachments=filing.files(parsed),
+                )
             filing.after(mail, parsed, ticket, message)
             return Result(InboundStatus.PROCESSED, Outcome.AGENT_REPLY, "", ticket, message)
         if thread_match.is_requester_party(ticket, sender.requester):
             gate(sender_policy.refuse_reply(auth, match, address))
             if ticket.is_closed:
                 return new_ticket.new_ticket(mail, parsed, sender.requester, related_to=ticket)
-            message = actions.add_reply(
-                ticket=ticket,
-                by=None,
-                as_requester=sender.requester,
-                body=reply_body(parsed),
-                channel=Channel.EMAIL,
-                attachments=filing.files(parsed),
-            )
+            with already_locked(match.locked):
+                message = actions.add_reply(
+                    ticket=ticket,
+                    by=None,
+                    as_requester=sender.requester,
+                    body=reply_body(parsed),
+                    channel=Channel.EMAIL,
+                    attachments=filing.files(parsed),
+                )
             filing.after(mail, parsed, ticket, message)
             return Result(InboundStatus.PROCESSED, Outcome.REPLY, "", ticket, message)
         # Someone who is not on the ticket: never posted as its requester.

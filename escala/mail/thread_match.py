@@ -21,6 +21,7 @@ from django.utils.crypto import salted_hmac
 from escala.core import clock, memo, rows
 from escala.core.shared import SharedCopy
 from escala.people.models import Agent, Requester
+from escala.tickets.actions._common import lock_skipping
 from escala.tickets.models import Ticket, TicketParticipant
 from escala.tiers.models import Vendor
 
@@ -132,6 +133,8 @@ class Match:
     # ticket was found by a token issued to this very sender (and not expired).
     token_state: str = ""
     token_address: str = ""
+    # The ticket as `claim` locked and read it, for the action that files the mail on it.
+    locked: Ticket | None = None
 
 
 def find_ticket(
@@ -170,12 +173,14 @@ def _by_references(mail: ParsedMail) -> Match | None:
     if not ids:
         return None
     wanted = [i[:255] for i in ids]
-    # A mail filed earlier in this batch: its id is still held (the first one keeps it).
-    known = {}
-    for row in reversed(rows.held(ThreadId)):
-        if row.message_id in wanted:
-            known[row.message_id] = row.ticket_id
     read = memo.get(("thread_ids",), {})  # the batch's, read at its start
+    # A mail filed earlier in this batch: its id is still held (the first one keeps it). Looked
+    # for only where the batch's start found none (that one wins): the held rows are many.
+    known = {}
+    if unread := [i for i in wanted if not read.get(i)]:
+        for row in reversed(rows.held(ThreadId)):
+            if row.message_id in unread:
+                known[row.message_id] = row.ticket_id
     known |= {i: read[i] for i in wanted if read.get(i)}
     if missing := [i for i in wanted if i not in read]:
         known |= _thread_tickets(missing)
@@ -315,18 +320,15 @@ def claim(match: Match) -> None:
     """In a pipe's batch (`memo.note_busy`), lock the ticket the mail answers without waiting:
     the worker's relay locks tickets while the batch files (decision 0024), and a batch that
     never waits for one of its locks can never close a deadlock with it. Busy: the mail is left
-    for the next batch. Re-read when it changed since the batch read it."""
+    for the next batch. Read again as it locks it, as the ticket actions' `lock` reads it:
+    the action that files the mail takes it from there (`Match.locked`), not reading it a
+    third time."""
     if match.ticket is None or not memo.get(("defer_busy",)):
         return
-    found = list(
-        Ticket.objects.select_for_update(skip_locked=True)
-        .filter(pk=match.ticket.pk)
-        .values_list("version", flat=True)
-    )
-    if not found:
+    ticket = lock_skipping(match.ticket.pk)
+    if ticket is None:
         raise Busy(match.ticket.pk)
-    if found[0] != match.ticket.version:
-        match.ticket = _tickets().get(pk=match.ticket.pk)
+    match.ticket = match.locked = ticket
 
 
 def identify(address: str) -> Sender:

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from escala.knowledge.search import search_tickets
 from escala.mail import filing, ingest
 from escala.mail.choices import InboundStatus, Outcome
-from escala.mail.models import Outbox, ThreadId
+from escala.mail.models import InboundMail, Outbox, ThreadId
 from escala.tickets import events
 from escala.tickets.choices import EventKind
 from escala.tickets.models import QueuedEvent, Ticket, TicketEvent, TierStay
@@ -204,3 +204,51 @@ def test_relayed_at_once_the_batch_gives_its_new_tickets_to_agents_before_it_com
             callback()
     assert TicketEvent.objects.filter(kind=EventKind.ASSIGNED).count() == 4
     assert list(Ticket.objects.order_by("pk").values_list("assignee_id", flat=True)) == assigned
+
+
+def test_a_pipe_batch_locks_and_reads_the_ticket_a_reply_answers_once(customer):
+    """The pipe's batch locks the ticket a reply answers without waiting (thread_match.claim),
+    reading it as the reply's action would: the action takes it from there, not locking and
+    reading it again."""
+    opened = ingest.ingest(compose(sender=customer.email, subject="Caso"))
+    reply = compose(sender=customer.email, subject=f"Re: [{opened.ticket.reference}] Caso")
+    ids, parsed = ingest.store_and_parse([reply])
+    with CaptureQueriesContext(connection) as queries:
+        mails = ingest.process_batch(ids, parsed, busy=[])
+
+    assert [m.outcome for m in mails] == [Outcome.REPLY]
+    assert mails[0].ticket_id == opened.ticket_id
+    assert Ticket.objects.get(pk=opened.ticket_id).messages.count() == 2
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "tickets_ticket"' in q["sql"]
+    ]
+    # The batch's read of the tickets its mails point at, and the reply's lock and read.
+    assert len(reads) == 2, reads
+    if connection.vendor == "postgresql":
+        assert "SKIP LOCKED" in reads[1]
+        assert '"people_agent"' in reads[1]  # the assignee too, as the action reads it
+
+
+def test_a_batch_of_raw_mails_is_stored_with_one_insert_in_order_byte_for_byte(customer):
+    raws = [
+        compose(sender=f"cliente{i}@nuevo.example", subject=f"Petición {i}") + b"\xff\x00\xfe\n"
+        for i in range(12)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        ids = ingest.store_many(raws)
+
+    inserts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('INSERT INTO "mail_inboundmail"')
+    ]
+    assert len(inserts) == 1
+    if connection.vendor == "postgresql":
+        # A parameter per column (an array), not one per column and mail.
+        assert "UNNEST" in inserts[0]
+    stored = {m.pk: m for m in InboundMail.objects.filter(pk__in=ids)}
+    assert [bytes(stored[pk].raw) for pk in ids] == raws
+    assert [stored[pk].size for pk in ids] == [len(raw) for raw in raws]
+    assert len(set(ids)) == len(raws)

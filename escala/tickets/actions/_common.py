@@ -1,6 +1,8 @@
 """Shared steps of the ticket actions: locking, checking a form's version, tier stays."""
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -32,14 +34,22 @@ def lock(ticket: Ticket | int, *, expected_version: int | None = None) -> Ticket
     ticket since, the action is refused rather than silently overwriting their change.
     """
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    # Lock first, then read: on PostgreSQL a row that waited for the lock is re-read, but the
-    # rows joined to it by select_related are not, so one query would return a stale assignee.
-    if not Ticket.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
-        raise NotFound(_("Ticket not found."))
-    # Two joins, the rest by primary key: PostgreSQL takes ~20 ms to plan six joins to the
-    # ticket table, far more than running this lookup. In a batch (the worker's relay, a mail
-    # batch) each tier, team, category and vendor row is read once for all its tickets.
-    locked = _with_config(Ticket.objects.select_related("assignee__user", "requester").get(pk=pk))
+    held = _held_lock.get()
+    if held is not None and held.pk == pk:
+        _held_lock.set(None)  # good for one action: what it writes is not on this copy
+        locked = held
+    else:
+        # Lock first, then read: on PostgreSQL a row that waited for the lock is re-read, but
+        # the rows joined to it by select_related are not, so one query would return a stale
+        # assignee.
+        if not Ticket.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True):
+            raise NotFound(_("Ticket not found."))
+        # Two joins, the rest by primary key: PostgreSQL takes ~20 ms to plan six joins to the
+        # ticket table, far more than running this lookup. In a batch (the worker's relay, a
+        # mail batch) each tier, team, category and vendor row is read once for all its tickets.
+        locked = _with_config(
+            Ticket.objects.select_related("assignee__user", "requester").get(pk=pk)
+        )
     if expected_version is not None and locked.version != expected_version:
         raise StaleObject(
             _(
@@ -48,6 +58,35 @@ def lock(ticket: Ticket | int, *, expected_version: int | None = None) -> Ticket
             )
         )
     return locked
+
+
+# A ticket its caller locked and read as `lock` does (`lock_skipping`), for the next `lock` of it.
+_held_lock: ContextVar[Ticket | None] = ContextVar("escala_held_lock", default=None)
+
+
+def lock_skipping(pk: int) -> Ticket | None:
+    """Lock the ticket without waiting for it and read it as `lock` does, in one query; None
+    when another transaction holds it (or it is gone). Nothing is waited for, so nothing joined
+    can be older than the row (`lock`'s reason for two queries). `already_locked` hands it to
+    the action that follows."""
+    found = list(
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("assignee__user", "requester")
+        .filter(pk=pk)
+    )
+    return _with_config(found[0]) if found else None
+
+
+@contextlib.contextmanager
+def already_locked(ticket: Ticket | None) -> Iterator[None]:
+    """Inside the block, the first `lock` of `ticket` takes it as it is (locked and read by
+    `lock_skipping` in this transaction, unchanged since) instead of locking and reading it
+    again."""
+    token = _held_lock.set(ticket)
+    try:
+        yield
+    finally:
+        _held_lock.reset(token)
 
 
 def lock_many(ticket_ids: Iterable[int]) -> dict[int, Ticket]:
