@@ -15,7 +15,7 @@ from escala.tickets import events
 from escala.tickets.actions import assign_many, assign_ticket
 from escala.tickets.choices import OPEN_STATUSES, EventKind
 from escala.tickets.models import Ticket, TicketEvent
-from escala.tiers.models import Category
+from escala.tiers.models import Category, Team
 
 from .choices import RoutingMode
 from .models import TeamRouting
@@ -60,9 +60,7 @@ def choose(ticket: Ticket) -> Agent | None:
         return None
     # In a batch (a hundred mails' tickets) each team's pool is read once; the loads are then
     # counted on as the batch gives tickets out (route_ticket).
-    pool = memo.cached(
-        ("routing_pool", ticket.team_id, ticket.category_id), lambda: candidates(ticket)
-    )
+    pool = memo.cached(("routing_pool", ticket.team_id, ticket.category_id), lambda: _pool(ticket))
     if not pool:
         return None
     if mode == RoutingMode.ROUND_ROBIN:
@@ -70,6 +68,20 @@ def choose(ticket: Ticket) -> Agent | None:
         last = routing.last_agent_id if routing else None
         return next((a for a in ordered if last is None or a.pk > last), ordered[0])
     return min(pool, key=lambda a: (a.load, a.pk))
+
+
+def _pool(ticket: Ticket) -> list[Agent]:
+    """`candidates`, read for a batch; with each one's teams, which the assignment checks
+    (`may hold`), read with one query for the pool instead of one per agent given a ticket."""
+    pool = candidates(ticket)
+    if pool and memo.active():
+        teams: dict[int, list[Team]] = {agent.pk: [] for agent in pool}
+        links = Agent.teams.through.objects.filter(agent_id__in=list(teams)).select_related("team")
+        for link in links:
+            teams[link.agent_id].append(link.team)
+        for agent_id, held in teams.items():
+            memo.remember(("agent_teams", agent_id), held)
+    return pool
 
 
 def nothing_to_route(ticket: Ticket) -> bool:

@@ -17,22 +17,47 @@ import re
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models import Model
 
 
 def update_rows(rows: Sequence[Model], field_names: Sequence[str]) -> None:
-    """Save `field_names` of every row with one UPDATE statement sent for all (executemany).
-    `bulk_update` would build a CASE expression per field and row, which costs more than the
-    rows themselves for the batches we write (a hundred mails, a relay's clocks)."""
+    """Save `field_names` of every row with one UPDATE statement. `bulk_update` would build a
+    CASE expression per field and row, which costs more than the rows themselves for the
+    batches we write (a hundred mails, a relay's clocks). On PostgreSQL the rows' values come
+    as one array per column (UPDATE ... FROM UNNEST): one statement for all, so a table's
+    statement-level triggers (the ticket search keys) run once for the batch, not once a row;
+    elsewhere one statement sent for every row (executemany)."""
     if not rows:
         return
     meta = rows[0]._meta
     fields = [meta.get_field(name) for name in field_names]
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     table = connection.ops.quote_name(meta.db_table)
     pk = connection.ops.quote_name(meta.pk.column)
+    if connection.vendor == "postgresql":
+        # The last values given for a row win, as when each was written in turn.
+        last = {row.pk: row for row in rows}
+        columns = [meta.pk, *fields]
+        names = [f"c{i}" for i in range(len(columns))]
+        arrays = ", ".join(f"(%s)::{_array_type(f)}[]" for f in columns)
+        sets = ", ".join(
+            f"{connection.ops.quote_name(f.column)} = v.{name}"
+            for f, name in zip(fields, names[1:], strict=True)
+        )
+        sql = (
+            f"UPDATE {table} SET {sets} FROM UNNEST({arrays}) AS v({', '.join(names)})"  # noqa: S608
+            f" WHERE {table}.{pk} = v.c0"
+        )
+        params = [list(last)] + [
+            [f.get_db_prep_save(getattr(row, f.attname), connection) for row in last.values()]
+            for f in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"  # noqa: S608  (names from the model)
     params = [
         [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
@@ -40,6 +65,12 @@ def update_rows(rows: Sequence[Model], field_names: Sequence[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def _array_type(field: models.Field) -> str:
+    # As bulk_create's UNNEST: the column's type without its size (varchar, not varchar(50)),
+    # so that a value is never cut to fit (an over-long one fails as it would in the column).
+    return field.db_type(connection).split("(")[0]
 
 
 def insert_unless_taken(row: Model) -> bool:
@@ -64,6 +95,113 @@ def insert_unless_taken(row: Model) -> bool:
     row._state.adding = False
     row._state.db = connection.alias
     return True
+
+
+# PostgreSQL: the values whose get_db_prep_save is the value itself, by field type (an aware
+# datetime is checked apart: a naive one is made aware by get_db_prep_save, with a warning).
+_AS_IS: dict[type[models.Field], tuple[type, ...]] = {
+    **{f: (str,) for f in (models.CharField, models.TextField, models.EmailField)},
+    **{f: (int,) for f in (models.IntegerField, models.BigIntegerField, models.SmallIntegerField)},
+    **{f: (int,) for f in (models.PositiveIntegerField, models.PositiveSmallIntegerField)},
+    **{f: (int,) for f in (models.ForeignKey, models.OneToOneField)},
+    models.BooleanField: (bool,),
+    models.FloatField: (float,),
+    models.DurationField: (timedelta,),
+}
+
+# Rows per INSERT of `insert_many`.
+INSERT_MANY_ROWS = 2000
+
+
+def insert_many(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> list[Model]:
+    """`bulk_create(objs)` for new rows of one model (the relay's clocks, facts, events and
+    mails): the same rows, sequence ids set from RETURNING (not with `ignore_conflicts`, as
+    bulk_create), no signal; on PostgreSQL one INSERT ... SELECT FROM UNNEST built here from
+    the fields, without the ORM's per-value compiling, which cost more than the statement (a
+    relayed ticket writes ten rows). Elsewhere, or for rows it does not handle (an id given
+    where the sequence gives them, a database default, a parent model), `bulk_create`."""
+    objs = list(objs)
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    columns = _columns(model)
+    # An id from the table's sequence (given back by RETURNING), or one of the row's own (a
+    # one-to-one primary key: a ticket's facts), written as any other column.
+    sequence = isinstance(meta.pk, models.AutoField)
+    if (
+        connection.vendor != "postgresql"
+        or meta.parents
+        or any(type(o) is not model or (o.pk is not None) is sequence for o in objs)
+        or any(c.field.db_default is not models.NOT_PROVIDED for c in columns)
+        or any(c.field.db_returning and c.field is not meta.pk for c in columns)
+        or any(not _unnestable(c.field) for c in columns)
+    ):
+        return model.objects.bulk_create(objs, ignore_conflicts=ignore_conflicts)
+    written = [c for c in columns if not (sequence and c.field is meta.pk)]
+    for obj in objs:
+        for c in written:
+            if c.relation and getattr(obj, c.attname) is None and c.field.is_cached(obj):
+                target = c.field.get_cached_value(obj)
+                if target is not None and target.pk is None:
+                    # As bulk_create: an unsaved related row is refused (it raises).
+                    return model.objects.bulk_create(objs, ignore_conflicts=ignore_conflicts)
+                if target is not None:
+                    setattr(obj, c.attname, target.pk)
+    table = connection.ops.quote_name(meta.db_table)
+    names = ", ".join(c.quoted for c in written)
+    # One array per column, as bulk_create's UNNEST: a short statement, planned once.
+    arrays = ", ".join(f"(%s)::{_array_type(c.field)}[]" for c in written)
+    pk = connection.ops.quote_name(meta.pk.column)
+    returning = sequence and not ignore_conflicts
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        tail = f" RETURNING {pk}"
+    db = connections[connection.alias]  # the wrapper itself: no proxy look-up per value
+    sql = f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}){tail}"  # noqa: S608
+    several = len(objs) > INSERT_MANY_ROWS
+    with transaction.atomic(savepoint=False) if several else contextlib.nullcontext():
+        _insert_chunks(objs, written, sql, db, returning=returning)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def _unnestable(field: models.Field) -> bool:
+    # As bulk_create's UNNEST: a column of a standard type, whose placeholder is a plain %s.
+    target = field.target_field if field.is_relation else field
+    return (
+        not (hasattr(field, "get_placeholder_sql") or hasattr(field, "get_placeholder"))
+        and target.get_internal_type() in connection.data_types
+    )
+
+
+def _insert_chunks(
+    objs: list[Model], written: list[_Column], sql: str, db: object, *, returning: bool
+) -> None:
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), INSERT_MANY_ROWS):
+            chunk = objs[start : start + INSERT_MANY_ROWS]
+            params: list[list[object]] = []
+            for c in written:
+                f = c.field
+                values = [
+                    f.pre_save(obj, add=True) if c.pre_save else getattr(obj, c.attname)
+                    for obj in chunk
+                ]
+                if type(f) is models.DateTimeField:
+                    as_is = all(v is None or (type(v) is datetime and v.tzinfo) for v in values)
+                else:
+                    same = _AS_IS.get(type(f), ())
+                    as_is = bool(same) and all(v is None or type(v) in same for v in values)
+                if not as_is:
+                    values = [f.get_db_prep_save(v, db) for v in values]
+                params.append(values)
+            cursor.execute(sql, params)
+            if returning:
+                for obj, (new_pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                    obj.pk = new_pk
 
 
 # --- Inserts held back to the end of a batch --------------------------------------------------
@@ -227,11 +365,11 @@ def flush() -> None:
     for h in live:
         groups.setdefault((type(h.row), h.ignore_conflicts), []).append(h)
     # In the order each model was first held: a row's targets are written before it.
-    for (model, ignore_conflicts), group in groups.items():
+    for (_model, ignore_conflicts), group in groups.items():
         for h in group:
             for column, target in (h.ids or {}).items():
                 setattr(h.row, column, target.pk)
-        model.objects.bulk_create([h.row for h in group], ignore_conflicts=ignore_conflicts)
+        insert_many([h.row for h in group], ignore_conflicts=ignore_conflicts)
 
 
 def _alive_markers() -> set[int]:

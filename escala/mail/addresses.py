@@ -50,9 +50,11 @@ def is_clean_addr_spec(value: str) -> bool:
 def clean_header_text(value: object, limit: int = 998) -> str:
     """Text safe for an outgoing header: every control, line or paragraph separator and bidi
     override becomes a space (CR/LF can never start a new header); runs of spaces collapse."""
-    text = "".join(
-        " " if _unsafe(ch) else ch for ch in str(value or "")
-    )  # fmt: skip
+    text = str(value or "")
+    # A printable string holds none of those (nor any other control or separator but the
+    # space): it is kept as it is, without looking at each character.
+    if not text.isprintable():
+        text = "".join(" " if _unsafe(ch) else ch for ch in text)
     return re.sub(r"\s{2,}", " ", text).strip()[:limit]
 
 

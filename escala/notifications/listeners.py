@@ -27,6 +27,7 @@ from django.db.models.functions import Concat, Lower, Trim
 from django.dispatch import receiver
 
 from escala.core import clock
+from escala.core.rows import insert_many
 from escala.people.models import Agent
 from escala.tickets.choices import EventKind
 from escala.tickets.events import ticket_events_committed
@@ -130,7 +131,7 @@ def notify(events: list[TicketEvent]) -> list[Notification]:
         if delivery in BY_MAIL:
             mails.append((agents_by_user[user_id], kind, event, params))
     # A batch run again (event by event, after a failure) finds its rows already written.
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = insert_many(rows, ignore_conflicts=True)
     state.forget(n.recipient_id for n in rows)
     if mails:
         mailing.send(mails, tickets=batch.tickets, teams=batch.teams)

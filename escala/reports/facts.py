@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from escala.core.rows import insert_many
 from escala.sla.models import TicketClock
 from escala.tickets.choices import EventKind
 from escala.tickets.models import Ticket, TicketEvent, TierStay
@@ -149,8 +150,8 @@ def refresh(ticket_ids: Iterable[int], *, summaries: bool = True) -> None:
     with transaction.atomic():
         TierTimeFact.objects.filter(ticket_id__in=ids).delete()
         TicketFact.objects.filter(ticket_id__in=ids).delete()
-        TicketFact.objects.bulk_create(facts)
-        TierTimeFact.objects.bulk_create(times)
+        insert_many(facts)
+        insert_many(times)
         if summaries:
             rollups.mark_stale(timezone.localdate(f.created_at) for f in facts)
 

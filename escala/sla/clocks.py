@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from escala.core import clock as core_clock
-from escala.core.rows import update_rows
+from escala.core.rows import insert_many, update_rows
 from escala.tickets.models import Ticket, TicketEvent
 from escala.tiers.models import Vendor
 
@@ -281,7 +281,7 @@ def recompute_many(
         if gone:
             TicketClock.objects.filter(pk__in=gone).delete()
         if new:
-            TicketClock.objects.bulk_create(new)
+            insert_many(new)
         if changed:
             update_rows(changed, SAVED_FIELDS)
         _store_next_due(tickets, kept)
@@ -310,6 +310,6 @@ def rebuild(
             by_ticket_rows.setdefault(ticket.id, []).append(row)
     with transaction.atomic():
         TicketClock.objects.filter(ticket_id__in=ticket_ids).delete()
-        TicketClock.objects.bulk_create(rows, batch_size=2000)
+        insert_many(rows)
         _store_next_due(tickets, by_ticket_rows)
     return len(rows)

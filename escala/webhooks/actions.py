@@ -93,9 +93,14 @@ def _queue(subscription: Subscription, name: str, payload: dict, **ids: int | No
 
 
 @memo.batch_cached
+def _active_subscriptions() -> list[Subscription]:
+    # In a batch (the relay's) read once for every event name it meets, not once per name.
+    return list(Subscription.objects.filter(is_active=True))
+
+
 def _subscribers(name: str) -> list[Subscription]:
     # JSON containment is not portable to SQLite; subscriptions are few, filter in Python.
-    return [s for s in Subscription.objects.filter(is_active=True) if name in s.events]
+    return [s for s in _active_subscriptions() if name in s.events]
 
 
 def queue_for_ticket_event(*, name: str, event: TicketEvent) -> list[Delivery]:

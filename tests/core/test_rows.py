@@ -220,3 +220,85 @@ def test_outside_a_buffered_block_nothing_is_notified_for_you():
 def test_a_channel_name_that_is_not_an_identifier_is_refused():
     with pytest.raises(ValueError, match="not a channel name"):
         rows.notify_with_flush("x'); DROP TABLE tickets_ticket; --")
+
+
+# --- update_rows and insert_many (the relay's set-wise writes) --------------------------------
+
+
+def _orgs(*names: str) -> list[Organization]:
+    return [Organization.objects.create(name=name) for name in names]
+
+
+def test_update_rows_writes_each_rows_values_and_the_last_given_for_a_row():
+    one, two, three = _orgs("One", "Two", "Three")
+    one.name, two.name = "Uno", "Dos"
+    again = Organization(pk=one.pk, name="Uno bis")  # the same row given twice: the last wins
+    with CaptureQueriesContext(connection) as queries:
+        rows.update_rows([one, two, again], ["name"])
+    assert dict(
+        Organization.objects.filter(pk__in=[one.pk, two.pk, three.pk]).values_list("pk", "name")
+    ) == {one.pk: "Uno bis", two.pk: "Dos", three.pk: "Three"}
+    if connection.vendor == "postgresql":
+        # One statement for all (not one per row): a table's statement trigger runs once.
+        [update] = _statements(queries)
+        assert "UNNEST" in update
+        assert " times: " not in update
+
+
+def test_update_rows_writes_dates_and_empty_foreign_keys(customer, categories):
+    from escala.core import clock
+    from escala.tickets.actions import create_ticket
+    from escala.tickets.models import Ticket
+
+    ticket = create_ticket(
+        requester=customer,
+        subject="Dates",
+        body="Dates and empty keys.",
+        channel="email",
+        by=None,
+        category=categories["connectivity"],
+    )
+    due = clock.now()
+    ticket.sla_due_at, ticket.category_id = due, None
+    rows.update_rows([ticket], ["sla_due_at", "category"])
+    assert Ticket.objects.values_list("sla_due_at", "category_id").get(pk=ticket.pk) == (due, None)
+
+
+def test_insert_many_writes_the_rows_bulk_create_would_and_sets_their_ids():
+    made = rows.insert_many([_org("Many 1"), _org("Many 2")])
+    assert [o.pk for o in made] == list(
+        Organization.objects.filter(name__startswith="Many ")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert all(not o._state.adding for o in made)
+    fields = [f.attname for f in Organization._meta.concrete_fields]
+    written = Organization.objects.filter(pk__in=[o.pk for o in made]).order_by("pk")
+    assert [[getattr(o, f) for f in fields] for o in written] == [
+        [getattr(o, f) for f in fields] for o in made
+    ]
+
+
+def test_insert_many_is_one_statement_of_its_own_on_postgresql(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("elsewhere it is bulk_create")
+
+    def refused(*args, **kwargs):
+        raise AssertionError("bulk_create called")
+
+    monkeypatch.setattr(type(Organization.objects), "bulk_create", refused)
+    with CaptureQueriesContext(connection) as queries:
+        rows.insert_many([_org("Own 1"), _org("Own 2"), _org("Own 3")])
+    assert len(queries.captured_queries) == 1
+    assert Organization.objects.filter(name__startswith="Own ").count() == 3
+
+
+def test_insert_many_skips_conflicting_rows_quietly_and_keeps_no_id():
+    org = Organization.objects.create(name="Many")
+    Requester.objects.create(name="First", email="taken@many.example", organization=org)
+    fresh = Requester(name="Fresh", email="fresh@many.example", organization=org)
+    taken = Requester(name="Second", email="TAKEN@many.example", organization=org)
+    rows.insert_many([fresh, taken], ignore_conflicts=True)
+    assert taken.pk is None
+    assert Requester.objects.get(email__iexact="taken@many.example").name == "First"
+    assert Requester.objects.filter(email="fresh@many.example").exists()
