@@ -270,6 +270,7 @@ class _Column:
     # NULL is the column's default: left out when None (psycopg caches the parsing of a
     # statement of at most 50 parameters, which a new ticket's five rows then stay within).
     null_default: bool
+    cache_name: str | None  # where a relation keeps its related row (fields_cache), else None
 
 
 @functools.cache
@@ -287,6 +288,7 @@ def _columns(model: type[Model]) -> tuple[_Column, ...]:
             null_default=f.null
             and f.db_default is models.NOT_PROVIDED
             and not isinstance(f, models.JSONField),
+            cache_name=f.cache_name if f.is_relation else None,
         )
         for f in model._meta.concrete_fields
     )
@@ -333,25 +335,32 @@ def _chain(held: list[_Held], channels: list[str]) -> None:
     params: list[object] = []
     for h in held:
         row = h.row
+        # A new row keeps every column's value in its __dict__, and its related rows in
+        # fields_cache: read there directly (the descriptors cost more than the statement).
+        values = row.__dict__
+        related = row._state.fields_cache
         auto_pk = row.pk is None
         linked = h.ids or {}
         links = []
         for column in _columns(type(row)):
-            target = None
+            attname = column.attname
             if column.relation:
-                target = linked.get(column.attname)
-                if target is None and column.field.is_cached(row):
-                    target = column.field.get_cached_value(row)
+                target = linked.get(attname)
+                if target is None:
+                    target = related.get(column.cache_name)
                 if target is not None and target.pk is None and id(target) in position:
                     links.append(position[id(target)])  # its id comes from its CTE
                     continue
-                if target is not None and getattr(row, column.attname) is None:
-                    setattr(row, column.attname, target.pk)  # as save() does for a saved one
+                if target is not None and values.get(attname) is None:
+                    setattr(row, attname, target.pk)  # as save() does for a saved one
             if column.auto_pk and auto_pk:
                 links.append(PARAM)  # not written
                 continue
             f = column.field
-            value = f.pre_save(row, add=True) if column.pre_save else getattr(row, column.attname)
+            if column.pre_save:
+                value = f.pre_save(row, add=True)
+            else:
+                value = values[attname] if attname in values else getattr(row, attname)
             if value is None and column.null_default:
                 links.append(NULL)
                 continue
@@ -371,9 +380,10 @@ def _chain(held: list[_Held], channels: list[str]) -> None:
             row._state.db = connection.alias
         for column, target in (h.ids or {}).items():
             setattr(row, column, target.pk)
+        values = row.__dict__
+        related = row._state.fields_cache
         for column in _columns(type(row)):
-            unset = column.relation and getattr(row, column.attname) is None
-            if unset and column.field.is_cached(row):
-                target = column.field.get_cached_value(row)
+            if column.relation and values.get(column.attname) is None:
+                target = related.get(column.cache_name)
                 if target is not None:
                     setattr(row, column.attname, target.pk)
