@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models, transaction
 from django.db.models import Model
+from django.db.models.base import DEFERRED as DEFERRED_VALUE
 
 
 def update_rows(rows: Sequence[Model], field_names: Sequence[str]) -> None:
@@ -64,6 +65,50 @@ def insert_unless_taken(row: Model) -> bool:
     row._state.adding = False
     row._state.db = connection.alias
     return True
+
+
+# --- New rows, built cheaply ------------------------------------------------------------------
+
+
+@functools.cache
+def _new_plan(model: type[Model]) -> tuple[tuple[str, str, bool, models.Field], ...]:
+    return tuple(
+        (f.name, f.attname, f.many_to_one is True, f)
+        for f in model._meta.concrete_fields  # noqa: SLF001  (Django's public _meta)
+    )
+
+
+def new[M: Model](model: type[M], /, **values: object) -> M:
+    """`model(**values)` for a row about to be inserted, built the way Django builds a row it
+    reads (its columns in order, as positional arguments), which costs a third to a half of the
+    keyword path: that one looks each field up, fills defaults one by one and sets every foreign
+    key through its descriptor. A foreign key given as a row (`ticket=ticket`) gets its id and
+    is cached on the new row, as the descriptor would; anything else given by name (a one-to-one
+    field) is set through its descriptor. Unknown names raise TypeError, as the model does."""
+    args: list[object] = []
+    related: list[tuple[str, Model | None]] = []
+    for name, attname, foreign_key, field in _new_plan(model):
+        if foreign_key and name in values:
+            target = values.pop(name)
+            if target is not None and not isinstance(target, field.remote_field.model):
+                raise ValueError(f"{model.__name__}.{name} must be a {field.remote_field.model}")
+            args.append(None if target is None else target.pk)
+            related.append((name, target))  # type: ignore[arg-type]
+        elif attname in values:
+            args.append(values.pop(attname))
+        elif name in values:
+            args.append(DEFERRED_VALUE)  # set below, through its descriptor
+        else:
+            args.append(field.get_default())
+    row = model(*args)
+    cache = row._state.fields_cache
+    for name, target in related:
+        cache[name] = target
+    for name, value in values.items():  # one-to-one fields; unknown names raise
+        if name not in model._meta._forward_fields_map:  # noqa: SLF001
+            raise TypeError(f"{model.__name__}() got an unexpected keyword argument {name!r}")
+        setattr(row, name, value)
+    return row
 
 
 # --- Inserts held back to the end of a batch --------------------------------------------------

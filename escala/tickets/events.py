@@ -84,7 +84,8 @@ def record(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    event = TicketEvent(
+    event = rows.new(
+        TicketEvent,
         ticket=ticket,
         kind=kind,
         actor=by,

@@ -220,3 +220,40 @@ def test_outside_a_buffered_block_nothing_is_notified_for_you():
 def test_a_channel_name_that_is_not_an_identifier_is_refused():
     with pytest.raises(ValueError, match="not a channel name"):
         rows.notify_with_flush("x'); DROP TABLE tickets_ticket; --")
+
+
+def _state_of(row) -> tuple[dict, dict]:
+    values = {k: v for k, v in row.__dict__.items() if k != "_state"}
+    return values, dict(row._state.fields_cache)
+
+
+def test_a_new_row_built_by_new_is_the_row_the_model_builds(employee, tiers, teams):
+    from escala.tickets.models import QueuedEvent, Ticket, TicketEvent
+
+    given = {
+        "subject": "VPN",
+        "requester": employee,
+        "organization_id": employee.organization_id,
+        "channel": "api",
+        "category": None,
+        "tier": tiers[1],
+        "team": teams["Service Desk"],
+    }
+    built = rows.new(Ticket, **given)
+    assert _state_of(built) == _state_of(Ticket(**given))  # defaults, ids and cached rows alike
+    assert built._state.adding and built.pk is None
+    event = rows.new(TicketEvent, ticket=built, kind="created", actor=None, data={"a": 1})
+    assert _state_of(event) == _state_of(
+        TicketEvent(ticket=built, kind="created", actor=None, data={"a": 1})
+    )
+    queued = rows.new(QueuedEvent, event=event, recorded_later=True)  # one-to-one: as Django
+    assert queued.event is event
+
+
+def test_new_refuses_what_the_model_refuses(employee, tiers):
+    from escala.tickets.models import Ticket
+
+    with pytest.raises(TypeError):
+        rows.new(Ticket, subject="x", no_such_field=1)
+    with pytest.raises(ValueError):
+        rows.new(Ticket, subject="x", tier=employee)  # a requester is not a tier
