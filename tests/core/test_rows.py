@@ -241,7 +241,8 @@ def test_a_new_row_built_by_new_is_the_row_the_model_builds(employee, tiers, tea
     }
     built = rows.new(Ticket, **given)
     assert _state_of(built) == _state_of(Ticket(**given))  # defaults, ids and cached rows alike
-    assert built._state.adding and built.pk is None
+    assert built._state.adding
+    assert built.pk is None
     event = rows.new(TicketEvent, ticket=built, kind="created", actor=None, data={"a": 1})
     assert _state_of(event) == _state_of(
         TicketEvent(ticket=built, kind="created", actor=None, data={"a": 1})
@@ -255,5 +256,5 @@ def test_new_refuses_what_the_model_refuses(employee, tiers):
 
     with pytest.raises(TypeError):
         rows.new(Ticket, subject="x", no_such_field=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="tier must be"):
         rows.new(Ticket, subject="x", tier=employee)  # a requester is not a tier
