@@ -58,7 +58,11 @@ def _create(env: dict[str, str], count: int, rate: float, out: "multiprocessing.
 
     user = get_user_model().objects.get(username="marta")
     requester = requester_of(user)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = Path(f"/proc/{cursor.fetchone()[0]}/stat")  # the server is local
     started = time.monotonic()
+    pg = _cpu_seconds(backend)
     cpu = time.process_time()
     for n in range(count):
         if rate:
@@ -74,8 +78,10 @@ def _create(env: dict[str, str], count: int, rate: float, out: "multiprocessing.
             impact=None,
             urgency=None,
         )
+    cpu = time.process_time() - cpu
+    pg = _cpu_seconds(backend) - pg
     connection.close()
-    out.put((count, time.process_time() - cpu, time.monotonic() - started))
+    out.put((count, cpu, time.monotonic() - started, pg))
 
 
 def _drain(env: dict[str, str], start, out) -> None:  # noqa: ANN001 - multiprocessing objects
@@ -126,7 +132,7 @@ def backlog(env: dict[str, str], tickets: int, workers: int) -> None:
         drain(env, 1, ctx)
     producer = ctx.Process(target=_create, args=(env, tickets, 0, out))
     producer.start()
-    count, create_cpu, create_wall = out.get()
+    count, create_cpu, create_wall, create_pg = out.get()
     producer.join()
     queued, events_before = _counts(env)
     start = ctx.Event()
@@ -155,7 +161,10 @@ def backlog(env: dict[str, str], tickets: int, workers: int) -> None:
         f" their PostgreSQL backends {pg / count * 1000:.2f} ms/ticket; {left} left;"
         f" load average {os.getloadavg()}"
     )
-    print(f"  (creating them cost {create_cpu / count * 1000:.2f} ms CPU/ticket in Python)")
+    print(
+        f"  (creating them cost {create_cpu / count * 1000:.2f} ms CPU/ticket in Python,"
+        f" {create_pg / count * 1000:.2f} ms in the producer's PostgreSQL backend)"
+    )
 
 
 def drain(env: dict[str, str], workers: int, ctx) -> None:  # noqa: ANN001
@@ -210,6 +219,8 @@ def sustained(env: dict[str, str], rate: int, seconds: int, relay_workers: int) 
         time.sleep(0.5)
     made = [out.get() for _ in producers]
     produced_wall = max(m[2] for m in made)
+    create_cpu = sum(m[1] for m in made)
+    create_pg = sum(m[3] for m in made)
     # Let the workers finish the tail, at most 30 s.
     tail = time.monotonic()
     while QueuedEvent.objects.exists() and time.monotonic() - tail < 30:
@@ -249,6 +260,10 @@ def sustained(env: dict[str, str], rate: int, seconds: int, relay_workers: int) 
             f" p95 {_pct(lags, 95):.2f} s, max {lags[-1]:.2f} s"
             f" ({len(lags)} of {created} tickets receipted)"
         )
+    print(
+        f"  producers: {create_cpu / max(count, 1) * 1000:.2f} ms CPU/ticket in Python,"
+        f" {create_pg / max(count, 1) * 1000:.2f} ms in their PostgreSQL backends"
+    )
     print(
         f"  worker CPU {worker_cpu / max(count, 1) * 1000:.2f} ms/ticket (tasks, mail"
         f" delivery to a dummy backend included), every PostgreSQL process on the machine"

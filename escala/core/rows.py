@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, connections, models, transaction
 from django.db.models import Model
+from django.db.models.base import DEFERRED as DEFERRED_VALUE
 
 
 def update_rows(rows: Sequence[Model], field_names: Sequence[str]) -> None:
@@ -202,6 +203,50 @@ def _insert_chunks(
             if returning:
                 for obj, (new_pk,) in zip(chunk, cursor.fetchall(), strict=True):
                     obj.pk = new_pk
+
+
+# --- New rows, built cheaply ------------------------------------------------------------------
+
+
+@functools.cache
+def _new_plan(model: type[Model]) -> tuple[tuple[str, str, bool, models.Field], ...]:
+    return tuple(
+        (f.name, f.attname, f.many_to_one is True, f)
+        for f in model._meta.concrete_fields  # noqa: SLF001  (Django's public _meta)
+    )
+
+
+def new[M: Model](model: type[M], /, **values: object) -> M:
+    """`model(**values)` for a row about to be inserted, built the way Django builds a row it
+    reads (its columns in order, as positional arguments), which costs a third to a half of the
+    keyword path: that one looks each field up, fills defaults one by one and sets every foreign
+    key through its descriptor. A foreign key given as a row (`ticket=ticket`) gets its id and
+    is cached on the new row, as the descriptor would; anything else given by name (a one-to-one
+    field) is set through its descriptor. Unknown names raise TypeError, as the model does."""
+    args: list[object] = []
+    related: list[tuple[str, Model | None]] = []
+    for name, attname, foreign_key, field in _new_plan(model):
+        if foreign_key and name in values:
+            target = values.pop(name)
+            if target is not None and not isinstance(target, field.remote_field.model):
+                raise ValueError(f"{model.__name__}.{name} must be a {field.remote_field.model}")
+            args.append(None if target is None else target.pk)
+            related.append((name, target))  # type: ignore[arg-type]
+        elif attname in values:
+            args.append(values.pop(attname))
+        elif name in values:
+            args.append(DEFERRED_VALUE)  # set below, through its descriptor
+        else:
+            args.append(field.get_default())
+    row = model(*args)
+    cache = row._state.fields_cache
+    for name, target in related:
+        cache[name] = target
+    for name, value in values.items():  # one-to-one fields; unknown names raise
+        if name not in model._meta._forward_fields_map:  # noqa: SLF001
+            raise TypeError(f"{model.__name__}() got an unexpected keyword argument {name!r}")
+        setattr(row, name, value)
+    return row
 
 
 # --- Inserts held back to the end of a batch --------------------------------------------------
@@ -408,6 +453,7 @@ class _Column:
     # NULL is the column's default: left out when None (psycopg caches the parsing of a
     # statement of at most 50 parameters, which a new ticket's five rows then stay within).
     null_default: bool
+    cache_name: str | None  # where a relation keeps its related row (fields_cache), else None
 
 
 @functools.cache
@@ -425,6 +471,7 @@ def _columns(model: type[Model]) -> tuple[_Column, ...]:
             null_default=f.null
             and f.db_default is models.NOT_PROVIDED
             and not isinstance(f, models.JSONField),
+            cache_name=f.cache_name if f.is_relation else None,
         )
         for f in model._meta.concrete_fields
     )
@@ -471,25 +518,32 @@ def _chain(held: list[_Held], channels: list[str]) -> None:
     params: list[object] = []
     for h in held:
         row = h.row
+        # A new row keeps every column's value in its __dict__, and its related rows in
+        # fields_cache: read there directly (the descriptors cost more than the statement).
+        values = row.__dict__
+        related = row._state.fields_cache
         auto_pk = row.pk is None
         linked = h.ids or {}
         links = []
         for column in _columns(type(row)):
-            target = None
+            attname = column.attname
             if column.relation:
-                target = linked.get(column.attname)
-                if target is None and column.field.is_cached(row):
-                    target = column.field.get_cached_value(row)
+                target = linked.get(attname)
+                if target is None:
+                    target = related.get(column.cache_name)
                 if target is not None and target.pk is None and id(target) in position:
                     links.append(position[id(target)])  # its id comes from its CTE
                     continue
-                if target is not None and getattr(row, column.attname) is None:
-                    setattr(row, column.attname, target.pk)  # as save() does for a saved one
+                if target is not None and values.get(attname) is None:
+                    setattr(row, attname, target.pk)  # as save() does for a saved one
             if column.auto_pk and auto_pk:
                 links.append(PARAM)  # not written
                 continue
             f = column.field
-            value = f.pre_save(row, add=True) if column.pre_save else getattr(row, column.attname)
+            if column.pre_save:
+                value = f.pre_save(row, add=True)
+            else:
+                value = values[attname] if attname in values else getattr(row, attname)
             if value is None and column.null_default:
                 links.append(NULL)
                 continue
@@ -509,9 +563,10 @@ def _chain(held: list[_Held], channels: list[str]) -> None:
             row._state.db = connection.alias
         for column, target in (h.ids or {}).items():
             setattr(row, column, target.pk)
+        values = row.__dict__
+        related = row._state.fields_cache
         for column in _columns(type(row)):
-            unset = column.relation and getattr(row, column.attname) is None
-            if unset and column.field.is_cached(row):
-                target = column.field.get_cached_value(row)
+            if column.relation and values.get(column.attname) is None:
+                target = related.get(column.cache_name)
                 if target is not None:
                     setattr(row, column.attname, target.pk)

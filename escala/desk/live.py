@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -43,11 +43,14 @@ def _stamp_key(name: str) -> str:
     return f"live:stamp:{name}"
 
 
-def touch(routes: dict[int, set[tuple[str, int | None]]]) -> None:
-    """Mark tickets changed, and the queues they were and are in (a tickets_touched listener)."""
+def touch(routes: dict[int, set[tuple[str, int | None]]], *, created: Collection[int] = ()) -> None:
+    """Mark tickets changed, and the queues they were and are in (a tickets_touched listener).
+    A ticket just `created` gets no stamp of its own: no page held one for it (the first page
+    that asks makes it), so only its queues are marked (one file fewer per new ticket)."""
     names = {"all"}
     for ticket_id, ticket_routes in routes.items():
-        names.add(f"ticket:{ticket_id}")
+        if ticket_id not in created:
+            names.add(f"ticket:{ticket_id}")
         names.update(f"{kind}:{pk}" for kind, pk in ticket_routes if pk is not None)
     token = _token()
     with contextlib.suppress(Exception):  # the cache is down: pages keep polling, see nothing new
@@ -55,7 +58,7 @@ def touch(routes: dict[int, set[tuple[str, int | None]]]) -> None:
 
 
 def on_tickets_touched(sender: Any, routes: dict, **kwargs: Any) -> None:
-    touch(routes)
+    touch(routes, created=kwargs.get("created", ()))
 
 
 def stamps(names: Iterable[str]) -> dict[str, str]:

@@ -55,7 +55,8 @@ ticket_events_committed = Signal()  # sender=TicketEvent, events=list[TicketEven
 # their locks are then held the shortest time.
 ticket_events_relaying = Signal()  # sender=TicketEvent, events=list[TicketEvent]
 ticket_events_relayed = Signal()  # sender=TicketEvent
-# sender=Ticket, routes={ticket_id: {("tier", id), ("team", id), ("agent", id), ...}}
+# sender=Ticket, routes={ticket_id: {("tier", id), ("team", id), ("agent", id), ...}},
+# created={ids of those the transaction created}
 tickets_touched = Signal()
 
 _local = threading.local()
@@ -83,7 +84,8 @@ def record(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    event = TicketEvent(
+    event = rows.new(
+        TicketEvent,
         ticket=ticket,
         kind=kind,
         actor=by,
@@ -97,7 +99,7 @@ def record(
     )
     # History nothing reads before the commit: a mail batch writes its events together.
     rows.insert_later(event)
-    _touch(ticket)
+    _touch(ticket, created=kind == EventKind.CREATED)
     for seen in getattr(_local, "watchers", ()):
         seen.append(event)
     if not relays_in_worker():
@@ -145,16 +147,20 @@ def record(
     return event
 
 
-def _touch(ticket: Ticket) -> None:
+def _touch(ticket: Ticket, *, created: bool = False) -> None:
     """Remember the ticket (with its routing before and after the change) for `tickets_touched`,
     sent once right after the commit. As with `_relay_mine`, the first callback of a commit takes
     every ticket noted so far; one noted in a rolled-back block is only sent with the next
-    commit, a harmless extra "changed" for the pages that show it."""
+    commit, a harmless extra "changed" for the pages that show it. A ticket `created` in the
+    transaction is sent in `created` too: no page can have shown it before the commit."""
     if not tickets_touched.has_listeners(Ticket):
         return
     touched = getattr(_local, "touched", None)
     if touched is None:
         touched = _local.touched = {}
+        _local.created = set()
+    if created:
+        _local.created.add(ticket.pk)
     routes = touched.setdefault(ticket.pk, set())
     was = getattr(ticket, "routed_as_loaded", None) or ()
     now = (ticket.tier_id, ticket.team_id, ticket.assignee_id)
@@ -166,8 +172,8 @@ def _touch(ticket: Ticket) -> None:
 def _send_touched() -> None:
     touched = getattr(_local, "touched", None)
     if touched:
-        _local.touched = {}
-        tickets_touched.send_robust(sender=Ticket, routes=touched)
+        created, _local.touched, _local.created = _local.created, {}, set()
+        tickets_touched.send_robust(sender=Ticket, routes=touched, created=created)
 
 
 @contextlib.contextmanager

@@ -302,3 +302,41 @@ def test_insert_many_skips_conflicting_rows_quietly_and_keeps_no_id():
     assert taken.pk is None
     assert Requester.objects.get(email__iexact="taken@many.example").name == "First"
     assert Requester.objects.filter(email="fresh@many.example").exists()
+
+
+def _state_of(row) -> tuple[dict, dict]:
+    values = {k: v for k, v in row.__dict__.items() if k != "_state"}
+    return values, dict(row._state.fields_cache)
+
+
+def test_a_new_row_built_by_new_is_the_row_the_model_builds(employee, tiers, teams):
+    from escala.tickets.models import QueuedEvent, Ticket, TicketEvent
+
+    given = {
+        "subject": "VPN",
+        "requester": employee,
+        "organization_id": employee.organization_id,
+        "channel": "api",
+        "category": None,
+        "tier": tiers[1],
+        "team": teams["Service Desk"],
+    }
+    built = rows.new(Ticket, **given)
+    assert _state_of(built) == _state_of(Ticket(**given))  # defaults, ids and cached rows alike
+    assert built._state.adding
+    assert built.pk is None
+    event = rows.new(TicketEvent, ticket=built, kind="created", actor=None, data={"a": 1})
+    assert _state_of(event) == _state_of(
+        TicketEvent(ticket=built, kind="created", actor=None, data={"a": 1})
+    )
+    queued = rows.new(QueuedEvent, event=event, recorded_later=True)  # one-to-one: as Django
+    assert queued.event is event
+
+
+def test_new_refuses_what_the_model_refuses(employee, tiers):
+    from escala.tickets.models import Ticket
+
+    with pytest.raises(TypeError):
+        rows.new(Ticket, subject="x", no_such_field=1)
+    with pytest.raises(ValueError, match="tier must be"):
+        rows.new(Ticket, subject="x", tier=employee)  # a requester is not a tier

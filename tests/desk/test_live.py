@@ -2,6 +2,7 @@
 typing, and only agents who may see a ticket learn anything about it."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -466,3 +467,22 @@ def test_a_lost_stamp_is_made_anew_and_the_page_looks_again(ticket, l1_agent):
     cache.clear()
     assert live.ticket_stamp(ticket.pk) != stamps["s"]
     assert "html" in poll(client, ticket, **stamps).json()
+
+
+def test_a_new_ticket_stamps_its_queues_but_gets_no_stamp_of_its_own(
+    ticket, employee, categories, l1_agent, commit, settings
+):
+    # No page can hold a stamp for a ticket before the commit that creates it: the first page
+    # that asks makes one, so the creation writes only the queues' (one file fewer each).
+    settings.ESCALA_EVENT_RELAY = "worker"  # the creation's own commit, nothing relayed after it
+    queues = live.stamps(["all", f"team:{ticket.team_id}", f"tier:{ticket.tier_id}"])
+    with commit():
+        fresh = open_ticket(employee, category=categories["erp"], subject="Nuevo")
+
+    assert cache.get(f"live:stamp:ticket:{fresh.pk}") is None
+    after = live.stamps(queues)
+    assert all(after[name] != stamp for name, stamp in queues.items())
+    shown = live.ticket_stamp(fresh.pk)  # the first page to ask
+    with commit():
+        add_note(ticket=fresh, by=l1_agent.user, body="Lo miro")
+    assert live.ticket_stamp(fresh.pk) != shown

@@ -182,7 +182,8 @@ def open_stay(
     handover: str = "",
     vendor: Vendor | None = None,
 ) -> TierStay:
-    stay = TierStay(
+    stay = rows.new(
+        TierStay,
         ticket=ticket,
         tier=tier,
         team=team,

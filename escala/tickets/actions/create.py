@@ -85,7 +85,8 @@ def create_ticket(
         transaction.atomic(savepoint=False),
         rows.buffered() if together else contextlib.nullcontext(),
     ):
-        ticket = Ticket(
+        ticket = rows.new(
+            Ticket,
             subject=subject,
             requester=requester,
             organization_id=requester.organization_id,
@@ -99,7 +100,8 @@ def create_ticket(
             created_at=now,
             updated_at=now,
         )
-        message = Message(
+        message = rows.new(
+            Message,
             ticket=ticket,
             original_ticket=ticket,
             kind=MessageKind.REPLY,
