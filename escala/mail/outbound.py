@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
 from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.dispatch import receiver
@@ -489,7 +489,7 @@ def deliver_outbox(outbox_id: int) -> str:
 
 @task
 def deliver_outbox_many(outbox_ids: list[int]) -> list[str]:
-    return [deliver(pk) for pk in outbox_ids]
+    return deliver_many(outbox_ids)
 
 
 def drain(now=None) -> list[str]:
@@ -524,21 +524,92 @@ def drain_in_worker(now=None) -> list[str]:
 def deliver(outbox_id: int) -> str:
     """Send one outbox row if it is due. At-least-once: the row is marked sent after the server
     accepted it."""
+    return deliver_many([outbox_id])[0]
+
+
+# A batch's rows sent are marked sent together, this many at most (or after this many seconds):
+# a crash between a send and its mark sends again, after the back-off, at most that many.
+MARK_SENT_ROWS = 25
+MARK_SENT_SECONDS = 1.0
+
+
+def deliver_many(outbox_ids: list[int]) -> list[str]:
+    """`deliver` of each row of `outbox_ids` (the results in their order), for a batch: one
+    transaction claims every due row (one lock query, one bounce query, one UPDATE per attempt
+    count), one mail connection sends them, and the rows sent are marked in one UPDATE per
+    MARK_SENT_ROWS. At-least-once as `deliver`: a row is marked sent after the server accepted
+    it."""
     now = clock.now()
+    results: dict[int, str] = {}
     with transaction.atomic():
-        row = Outbox.objects.select_for_update().filter(pk=outbox_id).first()
-        if row is None or row.status != OutboxStatus.PENDING or row.next_attempt_at > now:
-            return "skipped"
-        if suppressed := bounces.suppressed_reason(row.to):
-            # The address bounced for good: not sent again (ESCALA_MAIL_BOUNCED_ADDRESSES).
-            row.status = OutboxStatus.FAILED
-            row.last_error = suppressed
-            row.save(update_fields=["status", "last_error"])
-            return "suppressed"
-        row.attempts += 1
-        # Claim it: a second worker will not pick it up before the back-off passes.
-        row.next_attempt_at = now + _backoff(row.attempts)
-        row.save(update_fields=["attempts", "next_attempt_at"])
+        found = list(Outbox.objects.select_for_update().filter(pk__in=outbox_ids).order_by("pk"))
+        due = [r for r in found if r.status == OutboxStatus.PENDING and r.next_attempt_at <= now]
+        # The address bounced for good: not sent again (ESCALA_MAIL_BOUNCED_ADDRESSES).
+        reasons = bounces.suppressed_reasons([r.to for r in due]) if due else {}
+        claimed: dict[int, list[Outbox]] = {}
+        for row in due:
+            if suppressed := reasons.get(row.to):
+                row.status = OutboxStatus.FAILED
+                row.last_error = suppressed
+                row.save(update_fields=["status", "last_error"])
+                results[row.pk] = "suppressed"
+                continue
+            claimed.setdefault(row.attempts, []).append(row)
+        # Claim them: a second worker will not pick them up before the back-off passes.
+        for attempts, batch in claimed.items():
+            Outbox.objects.filter(pk__in=[r.pk for r in batch]).update(
+                attempts=attempts + 1, next_attempt_at=now + _backoff(attempts + 1)
+            )
+            for row in batch:
+                row.attempts = attempts + 1
+                row.next_attempt_at = now + _backoff(attempts + 1)
+    by_pk = {r.pk: r for batch in claimed.values() for r in batch}
+    sending = [by_pk.pop(pk) for pk in outbox_ids if pk in by_pk]  # in the caller's order
+    if sending:
+        sent: list[int] = []
+        marked_at = time.monotonic()
+        mailer = _open_mailer() if len(sending) > 1 else None
+        try:
+            for row in sending:
+                results[row.pk] = outcome = _send(row, mailer)
+                if outcome == "sent":
+                    sent.append(row.pk)
+                elif mailer is not None:  # a new connection for the next row
+                    mailer.close()
+                    mailer = _open_mailer()
+                if sent and (
+                    len(sent) >= MARK_SENT_ROWS or time.monotonic() - marked_at >= MARK_SENT_SECONDS
+                ):
+                    _mark_sent(sent)
+                    sent, marked_at = [], time.monotonic()
+        finally:
+            if mailer is not None:
+                mailer.close()
+            _mark_sent(sent)
+    return [results.get(pk, "skipped") for pk in outbox_ids]
+
+
+def _open_mailer() -> Any:
+    """One connection of the email backend for a batch's mails (SMTP: one login for all)."""
+    mailer = mailers.default
+    try:
+        mailer.open()
+    except Exception:  # noqa: BLE001  (each send tries again, and fails into its retry)
+        log.warning("could not open the mail connection", exc_info=True)
+    return mailer
+
+
+def _mark_sent(pks: list[int]) -> None:
+    if pks:
+        Outbox.objects.filter(pk__in=pks).update(
+            status=OutboxStatus.SENT, sent_at=clock.now(), last_error=""
+        )
+
+
+def _send(row: Outbox, mailer: Any) -> str:
+    """Send one claimed row through `mailer` (None: a connection of its own); "sent" or
+    "failed" (its retry scheduled, or the row failed for good)."""
+    outbox_id = row.pk
     if not is_clean_addr_spec(row.to) or (row.reply_to and not is_clean_addr_spec(row.reply_to)):
         Outbox.objects.filter(pk=outbox_id).update(
             status=OutboxStatus.FAILED, last_error="Not one clean recipient address."
@@ -562,7 +633,10 @@ def deliver(outbox_id: int) -> str:
     if row.html_body:
         mail.attach_alternative(row.html_body, "text/html")  # type: ignore[union-attr]
     try:
-        mail.send()
+        if mailer is None:
+            mail.send()
+        else:
+            mailer.send_messages([mail])
     except Exception as exc:  # noqa: BLE001  (any failure of the server: retry later)
         with transaction.atomic():
             row = Outbox.objects.select_for_update().get(pk=outbox_id)
@@ -574,9 +648,6 @@ def deliver(outbox_id: int) -> str:
                 when = row.next_attempt_at
                 transaction.on_commit(lambda: _enqueue(outbox_id, run_after=when))
         return "failed"
-    Outbox.objects.filter(pk=outbox_id).update(
-        status=OutboxStatus.SENT, sent_at=clock.now(), last_error=""
-    )
     return "sent"
 
 
