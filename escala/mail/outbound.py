@@ -512,12 +512,12 @@ def drain_in_worker(now=None) -> list[str]:
     due = due_outbox()
     stop = time.monotonic() + DRAIN_SECONDS
     done = []
-    for n, pk in enumerate(due):
+    for n in range(0, len(due), DRAIN_TASK_ROWS):
         if time.monotonic() >= stop:
             for start in range(n, len(due), DRAIN_TASK_ROWS):
                 _enqueue_many(due[start : start + DRAIN_TASK_ROWS])
             break
-        done.append(deliver(pk))
+        done += deliver_many(due[n : n + DRAIN_TASK_ROWS])  # as a delivery task does
     return done
 
 
