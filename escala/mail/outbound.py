@@ -527,20 +527,46 @@ def deliver(outbox_id: int) -> str:
     return deliver_many([outbox_id])[0]
 
 
-# A batch's rows sent are marked sent together, this many at most (or after this many seconds):
-# a crash between a send and its mark sends again, after the back-off, at most that many.
-MARK_SENT_ROWS = 25
-MARK_SENT_SECONDS = 1.0
+# A batch's rows are claimed, sent and marked sent this many at a time: a claim (its back-off)
+# outlasts the sending of its rows even with a slow server, and a crash between a send and its
+# mark sends again, after the back-off, at most this many.
+CLAIM_ROWS = 25
 
 
 def deliver_many(outbox_ids: list[int]) -> list[str]:
-    """`deliver` of each row of `outbox_ids` (the results in their order), for a batch: one
-    transaction claims every due row (one lock query, one bounce query, one UPDATE per attempt
-    count), one mail connection sends them, and the rows sent are marked in one UPDATE per
-    MARK_SENT_ROWS. At-least-once as `deliver`: a row is marked sent after the server accepted
-    it."""
-    now = clock.now()
+    """`deliver` of each row of `outbox_ids` (the results in their order), for a batch: per
+    CLAIM_ROWS rows, one transaction claims the due ones (one lock query, one bounce query, one
+    UPDATE per attempt count) and one UPDATE marks those sent; one mail connection sends them
+    all. At-least-once as `deliver`: a row is marked sent after the server accepted it."""
     results: dict[int, str] = {}
+    mailer = None
+    try:
+        for start in range(0, len(outbox_ids), CLAIM_ROWS):
+            sending = _claim(outbox_ids[start : start + CLAIM_ROWS], results)
+            if sending and mailer is None and len(outbox_ids) > 1:
+                mailer = _open_mailer()
+            sent: list[int] = []
+            try:
+                for row in sending:
+                    results[row.pk] = outcome = _send(row, mailer)
+                    if outcome == "sent":
+                        sent.append(row.pk)
+                    elif mailer is not None:  # a new connection for the next row
+                        mailer.close()
+                        mailer = _open_mailer()
+            finally:
+                _mark_sent(sent)
+    finally:
+        if mailer is not None:
+            mailer.close()
+    return [results.get(pk, "skipped") for pk in outbox_ids]
+
+
+def _claim(outbox_ids: list[int], results: dict[int, str]) -> list[Outbox]:
+    """Lock the rows of `outbox_ids`, fail the due ones whose address bounced, and claim the
+    others (their attempt counted, their next attempt after the back-off): a second worker will
+    not pick them up meanwhile. The claimed rows, in the order of `outbox_ids`."""
+    now = clock.now()
     with transaction.atomic():
         found = list(Outbox.objects.select_for_update().filter(pk__in=outbox_ids).order_by("pk"))
         due = [r for r in found if r.status == OutboxStatus.PENDING and r.next_attempt_at <= now]
@@ -555,7 +581,6 @@ def deliver_many(outbox_ids: list[int]) -> list[str]:
                 results[row.pk] = "suppressed"
                 continue
             claimed.setdefault(row.attempts, []).append(row)
-        # Claim them: a second worker will not pick them up before the back-off passes.
         for attempts, batch in claimed.items():
             Outbox.objects.filter(pk__in=[r.pk for r in batch]).update(
                 attempts=attempts + 1, next_attempt_at=now + _backoff(attempts + 1)
@@ -564,29 +589,7 @@ def deliver_many(outbox_ids: list[int]) -> list[str]:
                 row.attempts = attempts + 1
                 row.next_attempt_at = now + _backoff(attempts + 1)
     by_pk = {r.pk: r for batch in claimed.values() for r in batch}
-    sending = [by_pk.pop(pk) for pk in outbox_ids if pk in by_pk]  # in the caller's order
-    if sending:
-        sent: list[int] = []
-        marked_at = time.monotonic()
-        mailer = _open_mailer() if len(sending) > 1 else None
-        try:
-            for row in sending:
-                results[row.pk] = outcome = _send(row, mailer)
-                if outcome == "sent":
-                    sent.append(row.pk)
-                elif mailer is not None:  # a new connection for the next row
-                    mailer.close()
-                    mailer = _open_mailer()
-                if sent and (
-                    len(sent) >= MARK_SENT_ROWS or time.monotonic() - marked_at >= MARK_SENT_SECONDS
-                ):
-                    _mark_sent(sent)
-                    sent, marked_at = [], time.monotonic()
-        finally:
-            if mailer is not None:
-                mailer.close()
-            _mark_sent(sent)
-    return [results.get(pk, "skipped") for pk in outbox_ids]
+    return [by_pk.pop(pk) for pk in outbox_ids if pk in by_pk]
 
 
 def _open_mailer() -> Any:

@@ -84,3 +84,20 @@ def test_a_failed_send_in_a_batch_retries_that_row_only(
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
     assert row.last_error == "OSError: server said no"
     assert Outbox.objects.filter(pk__in=ids, status=OutboxStatus.SENT).count() == 2
+
+
+def test_rows_are_claimed_and_marked_a_few_at_a_time(
+    customer, django_capture_on_commit_callbacks, monkeypatch
+):
+    ids = pending_receipts(customer, django_capture_on_commit_callbacks, 7)
+    monkeypatch.setattr(outbound, "CLAIM_ROWS", 3)
+    opened = []
+    real = outbound._open_mailer
+    monkeypatch.setattr(outbound, "_open_mailer", lambda: opened.append(1) or real())
+    marked: list[list[int]] = []
+    real_mark = outbound._mark_sent
+    monkeypatch.setattr(outbound, "_mark_sent", lambda pks: marked.append(pks) or real_mark(pks))
+    assert outbound.deliver_many(ids) == ["sent"] * 7
+    assert marked == [ids[0:3], ids[3:6], ids[6:7]]
+    assert opened == [1]  # one connection for them all
+    assert Outbox.objects.filter(pk__in=ids, status=OutboxStatus.SENT).count() == 7
