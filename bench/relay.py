@@ -221,11 +221,21 @@ def sustained(env: dict[str, str], rate: int, seconds: int, relay_workers: int) 
     produced_wall = max(m[2] for m in made)
     create_cpu = sum(m[1] for m in made)
     create_pg = sum(m[3] for m in made)
-    # Let the workers finish the tail, at most 30 s.
+    # Let the workers finish the tail, at most 30 s, and send the receipts, at most 120 s: their
+    # CPU is the delivery of every receipt too.
+    from escala.mail.choices import OutboxStatus
+    from escala.mail.models import Outbox
+
     tail = time.monotonic()
     while QueuedEvent.objects.exists() and time.monotonic() - tail < 30:
         time.sleep(0.2)
     tail = time.monotonic() - tail
+    sending = time.monotonic()
+    unsent = Outbox.objects.filter(status=OutboxStatus.PENDING, created_at__gte=since)
+    while unsent.exists() and time.monotonic() - sending < 120:
+        time.sleep(0.2)
+    sending = time.monotonic() - sending
+    left = unsent.count()
     worker_cpu = sum(_cpu_seconds(Path(f"/proc/{w.pid}/stat")) for w in workers) - worker_cpu
     pg = postgres_cpu_seconds() - pg
     for w in workers:
@@ -252,7 +262,8 @@ def sustained(env: dict[str, str], rate: int, seconds: int, relay_workers: int) 
         print(
             f"  oldest queued event age: p50 {statistics.median(ages):.2f} s,"
             f" p95 {_pct(ages, 95):.2f} s, max {max(ages):.2f} s ({len(ages)} samples);"
-            f" tail drained in {tail:.1f} s"
+            f" tail drained in {tail:.1f} s; the receipts sent {sending:.1f} s later"
+            f" ({left} left unsent)"
         )
     if lags:
         print(

@@ -131,11 +131,24 @@ def bouncing(addresses: list[str]) -> dict[str, BouncedAddress]:
 
 def suppressed_reason(address: str) -> str:
     """Why a notification to `address` is not sent ("" when it may be)."""
+    return suppressed_reasons([address]).get(address, "")
+
+
+def suppressed_reasons(addresses: list[str]) -> dict[str, str]:
+    """`suppressed_reason` of each address of `addresses` that may not be mailed (one query)."""
     if settings.ESCALA_MAIL_BOUNCED_ADDRESSES != "suppress":
-        return ""
-    mark = bouncing([address]).get(address.strip().lower())
-    if mark is None:
-        return ""
+        return {}
+    marks = bouncing(addresses)
+    if not marks:
+        return {}
+    reasons = {}
+    for address in addresses:
+        if (mark := marks.get(address.strip().lower())) is not None:
+            reasons[address] = _reason(mark)
+    return reasons
+
+
+def _reason(mark: BouncedAddress) -> str:
     return _("Not sent: mail to %(address)s bounced (%(status)s) on %(date)s.") % {
         "address": mark.address,
         "status": mark.status or _("no status"),

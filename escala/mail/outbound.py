@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
 from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, transaction
 from django.dispatch import receiver
@@ -489,7 +489,7 @@ def deliver_outbox(outbox_id: int) -> str:
 
 @task
 def deliver_outbox_many(outbox_ids: list[int]) -> list[str]:
-    return [deliver(pk) for pk in outbox_ids]
+    return deliver_many(outbox_ids)
 
 
 def drain(now=None) -> list[str]:
@@ -512,33 +512,107 @@ def drain_in_worker(now=None) -> list[str]:
     due = due_outbox()
     stop = time.monotonic() + DRAIN_SECONDS
     done = []
-    for n, pk in enumerate(due):
+    for n in range(0, len(due), DRAIN_TASK_ROWS):
         if time.monotonic() >= stop:
             for start in range(n, len(due), DRAIN_TASK_ROWS):
                 _enqueue_many(due[start : start + DRAIN_TASK_ROWS])
             break
-        done.append(deliver(pk))
+        done += deliver_many(due[n : n + DRAIN_TASK_ROWS])  # as a delivery task does
     return done
 
 
 def deliver(outbox_id: int) -> str:
     """Send one outbox row if it is due. At-least-once: the row is marked sent after the server
     accepted it."""
+    return deliver_many([outbox_id])[0]
+
+
+# A batch's rows are claimed, sent and marked sent this many at a time: a claim (its back-off)
+# outlasts the sending of its rows even with a slow server, and a crash between a send and its
+# mark sends again, after the back-off, at most this many.
+CLAIM_ROWS = 25
+
+
+def deliver_many(outbox_ids: list[int]) -> list[str]:
+    """`deliver` of each row of `outbox_ids` (the results in their order), for a batch: per
+    CLAIM_ROWS rows, one transaction claims the due ones (one lock query, one bounce query, one
+    UPDATE per attempt count) and one UPDATE marks those sent; one mail connection sends them
+    all. At-least-once as `deliver`: a row is marked sent after the server accepted it."""
+    results: dict[int, str] = {}
+    mailer = None
+    try:
+        for start in range(0, len(outbox_ids), CLAIM_ROWS):
+            sending = _claim(outbox_ids[start : start + CLAIM_ROWS], results)
+            if sending and mailer is None and len(outbox_ids) > 1:
+                mailer = _open_mailer()
+            sent: list[int] = []
+            try:
+                for row in sending:
+                    results[row.pk] = outcome = _send(row, mailer)
+                    if outcome == "sent":
+                        sent.append(row.pk)
+                    elif mailer is not None:  # a new connection for the next row
+                        mailer.close()
+                        mailer = _open_mailer()
+            finally:
+                _mark_sent(sent)
+    finally:
+        if mailer is not None:
+            mailer.close()
+    return [results.get(pk, "skipped") for pk in outbox_ids]
+
+
+def _claim(outbox_ids: list[int], results: dict[int, str]) -> list[Outbox]:
+    """Lock the rows of `outbox_ids`, fail the due ones whose address bounced, and claim the
+    others (their attempt counted, their next attempt after the back-off): a second worker will
+    not pick them up meanwhile. The claimed rows, in the order of `outbox_ids`."""
     now = clock.now()
     with transaction.atomic():
-        row = Outbox.objects.select_for_update().filter(pk=outbox_id).first()
-        if row is None or row.status != OutboxStatus.PENDING or row.next_attempt_at > now:
-            return "skipped"
-        if suppressed := bounces.suppressed_reason(row.to):
-            # The address bounced for good: not sent again (ESCALA_MAIL_BOUNCED_ADDRESSES).
-            row.status = OutboxStatus.FAILED
-            row.last_error = suppressed
-            row.save(update_fields=["status", "last_error"])
-            return "suppressed"
-        row.attempts += 1
-        # Claim it: a second worker will not pick it up before the back-off passes.
-        row.next_attempt_at = now + _backoff(row.attempts)
-        row.save(update_fields=["attempts", "next_attempt_at"])
+        found = list(Outbox.objects.select_for_update().filter(pk__in=outbox_ids).order_by("pk"))
+        due = [r for r in found if r.status == OutboxStatus.PENDING and r.next_attempt_at <= now]
+        # The address bounced for good: not sent again (ESCALA_MAIL_BOUNCED_ADDRESSES).
+        reasons = bounces.suppressed_reasons([r.to for r in due]) if due else {}
+        claimed: dict[int, list[Outbox]] = {}
+        for row in due:
+            if suppressed := reasons.get(row.to):
+                row.status = OutboxStatus.FAILED
+                row.last_error = suppressed
+                row.save(update_fields=["status", "last_error"])
+                results[row.pk] = "suppressed"
+                continue
+            claimed.setdefault(row.attempts, []).append(row)
+        for attempts, batch in claimed.items():
+            Outbox.objects.filter(pk__in=[r.pk for r in batch]).update(
+                attempts=attempts + 1, next_attempt_at=now + _backoff(attempts + 1)
+            )
+            for row in batch:
+                row.attempts = attempts + 1
+                row.next_attempt_at = now + _backoff(attempts + 1)
+    by_pk = {r.pk: r for batch in claimed.values() for r in batch}
+    return [by_pk.pop(pk) for pk in outbox_ids if pk in by_pk]
+
+
+def _open_mailer() -> Any:
+    """One connection of the email backend for a batch's mails (SMTP: one login for all)."""
+    mailer = mailers.default
+    try:
+        mailer.open()
+    except Exception:  # noqa: BLE001  (each send tries again, and fails into its retry)
+        log.warning("could not open the mail connection", exc_info=True)
+    return mailer
+
+
+def _mark_sent(pks: list[int]) -> None:
+    if pks:
+        Outbox.objects.filter(pk__in=pks).update(
+            status=OutboxStatus.SENT, sent_at=clock.now(), last_error=""
+        )
+
+
+def _send(row: Outbox, mailer: Any) -> str:
+    """Send one claimed row through `mailer` (None: a connection of its own); "sent" or
+    "failed" (its retry scheduled, or the row failed for good)."""
+    outbox_id = row.pk
     if not is_clean_addr_spec(row.to) or (row.reply_to and not is_clean_addr_spec(row.reply_to)):
         Outbox.objects.filter(pk=outbox_id).update(
             status=OutboxStatus.FAILED, last_error="Not one clean recipient address."
@@ -562,7 +636,10 @@ def deliver(outbox_id: int) -> str:
     if row.html_body:
         mail.attach_alternative(row.html_body, "text/html")  # type: ignore[union-attr]
     try:
-        mail.send()
+        if mailer is None:
+            mail.send()
+        else:
+            mailer.send_messages([mail])
     except Exception as exc:  # noqa: BLE001  (any failure of the server: retry later)
         with transaction.atomic():
             row = Outbox.objects.select_for_update().get(pk=outbox_id)
@@ -574,9 +651,6 @@ def deliver(outbox_id: int) -> str:
                 when = row.next_attempt_at
                 transaction.on_commit(lambda: _enqueue(outbox_id, run_after=when))
         return "failed"
-    Outbox.objects.filter(pk=outbox_id).update(
-        status=OutboxStatus.SENT, sent_at=clock.now(), last_error=""
-    )
     return "sent"
 
 
