@@ -1,8 +1,6 @@
 """Mail left `received` by a killed pipe, poll or listener is processed by the worker's periodic
 job, once, whatever the number of workers."""
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -11,6 +9,7 @@ from escala.mail import ingest, leftovers
 from escala.mail.choices import InboundStatus, Outcome
 from escala.mail.models import InboundMail
 from escala.tickets.models import Ticket
+from tests.tickets.concurrently import in_two_threads
 
 from .conftest import compose
 
@@ -89,21 +88,7 @@ def test_concurrent_runs_file_each_mail_once(customer, settings):
         pytest.skip("SQLite serializes the two runs; the period claim test covers it")
     settings.ESCALA_MAIL_LEFTOVER_AFTER = 0
     _left_behind(customer, 20)
-    errors = []
-
-    def run():
-        try:
-            leftovers.process_leftovers()
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = in_two_threads(leftovers.process_leftovers)
     assert not errors
     assert Ticket.objects.count() == 20
     assert set(InboundMail.objects.values_list("status", flat=True)) == {InboundStatus.PROCESSED}
