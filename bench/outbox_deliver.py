@@ -33,9 +33,9 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from escala.mail import outbound
+    from escala.mail import delivery, outbound
 
-    ids = outbound.due_outbox()[: args.rows]
+    ids = delivery.due_outbox()[: args.rows]
     if not ids:
         sys.exit("No pending outbox rows: run bench/relay.py --sustained first.")
     with connection.cursor() as cursor:

@@ -15,10 +15,10 @@ class MailConfig(AppConfig):
         from escala.core.periodic import periodic
         from escala.tiers.models import Vendor
 
-        from . import outbound  # connects the notification listener
+        from . import delivery, outbound  # noqa: F401  (outbound connects the notification listener)
 
         # The outbox's safety net: rows whose delivery task was lost, and retries that are due.
-        periodic("mail.outbox", every=timedelta(minutes=1))(outbound.drain_in_worker)
+        periodic("mail.outbox", every=timedelta(minutes=1))(delivery.drain_in_worker)
         # Mail a killed pipe, poll or listener left `received`: processed without a person.
         from .leftovers import process_leftovers
 

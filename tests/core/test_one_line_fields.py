@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from escala.api.tokens import issue_token
 from escala.core.inputs import one_line, parse_id
-from escala.mail import ingest, outbound
+from escala.mail import delivery, ingest
 from escala.mail.models import Outbox
 from escala.tickets.actions import create_ticket, update_ticket_fields
 from escala.tickets.choices import Channel
@@ -65,7 +65,7 @@ def test_the_api_stores_a_subject_with_a_line_break_as_one_line_and_it_can_be_ma
     assert ticket.subject == "Printer Bcc: victim@example.com"
     receipt = Outbox.objects.get(ticket=ticket, kind="received")
     assert receipt.subject.endswith("Printer Bcc: victim@example.com")
-    assert outbound.deliver(receipt.pk) == "sent"
+    assert delivery.deliver(receipt.pk) == "sent"
 
 
 @pytest.mark.django_db

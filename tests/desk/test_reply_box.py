@@ -18,7 +18,7 @@ from escala.core import clock
 from escala.desk import actions as desk_actions
 from escala.desk.models import CannedReply, Signature
 from escala.knowledge.choices import Visibility
-from escala.mail import outbound
+from escala.mail import delivery
 from escala.mail.models import Outbox
 from escala.tickets.actions import add_note, add_reply, create_ticket, resolve_ticket
 from escala.tickets.choices import BodyFormat, MessageKind, Status
@@ -143,7 +143,7 @@ def test_the_requesters_mail_carries_the_html_and_a_plain_text_part(settings, ag
     assert _unsafe(row.html_body) == []
     assert "Abra el cliente" in row.body  # the text part without the emphasis marks
     assert "<strong>" not in row.body
-    assert outbound.deliver(row.pk) == "sent"
+    assert delivery.deliver(row.pk) == "sent"
     sent = mail.outbox[-1]
     assert sent.body == row.body
     assert sent.alternatives[0].mimetype == "text/html"

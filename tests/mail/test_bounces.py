@@ -3,7 +3,7 @@ report quoting a Message-ID we sent counts."""
 
 import pytest
 
-from escala.mail import dsn, ingest, outbound
+from escala.mail import delivery, dsn, ingest
 from escala.mail.choices import InboundStatus, OutboxStatus, Outcome
 from escala.mail.models import BouncedAddress, Outbox
 from escala.tickets.choices import EventKind
@@ -115,7 +115,7 @@ def test_further_notifications_to_a_bouncing_address_are_suppressed(receipt, set
     ingest.ingest(standard_dsn(receipt), envelope_from="<>")
     actions.add_reply(ticket=receipt.ticket, by=l1_agent.user, body="¿Puede reiniciar el equipo?")
     reply = Outbox.objects.get(ticket=receipt.ticket, kind="agent_reply")
-    assert outbound.deliver(reply.pk) == "suppressed"
+    assert delivery.deliver(reply.pk) == "suppressed"
     reply.refresh_from_db()
     assert reply.status == OutboxStatus.FAILED
     assert "bounced" in reply.last_error or "rebot" in reply.last_error
@@ -130,7 +130,7 @@ def test_with_send_the_address_is_only_flagged(receipt, settings, l1_agent):
     ingest.ingest(standard_dsn(receipt), envelope_from="<>")
     actions.add_reply(ticket=receipt.ticket, by=l1_agent.user, body="Otra prueba")
     reply = Outbox.objects.get(ticket=receipt.ticket, kind="agent_reply")
-    assert outbound.deliver(reply.pk) == "sent"
+    assert delivery.deliver(reply.pk) == "sent"
     assert django_mail.outbox
 
 

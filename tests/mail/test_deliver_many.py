@@ -1,4 +1,4 @@
-"""A delivery task's rows (outbound.deliver_many): claimed together, sent through one mail
+"""A delivery task's rows (delivery.deliver_many): claimed together, sent through one mail
 connection, marked sent together; the same mails, results and row states as one by one."""
 
 import pytest
@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from escala.core import clock
-from escala.mail import outbound
+from escala.mail import delivery, outbound
 from escala.mail.choices import OutboxStatus
 from escala.mail.models import BouncedAddress, Outbox
 
@@ -38,9 +38,9 @@ def test_a_task_of_many_rows_costs_the_queries_of_a_few(
 def test_one_connection_for_the_batch(customer, django_capture_on_commit_callbacks, monkeypatch):
     ids = pending_receipts(customer, django_capture_on_commit_callbacks, 4)
     opened = []
-    real = outbound._open_mailer
-    monkeypatch.setattr(outbound, "_open_mailer", lambda: opened.append(1) or real())
-    assert outbound.deliver_many(ids) == ["sent"] * 4
+    real = delivery._open_mailer
+    monkeypatch.setattr(delivery, "_open_mailer", lambda: opened.append(1) or real())
+    assert delivery.deliver_many(ids) == ["sent"] * 4
     assert opened == [1]
     assert len(django_mail.outbox) == 4
 
@@ -55,8 +55,8 @@ def test_bounced_not_due_and_unknown_rows_in_a_batch(
     BouncedAddress.objects.create(
         address=bounced.to.lower(), status="5.1.1", first_at=now, last_at=now
     )
-    Outbox.objects.filter(pk=later.pk).update(next_attempt_at=now + outbound._backoff(3))
-    results = outbound.deliver_many([*ids, 10**9])
+    Outbox.objects.filter(pk=later.pk).update(next_attempt_at=now + delivery._backoff(3))
+    results = delivery.deliver_many([*ids, 10**9])
     assert results == ["sent", "suppressed", "skipped", "sent", "skipped"]
     assert Outbox.objects.get(pk=bounced.pk).status == OutboxStatus.FAILED
     assert Outbox.objects.get(pk=bounced.pk).last_error.startswith("Not sent")
@@ -79,7 +79,7 @@ def test_a_failed_send_in_a_batch_retries_that_row_only(
 
     monkeypatch.setattr(backend, "send_messages", send_messages)
     monkeypatch.setattr(outbound, "_enqueue", lambda *a, **k: None)
-    assert outbound.deliver_many(ids) == ["sent", "failed", "sent"]
+    assert delivery.deliver_many(ids) == ["sent", "failed", "sent"]
     row = Outbox.objects.get(pk=ids[1])
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
     assert row.last_error == "OSError: server said no"
@@ -90,14 +90,14 @@ def test_rows_are_claimed_and_marked_a_few_at_a_time(
     customer, django_capture_on_commit_callbacks, monkeypatch
 ):
     ids = pending_receipts(customer, django_capture_on_commit_callbacks, 7)
-    monkeypatch.setattr(outbound, "CLAIM_ROWS", 3)
+    monkeypatch.setattr(delivery, "CLAIM_ROWS", 3)
     opened = []
-    real = outbound._open_mailer
-    monkeypatch.setattr(outbound, "_open_mailer", lambda: opened.append(1) or real())
+    real = delivery._open_mailer
+    monkeypatch.setattr(delivery, "_open_mailer", lambda: opened.append(1) or real())
     marked: list[list[int]] = []
-    real_mark = outbound._mark_sent
-    monkeypatch.setattr(outbound, "_mark_sent", lambda pks: marked.append(pks) or real_mark(pks))
-    assert outbound.deliver_many(ids) == ["sent"] * 7
+    real_mark = delivery._mark_sent
+    monkeypatch.setattr(delivery, "_mark_sent", lambda pks: marked.append(pks) or real_mark(pks))
+    assert delivery.deliver_many(ids) == ["sent"] * 7
     assert marked == [ids[0:3], ids[3:6], ids[6:7]]
     assert opened == [1]  # one connection for them all
     assert Outbox.objects.filter(pk__in=ids, status=OutboxStatus.SENT).count() == 7

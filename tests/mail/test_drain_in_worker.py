@@ -1,11 +1,11 @@
-"""The worker's minute drain of the outbox (outbound.drain_in_worker) sends inline for a few
+"""The worker's minute drain of the outbox (delivery.drain_in_worker) sends inline for a few
 seconds only and hands the rest to delivery tasks: a burst's pending receipts never hold the
 worker's tick, and with it the relay of new ticket events, for minutes."""
 
 import pytest
 from django.core import mail as django_mail
 
-from escala.mail import ingest, outbound
+from escala.mail import delivery, ingest, outbound
 from escala.mail.choices import OutboxStatus
 from escala.mail.models import Outbox
 
@@ -33,7 +33,7 @@ def test_within_its_time_the_drain_sends_every_due_row(
     customer, django_capture_on_commit_callbacks
 ):
     pending_receipts(customer, django_capture_on_commit_callbacks, 3)
-    assert outbound.drain_in_worker() == ["sent"] * 3
+    assert delivery.drain_in_worker() == ["sent"] * 3
     assert len(django_mail.outbox) == 3
 
 
@@ -41,11 +41,11 @@ def test_what_the_drain_has_no_time_for_goes_to_delivery_tasks(
     customer, django_capture_on_commit_callbacks, monkeypatch
 ):
     ids = pending_receipts(customer, django_capture_on_commit_callbacks, 5)
-    monkeypatch.setattr(outbound, "DRAIN_SECONDS", 0)
-    monkeypatch.setattr(outbound, "DRAIN_TASK_ROWS", 2)
+    monkeypatch.setattr(delivery, "DRAIN_SECONDS", 0)
+    monkeypatch.setattr(delivery, "DRAIN_TASK_ROWS", 2)
     enqueued: list[list[int]] = []
     monkeypatch.setattr(outbound, "_enqueue_many", enqueued.append)
-    assert outbound.drain_in_worker() == []
+    assert delivery.drain_in_worker() == []
     assert django_mail.outbox == []
     assert sorted(sum(enqueued, [])) == sorted(ids)
     assert [len(chunk) for chunk in enqueued] == [2, 2, 1]

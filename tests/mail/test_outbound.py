@@ -8,7 +8,7 @@ from django.utils import translation
 
 from escala.core import rows
 from escala.core.errors import InvalidTransition
-from escala.mail import ingest, outbound, thread_match
+from escala.mail import delivery, ingest, outbound, thread_match
 from escala.mail.choices import NotificationKind, OutboxStatus, Outcome
 from escala.mail.models import Outbox, ThreadId
 from escala.tickets.actions import (
@@ -39,7 +39,7 @@ def real_smtp(settings, smtp_server):
 
 
 def _send_all() -> list[str]:
-    return [outbound.deliver(pk) for pk in outbound.due_outbox()]
+    return [delivery.deliver(pk) for pk in delivery.due_outbox()]
 
 
 def _mail_ticket(customer, capture, **kwargs):
@@ -248,7 +248,7 @@ def test_the_notification_is_in_the_outbox_when_the_ticket_commits_even_if_no_li
     kinds = sorted(Outbox.objects.filter(ticket=ticket).values_list("kind", flat=True))
     assert kinds == ["agent_reply", "received"]
     # The worker's periodic drain sends what no task was enqueued for.
-    assert outbound.drain() == ["sent", "sent"]
+    assert delivery.drain() == ["sent", "sent"]
 
 
 def test_a_rolled_back_action_leaves_no_notification(customer, l1_agent):

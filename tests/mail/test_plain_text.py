@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core import mail as django_mail
 
-from escala.mail import outbound
+from escala.mail import delivery, outbound
 from escala.mail.choices import NotificationKind
 from escala.mail.models import Outbox
 from escala.tickets.actions import (
@@ -117,7 +117,7 @@ def test_the_whole_flow_mails_names_and_subjects_unescaped(
     assert Outbox.objects.filter(body__contains=AWKWARD).exists()
     assert Outbox.objects.filter(subject__contains="R&D <Ops> O'Neil").exists()
 
-    for pk in outbound.due_outbox():
-        assert outbound.deliver(pk) == "sent"
+    for pk in delivery.due_outbox():
+        assert delivery.deliver(pk) == "sent"
     for sent in django_mail.outbox:
         assert not any(e in sent.subject or e in sent.body for e in ESCAPED)

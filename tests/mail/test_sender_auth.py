@@ -15,7 +15,7 @@ import pytest
 from django.core import mail as django_mail
 from django.core.management import call_command
 
-from escala.mail import imap, outbound, thread_match
+from escala.mail import delivery, imap, thread_match
 from escala.mail.choices import InboundStatus, Outcome
 from escala.mail.models import InboundMail, Mailbox, Outbox
 from escala.mail.smtp_server import make_controller
@@ -271,7 +271,7 @@ def test_cr_lf_in_an_encoded_display_name_never_reaches_a_header(way_in, dns, se
     assert "\r" not in requester.name
     django_mail.outbox = []
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    assert outbound.drain() == ["sent"]
+    assert delivery.drain() == ["sent"]
     [sent] = django_mail.outbox
     assert sent.recipients() == ["eve@evil.example"]
     message = sent.message()

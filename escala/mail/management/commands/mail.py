@@ -194,7 +194,7 @@ class Command(BaseCommand):
     # --- retry --------------------------------------------------------------------------------
 
     def _retry(self, ids, all_quarantined, **options) -> None:
-        from escala.mail import ingest, outbound
+        from escala.mail import delivery, ingest
         from escala.mail.choices import InboundStatus
         from escala.mail.models import InboundMail
 
@@ -212,7 +212,7 @@ class Command(BaseCommand):
         for pk in targets:
             mail = ingest.process(pk, force=True)
             self.stdout.write(f"mail {pk}: {mail.status} {mail.outcome} {mail.reason[:80]}")
-        sent = [outbound.deliver(pk) for pk in outbound.due_outbox()]
+        sent = delivery.drain()
         self.stdout.write(
             f"processed {done} waiting mails, re-processed {len(targets)}, "
             f"outbox: {sent.count('sent')} sent, {sent.count('failed')} failed"
